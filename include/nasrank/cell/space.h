@@ -1,0 +1,44 @@
+#pragma once
+// Enumerating whole search spaces: NAS-Bench-201's 15,625 cells and the
+// paper's generic DAG spaces.
+#include "nasrank/cell/graph.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace nasrank::cell {
+
+struct Nb201CellSummary {
+  int index = 0;
+  std::string arch_string;
+  std::string compact_code;
+  std::string unique_string;  // zeros considered
+  bool disconnected = false;
+};
+
+enum class Isomorphism {
+  All,                 // every cell
+  UniqueWithZeros,     // one per class of the zero-aware canonical string
+  UniqueIgnoringZeros  // one per class of the canonical string without zeros
+};
+
+// In benchmark-index order; a class is represented by its lowest index.
+std::vector<Nb201CellSummary> nb201_space(Isomorphism isomorphism = Isomorphism::All);
+
+struct Nb201SpaceCounts {
+  int total = 0;
+  int unique_with_zeros = 0;
+  int unique_ignoring_zeros = 0;
+  int disconnected = 0;
+};
+Nb201SpaceCounts count_nb201_space();
+
+// Every DAG code on `vertices` vertices (3^(n(n-1)/2) of them) in base-3
+// counting order of the code's digits; `visit` returns false to stop early.
+constexpr int kMaxEnumeratedDagVertices = 6;
+std::uint64_t dag_space_size(int vertices);
+void for_each_dag(int vertices, const std::function<bool(const CellGraph&)>& visit);
+
+}  // namespace nasrank::cell

@@ -1,0 +1,92 @@
+#include "cli_common.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace nasrank::cli {
+
+void add_format_option(CLI::App& command, Format& format, Format default_format) {
+  format = default_format;
+  const std::map<std::string, Format> names{{"table", Format::Table}, {"csv", Format::Csv}, {"json", Format::Json}};
+  command.add_option("--format", format, "Output format: table, csv or json")
+      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
+      ->default_str(default_format == Format::Table ? "table" : default_format == Format::Csv ? "csv" : "json");
+}
+
+ResultTable::ResultTable(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+void ResultTable::add_row(std::vector<nlohmann::json> cells) { rows_.push_back(std::move(cells)); }
+
+std::string cell_text(const nlohmann::json& cell) {
+  if (cell.is_string()) return cell.get<std::string>();
+  if (cell.is_null()) return "";
+  return cell.dump();
+}
+
+namespace {
+std::string csv_quote(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string ResultTable::render(Format format) const {
+  std::string out;
+  if (format == Format::Json) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto& row : rows_) {
+      nlohmann::json object = nlohmann::json::object();
+      for (std::size_t c = 0; c < columns_.size(); ++c) object[columns_[c]] = row[c];
+      array.push_back(std::move(object));
+    }
+    return array.dump(1) + "\n";
+  }
+  if (format == Format::Csv) {
+    out.reserve(rows_.size() * 128);
+    for (std::size_t c = 0; c < columns_.size(); ++c) out += (c ? "," : "") + csv_quote(columns_[c]);
+    out += '\n';
+    for (const auto& row : rows_) {
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (c) out += ',';
+        out += csv_quote(cell_text(row[c]));
+      }
+      out += '\n';
+    }
+    return out;
+  }
+  std::vector<std::size_t> width(columns_.size());
+  for (std::size_t c = 0; c < columns_.size(); ++c) width[c] = columns_[c].size();
+  std::vector<std::vector<std::string>> texts;
+  texts.reserve(rows_.size());
+  for (const auto& row : rows_) {
+    std::vector<std::string> line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line.push_back(cell_text(row[c]));
+      width[c] = std::max(width[c], line.back().size());
+    }
+    texts.push_back(std::move(line));
+  }
+  auto emit = [&](const std::vector<std::string>& line) {
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      out += line[c];
+      if (c + 1 < line.size()) out.append(width[c] - line[c].size() + 2, ' ');
+    }
+    out += '\n';
+  };
+  emit(columns_);
+  for (const auto& line : texts) emit(line);
+  return out;
+}
+
+void write_stdout(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace nasrank::cli

@@ -1,0 +1,47 @@
+#pragma once
+// Shared plumbing of the subcommands: output formats, tabular rendering and
+// the runner each subcommand hands back to main().
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace nasrank::cli {
+
+// What a parsed subcommand does; returns the process exit code.
+using CommandRunner = std::function<int()>;
+
+// Exit codes: 0 success, 1 a run or batch failed, 2 bad input or usage.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+
+enum class Format { Table, Csv, Json };
+void add_format_option(CLI::App& command, Format& format, Format default_format = Format::Table);
+
+// Rows of typed cells rendered as an aligned table, CSV (RFC 4180 quoting) or
+// a JSON array of objects keyed by the column names.
+class ResultTable {
+ public:
+  explicit ResultTable(std::vector<std::string> columns);
+  void add_row(std::vector<nlohmann::json> cells);
+  std::size_t size() const { return rows_.size(); }
+  std::string render(Format format) const;
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<nlohmann::json>> rows_;
+};
+
+// Text of a cell as a table/CSV shows it (numbers shortest round-trip).
+std::string cell_text(const nlohmann::json& cell);
+// Writes the whole string to stdout in one call.
+void write_stdout(const std::string& text);
+
+// Registration of every subcommand; each sets `run` when it is chosen.
+void add_space_command(CLI::App& app, CommandRunner& run);
+void add_parse_command(CLI::App& app, CommandRunner& run);
+
+}  // namespace nasrank::cli

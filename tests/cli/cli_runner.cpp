@@ -1,0 +1,63 @@
+#include "cli_runner.h"
+
+#include "test_paths.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace nasrank::testing {
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+}  // namespace
+
+CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin_text) {
+  // Files instead of pipes: large outputs cannot deadlock the child.
+  char out_path[] = "/tmp/nasrank-cli-out-XXXXXX";
+  char err_path[] = "/tmp/nasrank-cli-err-XXXXXX";
+  char in_path[] = "/tmp/nasrank-cli-in-XXXXXX";
+  const int out_fd = mkstemp(out_path);
+  const int err_fd = mkstemp(err_path);
+  const int in_fd = mkstemp(in_path);
+  if (out_fd < 0 || err_fd < 0 || in_fd < 0) throw std::runtime_error("run_cli: mkstemp failed");
+  if (!stdin_text.empty() && write(in_fd, stdin_text.data(), stdin_text.size()) != static_cast<ssize_t>(stdin_text.size()))
+    throw std::runtime_error("run_cli: cannot write stdin file");
+  lseek(in_fd, 0, SEEK_SET);
+  const std::string binary = cli_path().string();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out_fd);
+  close(err_fd);
+  close(in_fd);
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  std::remove(out_path);
+  std::remove(err_path);
+  std::remove(in_path);
+  return result;
+}
+
+}  // namespace nasrank::testing
