@@ -15,4 +15,6 @@ best_ms() {
 }
 echo "nasrank space nb201 --format csv : $(best_ms "$build/nasrank" space nb201 --format csv) ms (target < 100 ms)"
 echo "nasrank space nb201 --unique     : $(best_ms "$build/nasrank" space nb201 --unique --format csv) ms"
+echo "nasrank scale --space nb201 --format csv : $(best_ms "$build/nasrank" scale --space nb201 --format csv) ms (target < 200 ms)"
 "$build/bench/bench_cell" --benchmark_min_time=0.5
+"$build/bench/bench_scale" --benchmark_min_time=0.5

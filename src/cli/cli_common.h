@@ -43,5 +43,6 @@ void write_stdout(const std::string& text);
 // Registration of every subcommand; each sets `run` when it is chosen.
 void add_space_command(CLI::App& app, CommandRunner& run);
 void add_parse_command(CLI::App& app, CommandRunner& run);
+void add_scale_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace nasrank::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   CommandRunner run;
   add_space_command(app, run);
   add_parse_command(app, run);
+  add_scale_command(app, run);
 
   try {
     app.parse(argc, argv);
