@@ -26,7 +26,8 @@ done
 build_packages=(build-essential cmake ninja-build libtorch-dev nlohmann-json3-dev libhdf5-dev
   libboost-graph-dev libgtest-dev libbenchmark-dev libcli11-dev libbz2-dev zlib1g-dev
   libopenblas0 dataset-fashion-mnist)
-test_packages=(hdf5-tools python3-h5py python3-numpy python3-scipy python3-torch)
+test_packages=(hdf5-tools python3-h5py python3-numpy python3-scipy python3-torch chromium
+  slurm-wlm slurmctld slurmd slurm-client munge)
 
 wanted=("${build_packages[@]}")
 [[ $run_tests == 1 ]] && wanted+=("${test_packages[@]}")

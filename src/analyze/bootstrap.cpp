@@ -1,0 +1,146 @@
+#include "nasrank/analyze/stats.h"
+
+#include "analyze/rank_core.h"
+#include "analyze/validate.h"
+#include "nasrank/common/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <thread>
+#include <utility>
+
+namespace nasrank::analyze {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// SplitMix64's output function: a bijection on 64-bit words that scatters
+// nearby inputs, so seeds 0, 1, 2 or replicates r, r+1 get unrelated streams.
+std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t replicate_seed(std::uint64_t seed, std::size_t replicate) {
+  // Multiplying by an odd constant is a bijection, so for one seed every
+  // replicate gets a distinct engine seed.
+  return mix64(seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(replicate) + 1));
+}
+
+struct Replicate {
+  double tau_b = kNaN;
+  double rho = kNaN;
+};
+
+void run_replicates(const std::vector<double>& a, const std::vector<double>& b, const BootstrapOptions& options,
+                    std::size_t first, std::size_t step, std::vector<Replicate>& out) {
+  const std::size_t n = a.size();
+  detail::RankScratch scratch;
+  std::vector<double> resample_a(n);
+  std::vector<double> resample_b(n);
+  for (std::size_t r = first; r < options.resamples; r += step) {
+    std::mt19937_64 engine(replicate_seed(options.seed, r));
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto pick = static_cast<std::size_t>(uniform_below(engine, n));
+      resample_a[i] = a[pick];
+      resample_b[i] = b[pick];
+    }
+    out[r].tau_b = detail::kendall_core(resample_a.data(), resample_b.data(), n, scratch).tau_b;
+    out[r].rho = detail::spearman_core(resample_a.data(), resample_b.data(), n, scratch);
+  }
+}
+
+Interval percentile_interval(std::vector<double> replicates, double level) {
+  if (replicates.empty()) return {kNaN, kNaN};
+  std::sort(replicates.begin(), replicates.end());
+  const double tail = 0.5 * (1.0 - level);
+  return {detail::quantile_of_sorted(replicates, tail), detail::quantile_of_sorted(replicates, 1.0 - tail)};
+}
+
+}  // namespace
+
+std::uint64_t uniform_below(std::mt19937_64& engine, std::uint64_t bound) {
+  if (bound == 0) throw InputError("uniform_below: bound = 0; the range [0, bound) would be empty");
+  // 2^64 mod bound low draws are rejected; the rest split evenly by `% bound`.
+  const std::uint64_t rejected = (0 - bound) % bound;
+  while (true) {
+    const std::uint64_t draw = engine();
+    if (draw >= rejected) return draw % bound;
+  }
+}
+
+std::vector<std::size_t> bootstrap_indices(std::uint64_t seed, std::size_t replicate, std::size_t n) {
+  std::mt19937_64 engine(replicate_seed(seed, replicate));
+  std::vector<std::size_t> indices(n);
+  for (auto& index : indices) index = static_cast<std::size_t>(uniform_below(engine, n));
+  return indices;
+}
+
+CorrelationSummary correlate(const std::vector<double>& a, const std::vector<double>& b,
+                             const BootstrapOptions& bootstrap) {
+  detail::require_paired("correlate", "a", a, "b", b);
+  detail::require_valid("correlate", bootstrap);
+  const std::size_t n = a.size();
+  CorrelationSummary summary;
+  summary.n = n;
+  summary.bootstrap = bootstrap;
+  detail::RankScratch scratch;
+  summary.kendall = detail::kendall_core(a.data(), b.data(), n, scratch);
+  summary.spearman_rho = detail::spearman_core(a.data(), b.data(), n, scratch);
+  summary.pearson_r = detail::pearson_core(a.data(), b.data(), n);
+
+  std::vector<Replicate> replicates(bootstrap.resamples);
+  const std::size_t workers = std::min(bootstrap.threads, bootstrap.resamples);
+  if (workers <= 1) {
+    run_replicates(a, b, bootstrap, 0, 1, replicates);
+  } else {
+    std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> failures(workers);
+    threads.reserve(workers);
+    for (std::size_t w = 0; w < workers; ++w) {
+      threads.emplace_back([&, w] {
+        try {
+          run_replicates(a, b, bootstrap, w, workers, replicates);
+        } catch (...) {
+          failures[w] = std::current_exception();
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    for (const auto& failure : failures) {
+      if (failure) std::rethrow_exception(failure);
+    }
+  }
+
+  std::vector<double> taus;
+  std::vector<double> rhos;
+  taus.reserve(replicates.size());
+  rhos.reserve(replicates.size());
+  for (const Replicate& replicate : replicates) {
+    // A resample constant on one side leaves both statistics undefined.
+    if (std::isnan(replicate.tau_b) || std::isnan(replicate.rho)) {
+      ++summary.degenerate_resamples;
+      continue;
+    }
+    taus.push_back(replicate.tau_b);
+    rhos.push_back(replicate.rho);
+  }
+  summary.tau_b_interval = percentile_interval(std::move(taus), bootstrap.level);
+  summary.rho_interval = percentile_interval(std::move(rhos), bootstrap.level);
+  return summary;
+}
+
+CorrelationSummary noise_ceiling(const std::vector<double>& seed_a, const std::vector<double>& seed_b,
+                                 const BootstrapOptions& bootstrap) {
+  return correlate(seed_a, seed_b, bootstrap);
+}
+
+bool exceeds_seed_noise(const CorrelationSummary& change, const CorrelationSummary& ceiling) {
+  // NaN compares false, so an undefined bound never claims an effect.
+  return change.tau_b_interval.upper < ceiling.tau_b_interval.lower;
+}
+
+}  // namespace nasrank::analyze
