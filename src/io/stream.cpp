@@ -1,0 +1,472 @@
+#include "nasrank/io/stream.h"
+
+#include <bzlib.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "nasrank/common/error.h"
+
+namespace nasrank::io {
+namespace {
+
+constexpr std::size_t kCompressedChunk = 64 * 1024;
+
+// Where compressed (or plain) bytes come from. Bytes peeked for the magic
+// number are handed out again before the rest.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  std::size_t read(void* buffer, std::size_t size) {
+    std::size_t n = 0;
+    auto* out = static_cast<unsigned char*>(buffer);
+    if (peeked_pos_ < peeked_.size()) {
+      n = std::min(size, peeked_.size() - peeked_pos_);
+      std::memcpy(out, peeked_.data() + peeked_pos_, n);
+      peeked_pos_ += n;
+    }
+    if (n < size) n += read_raw(out + n, size - n);
+    offset_ += n;
+    return n;
+  }
+  std::string peek(std::size_t size) {
+    while (peeked_.size() < size) {
+      char chunk[16];
+      const std::size_t got = read_raw(chunk, std::min(sizeof(chunk), size - peeked_.size()));
+      if (got == 0) break;
+      peeked_.append(chunk, got);
+    }
+    return peeked_.substr(0, size);
+  }
+  // Bytes handed out so far.
+  std::uint64_t offset() const { return offset_; }
+
+ protected:
+  virtual std::size_t read_raw(void* buffer, std::size_t size) = 0;
+
+ private:
+  std::string peeked_;
+  std::size_t peeked_pos_ = 0;
+  std::uint64_t offset_ = 0;
+};
+
+class FileSource final : public ByteSource {
+ public:
+  explicit FileSource(const std::filesystem::path& path) : name_(path.string()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      throw InputError("cannot open '" + name_ + "': it is a directory, not a file");
+    file_ = std::fopen(path.c_str(), "rb");
+    if (!file_) throw InputError("cannot open '" + name_ + "': " + std::strerror(errno));
+  }
+  ~FileSource() override { std::fclose(file_); }
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+ protected:
+  std::size_t read_raw(void* buffer, std::size_t size) override {
+    const std::size_t n = std::fread(buffer, 1, size, file_);
+    if (n < size && std::ferror(file_))
+      throw InputError("cannot read '" + name_ + "' at byte " + std::to_string(offset() + n) + ": " +
+                       std::strerror(errno));
+    return n;
+  }
+
+ private:
+  std::string name_;
+  std::FILE* file_ = nullptr;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::string bytes) : bytes_(std::move(bytes)) {}
+
+ protected:
+  std::size_t read_raw(void* buffer, std::size_t size) override {
+    const std::size_t n = std::min(size, bytes_.size() - pos_);
+    std::memcpy(buffer, bytes_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string bytes_;
+  std::size_t pos_ = 0;
+};
+
+class PlainStream final : public InputStream {
+ public:
+  PlainStream(std::string name, std::unique_ptr<ByteSource> source)
+      : InputStream(std::move(name), Compression::None), source_(std::move(source)) {}
+
+ protected:
+  std::size_t read_some(void* buffer, std::size_t size) override { return source_->read(buffer, size); }
+
+ private:
+  std::unique_ptr<ByteSource> source_;
+};
+
+// Shared parts of the two decompressors: the compressed input buffer and the
+// error wording.
+class DecompressingStream : public InputStream {
+ protected:
+  DecompressingStream(std::string name, Compression compression, std::unique_ptr<ByteSource> source)
+      : InputStream(std::move(name), compression), source_(std::move(source)), input_(kCompressedChunk) {}
+
+  // Refills the input buffer; returns the number of bytes now available (0 at end of file).
+  std::size_t refill() {
+    input_size_ = source_->read(input_.data(), input_.size());
+    return input_size_;
+  }
+  // Compressed bytes consumed by the decoder, given how many it has not used yet.
+  std::uint64_t compressed_offset(std::size_t unused_input) const { return source_->offset() - unused_input; }
+
+  [[noreturn]] void fail(const std::string& problem, std::size_t unused_input, std::uint64_t produced) const {
+    throw InputError("'" + name() + "': " + problem + " at compressed byte " +
+                     std::to_string(compressed_offset(unused_input)) + " (after " +
+                     std::to_string(position() + produced) + " decompressed bytes)");
+  }
+
+  std::unique_ptr<ByteSource> source_;
+  std::vector<char> input_;
+  std::size_t input_size_ = 0;
+};
+
+class BzDecoder {
+ public:
+  BzDecoder() {
+    const int rc = BZ2_bzDecompressInit(&stream_, 0, 0);
+    if (rc == BZ_MEM_ERROR) throw std::bad_alloc();
+    NASRANK_CHECK(rc == BZ_OK, "BZ2_bzDecompressInit returned " + std::to_string(rc));
+  }
+  ~BzDecoder() { BZ2_bzDecompressEnd(&stream_); }
+  BzDecoder(const BzDecoder&) = delete;
+  BzDecoder& operator=(const BzDecoder&) = delete;
+  bz_stream& get() { return stream_; }
+
+ private:
+  bz_stream stream_{};
+};
+
+class Bzip2Stream final : public DecompressingStream {
+ public:
+  Bzip2Stream(std::string name, std::unique_ptr<ByteSource> source)
+      : DecompressingStream(std::move(name), Compression::Bzip2, std::move(source)),
+        decoder_(std::make_unique<BzDecoder>()) {}
+
+ protected:
+  std::size_t read_some(void* buffer, std::size_t size) override {
+    std::size_t produced = 0;
+    while (produced == 0 && size > 0 && !finished_) {
+      if (available_ == 0) {
+        available_ = refill();
+        next_ = input_.data();
+        if (available_ == 0) {
+          // A clean end only between two concatenated streams.
+          if (decoder_) fail("bzip2 data ends early (file truncated)", 0, produced);
+          finished_ = true;
+          break;
+        }
+      }
+      if (!decoder_) decoder_ = std::make_unique<BzDecoder>();
+      bz_stream& s = decoder_->get();
+      s.next_in = next_;
+      s.avail_in = static_cast<unsigned>(available_);
+      s.next_out = static_cast<char*>(buffer) + produced;
+      s.avail_out = static_cast<unsigned>(std::min<std::size_t>(size - produced, 1u << 30));
+      const unsigned out_before = s.avail_out;
+      const int rc = BZ2_bzDecompress(&s);
+      produced += out_before - s.avail_out;
+      next_ = s.next_in;
+      available_ = s.avail_in;
+      if (rc == BZ_STREAM_END) {
+        decoder_.reset();  // a further stream may follow (pbzip2 writes several)
+        ++streams_;
+      } else if (rc != BZ_OK) {
+        fail(describe(rc), available_, produced);
+      }
+    }
+    return produced;
+  }
+
+ private:
+  std::string describe(int rc) const {
+    switch (rc) {
+      case BZ_DATA_ERROR_MAGIC:
+        return streams_ == 0 ? "not bzip2 data (bad magic)" : "trailing data after the bzip2 stream";
+      case BZ_DATA_ERROR:
+        return "corrupt bzip2 data (integrity check failed)";
+      case BZ_MEM_ERROR:
+        return "out of memory while decompressing bzip2 data";
+      default:
+        return "bzip2 decompression failed (code " + std::to_string(rc) + ")";
+    }
+  }
+
+  std::unique_ptr<BzDecoder> decoder_;
+  char* next_ = nullptr;
+  std::size_t available_ = 0;
+  int streams_ = 0;
+  bool finished_ = false;
+};
+
+class ZDecoder {
+ public:
+  ZDecoder() {
+    // 16 + MAX_WBITS: gzip wrapper only, with its CRC and length checks.
+    const int rc = inflateInit2(&stream_, 16 + MAX_WBITS);
+    if (rc == Z_MEM_ERROR) throw std::bad_alloc();
+    NASRANK_CHECK(rc == Z_OK, "inflateInit2 returned " + std::to_string(rc));
+  }
+  ~ZDecoder() { inflateEnd(&stream_); }
+  ZDecoder(const ZDecoder&) = delete;
+  ZDecoder& operator=(const ZDecoder&) = delete;
+  z_stream& get() { return stream_; }
+
+ private:
+  z_stream stream_{};
+};
+
+class GzipStream final : public DecompressingStream {
+ public:
+  GzipStream(std::string name, std::unique_ptr<ByteSource> source)
+      : DecompressingStream(std::move(name), Compression::Gzip, std::move(source)) {}
+
+ protected:
+  std::size_t read_some(void* buffer, std::size_t size) override {
+    std::size_t produced = 0;
+    while (produced == 0 && size > 0 && !finished_) {
+      if (available_ == 0) {
+        available_ = refill();
+        next_ = reinterpret_cast<unsigned char*>(input_.data());
+        if (available_ == 0) {
+          if (in_member_) fail("gzip data ends early (file truncated)", 0, produced);
+          finished_ = true;
+          break;
+        }
+      }
+      if (!in_member_) {
+        if (members_ > 0) {
+          // Zero padding after a member is allowed (gzip(1) and Python accept it).
+          while (available_ > 0 && *next_ == 0) {
+            ++next_;
+            --available_;
+          }
+          if (available_ == 0) continue;
+          if (*next_ != 0x1f) fail("trailing data after the gzip member", available_, produced);
+        }
+        NASRANK_CHECK(inflateReset(&decoder_.get()) == Z_OK, "inflateReset failed");
+        in_member_ = true;
+      }
+      z_stream& s = decoder_.get();
+      s.next_in = next_;
+      s.avail_in = static_cast<uInt>(available_);
+      s.next_out = static_cast<Bytef*>(buffer) + produced;
+      s.avail_out = static_cast<uInt>(std::min<std::size_t>(size - produced, 1u << 30));
+      const uInt out_before = s.avail_out;
+      const int rc = inflate(&s, Z_NO_FLUSH);
+      produced += out_before - s.avail_out;
+      next_ = s.next_in;
+      available_ = s.avail_in;
+      if (rc == Z_STREAM_END) {
+        in_member_ = false;
+        ++members_;
+      } else if (rc == Z_BUF_ERROR) {
+        continue;  // needs more input; the refill above tells truncation apart
+      } else if (rc != Z_OK) {
+        const std::string detail = s.msg ? s.msg : ("code " + std::to_string(rc));
+        if (rc == Z_MEM_ERROR) throw std::bad_alloc();
+        fail(members_ == 0 && position() + produced == 0 && rc == Z_DATA_ERROR
+                 ? "not gzip data (" + detail + ")"
+                 : "corrupt gzip data (" + detail + ")",
+             available_, produced);
+      }
+    }
+    return produced;
+  }
+
+ private:
+  ZDecoder decoder_;
+  unsigned char* next_ = nullptr;
+  std::size_t available_ = 0;
+  int members_ = 0;
+  bool in_member_ = false;
+  bool finished_ = false;
+};
+
+class ReadAheadStream final : public InputStream {
+ public:
+  ReadAheadStream(std::unique_ptr<InputStream> inner, std::size_t chunk_bytes, std::size_t chunks)
+      : InputStream(inner->name(), inner->compression()),
+        inner_(std::move(inner)),
+        chunk_bytes_(std::max<std::size_t>(chunk_bytes, 1)),
+        max_chunks_(std::max<std::size_t>(chunks, 1)),
+        worker_([this] { produce(); }) {}
+
+  ~ReadAheadStream() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+
+ protected:
+  std::size_t read_some(void* buffer, std::size_t size) override {
+    if (size == 0) return 0;
+    if (offset_ == current_.size()) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [this] { return !ready_.empty() || finished_; });
+      if (ready_.empty()) {
+        if (error_) std::rethrow_exception(error_);
+        return 0;
+      }
+      current_ = std::move(ready_.front());
+      ready_.pop_front();
+      offset_ = 0;
+      changed_.notify_all();
+    }
+    const std::size_t n = std::min(size, current_.size() - offset_);
+    std::memcpy(buffer, current_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  void produce() {
+    try {
+      for (;;) {
+        std::string chunk(chunk_bytes_, '\0');
+        std::size_t filled = 0;
+        while (filled < chunk.size()) {
+          const std::size_t n = inner_->read(chunk.data() + filled, chunk.size() - filled);
+          if (n == 0) break;
+          filled += n;
+        }
+        chunk.resize(filled);
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return ready_.size() < max_chunks_ || stopping_; });
+        if (stopping_) return;
+        if (filled == 0) break;
+        ready_.push_back(std::move(chunk));
+        changed_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    finished_ = true;
+    changed_.notify_all();
+  }
+
+  std::unique_ptr<InputStream> inner_;
+  const std::size_t chunk_bytes_;
+  const std::size_t max_chunks_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> ready_;
+  std::string current_;
+  std::size_t offset_ = 0;
+  bool stopping_ = false;
+  bool finished_ = false;
+  std::exception_ptr error_;
+  std::thread worker_;  // last: starts once everything above exists
+};
+
+std::unique_ptr<InputStream> make_stream(std::string name, std::unique_ptr<ByteSource> source,
+                                         Compression compression) {
+  if (compression == Compression::Auto) compression = detect_compression(source->peek(3));
+  switch (compression) {
+    case Compression::Bzip2:
+      return std::make_unique<Bzip2Stream>(std::move(name), std::move(source));
+    case Compression::Gzip:
+      return std::make_unique<GzipStream>(std::move(name), std::move(source));
+    case Compression::None:
+    case Compression::Auto:
+      break;
+  }
+  return std::make_unique<PlainStream>(std::move(name), std::move(source));
+}
+
+}  // namespace
+
+std::string_view to_string(Compression compression) {
+  switch (compression) {
+    case Compression::Auto:
+      return "auto";
+    case Compression::None:
+      return "none";
+    case Compression::Gzip:
+      return "gzip";
+    case Compression::Bzip2:
+      return "bzip2";
+  }
+  return "unknown";
+}
+
+Compression detect_compression(std::string_view first_bytes) {
+  if (first_bytes.size() >= 3 && first_bytes.substr(0, 3) == "BZh") return Compression::Bzip2;
+  if (first_bytes.size() >= 2 && static_cast<unsigned char>(first_bytes[0]) == 0x1f &&
+      static_cast<unsigned char>(first_bytes[1]) == 0x8b)
+    return Compression::Gzip;
+  return Compression::None;
+}
+
+std::size_t InputStream::read(void* buffer, std::size_t size) {
+  const std::size_t n = read_some(buffer, size);
+  position_ += n;
+  return n;
+}
+
+std::unique_ptr<InputStream> open_input(const std::filesystem::path& path, Compression compression) {
+  return make_stream(path.string(), std::make_unique<FileSource>(path), compression);
+}
+
+std::unique_ptr<InputStream> open_memory_input(std::string bytes, std::string name, Compression compression) {
+  return make_stream(std::move(name), std::make_unique<MemorySource>(std::move(bytes)), compression);
+}
+
+std::unique_ptr<InputStream> read_ahead(std::unique_ptr<InputStream> inner, std::size_t chunk_bytes,
+                                        std::size_t chunks) {
+  return std::make_unique<ReadAheadStream>(std::move(inner), chunk_bytes, chunks);
+}
+
+void read_exact(InputStream& in, void* buffer, std::size_t size) {
+  auto* out = static_cast<char*>(buffer);
+  std::size_t done = 0;
+  while (done < size) {
+    const std::size_t n = in.read(out + done, size - done);
+    if (n == 0)
+      throw InputError("'" + in.name() + "': data ends at byte " + std::to_string(in.position()) + ", " +
+                       std::to_string(size - done) + " bytes short of the " + std::to_string(size) + " expected");
+    done += n;
+  }
+}
+
+std::string read_all(InputStream& in, std::uint64_t max_bytes) {
+  std::string out;
+  std::array<char, 64 * 1024> chunk{};
+  for (;;) {
+    const std::size_t n = in.read(chunk.data(), chunk.size());
+    if (n == 0) break;
+    if (out.size() + n > max_bytes)
+      throw InputError("'" + in.name() + "': more than " + std::to_string(max_bytes) +
+                       " bytes of data (the limit for reading it whole)");
+    out.append(chunk.data(), n);
+  }
+  return out;
+}
+
+}  // namespace nasrank::io
