@@ -44,5 +44,15 @@ void write_stdout(const std::string& text);
 void add_space_command(CLI::App& app, CommandRunner& run);
 void add_parse_command(CLI::App& app, CommandRunner& run);
 void add_scale_command(CLI::App& app, CommandRunner& run);
+void add_import_command(CLI::App& app, CommandRunner& run);
+void add_merge_command(CLI::App& app, CommandRunner& run);
+void add_query_command(CLI::App& app, CommandRunner& run);
+void add_export_command(CLI::App& app, CommandRunner& run);
+void add_train_command(CLI::App& app, CommandRunner& run);
+void add_calibrate_command(CLI::App& app, CommandRunner& run);
+void add_cost_command(CLI::App& app, CommandRunner& run);
+void add_compare_command(CLI::App& app, CommandRunner& run);
+void add_report_command(CLI::App& app, CommandRunner& run);
+void add_rerank_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace nasrank::cli

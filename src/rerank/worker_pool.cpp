@@ -1,0 +1,138 @@
+#include "worker_pool.h"
+
+#include "nasrank/common/error.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace nasrank::rerank {
+namespace {
+
+std::string describe_exit(int status) {
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return "killed by signal " + std::to_string(sig) + (sig == SIGKILL ? " (out of memory?)" : "");
+  }
+  return "ended (status " + std::to_string(status) + ")";
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(std::filesystem::path binary, int workers, int threads, std::string device, std::filesystem::path log)
+    : binary_(std::move(binary)), threads_(threads), device_(std::move(device)), log_(std::move(log)) {
+  if (!std::filesystem::exists(binary_))
+    throw InputError("worker program '" + binary_.string() + "' does not exist (build the nasrank-torch target)");
+  // A worker that dies must not kill us with SIGPIPE when we write its next job.
+  signal(SIGPIPE, SIG_IGN);
+  workers_.resize(static_cast<std::size_t>(workers));
+  for (Worker& w : workers_) start(w);
+}
+
+WorkerPool::~WorkerPool() { stop_all(); }
+
+void WorkerPool::start(Worker& w) {
+  int to_child[2], from_child[2];
+  if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("cannot create pipes for a worker: ") + std::strerror(errno));
+  const int log_fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const std::string threads = std::to_string(threads_);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
+  if (pid == 0) {
+    dup2(to_child[0], 0);
+    dup2(from_child[1], 1);
+    if (log_fd >= 0) dup2(log_fd, 2);
+    execl(binary_.c_str(), binary_.c_str(), "worker", "--threads", threads.c_str(), "--device", device_.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (log_fd >= 0) close(log_fd);
+  close(to_child[0]);
+  close(from_child[1]);
+  w.pid = pid;
+  w.to_worker = to_child[1];
+  w.from_worker = from_child[0];
+  w.buffer.clear();
+}
+
+void WorkerPool::stop(Worker& w) {
+  if (w.pid <= 0) return;
+  if (w.to_worker >= 0) close(w.to_worker);
+  kill(w.pid, SIGTERM);
+  int status = 0;
+  for (int k = 0; k < 50; ++k) {
+    if (waitpid(w.pid, &status, WNOHANG) == w.pid) break;
+    usleep(20000);
+    if (k == 49) {
+      kill(w.pid, SIGKILL);
+      waitpid(w.pid, &status, 0);
+    }
+  }
+  if (w.from_worker >= 0) close(w.from_worker);
+  w = Worker{};
+}
+
+void WorkerPool::stop_all() {
+  for (Worker& w : workers_) stop(w);
+}
+
+void WorkerPool::send(int worker, const nlohmann::json& job) {
+  Worker& w = workers_.at(static_cast<std::size_t>(worker));
+  const std::string line = job.dump() + "\n";
+  std::size_t written = 0;
+  while (written < line.size()) {
+    const ssize_t n = write(w.to_worker, line.data() + written, line.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the worker died; poll() reports it
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+std::vector<WorkerEvent> WorkerPool::poll(int timeout_ms) {
+  std::vector<pollfd> fds;
+  for (const Worker& w : workers_) fds.push_back({w.from_worker, POLLIN, 0});
+  std::vector<WorkerEvent> events;
+  const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+  if (ready <= 0) return events;
+  for (std::size_t k = 0; k < workers_.size(); ++k) {
+    if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    Worker& w = workers_[k];
+    char chunk[65536];
+    const ssize_t n = read(w.from_worker, chunk, sizeof chunk);
+    if (n > 0) {
+      w.buffer.append(chunk, static_cast<std::size_t>(n));
+      std::size_t newline;
+      while ((newline = w.buffer.find('\n')) != std::string::npos) {
+        const std::string line = w.buffer.substr(0, newline);
+        w.buffer.erase(0, newline + 1);
+        WorkerEvent event;
+        event.worker = static_cast<int>(k);
+        event.event = nlohmann::json::parse(line, nullptr, false);
+        if (!event.event.is_discarded()) events.push_back(std::move(event));
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    int status = 0;
+    close(w.to_worker);
+    close(w.from_worker);
+    waitpid(w.pid, &status, 0);
+    w = Worker{};
+    WorkerEvent died;
+    died.worker = static_cast<int>(k);
+    died.died = true;
+    died.exit_description = describe_exit(status);
+    events.push_back(std::move(died));
+    start(w);
+  }
+  return events;
+}
+
+}  // namespace nasrank::rerank

@@ -1,0 +1,74 @@
+#include "nasrank/store/merge.h"
+
+#include "nasrank/common/error.h"
+
+namespace nasrank::store {
+namespace {
+
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code error;
+  if (std::filesystem::exists(a, error) && std::filesystem::exists(b, error))
+    return std::filesystem::equivalent(a, b, error);
+  return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
+}
+
+}  // namespace
+
+MergeReport merge_stores(const std::filesystem::path& output, const std::vector<std::filesystem::path>& inputs,
+                         const MergeOptions& options) {
+  if (inputs.empty()) throw InputError("merge: no input stores given");
+  bool output_is_input = false;
+  std::vector<std::filesystem::path> sources;
+  for (const auto& input : inputs) {
+    if (same_file(input, output)) {
+      output_is_input = true;
+      continue;
+    }
+    bool repeated = false;
+    for (const auto& earlier : sources) repeated = repeated || same_file(earlier, input);
+    if (repeated) throw InputError("merge: input '" + input.string() + "' is listed twice");
+    sources.push_back(input);
+  }
+  // Every input must open before anything is written.
+  std::vector<ResultStore> readers;
+  for (const auto& source : sources) readers.push_back(ResultStore::open(source, OpenMode::Read));
+
+  std::error_code error;
+  const bool output_exists = std::filesystem::exists(output, error);
+  if (output_exists && !output_is_input && !options.overwrite)
+    throw InputError("merge: output '" + output.string() +
+                     "' already exists; list it among the inputs to merge into it, or pass --overwrite to replace it");
+  ResultStore out = ResultStore::open(output, output_is_input ? OpenMode::Append : OpenMode::Truncate);
+
+  MergeReport report;
+  report.inputs = inputs.size();
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    const ResultStore& reader = readers[i];
+    constexpr std::size_t kBatch = 4096;
+    std::vector<RunRecord> batch;
+    auto flush = [&] {
+      AddReport added;
+      try {
+        added = out.add(std::move(batch), options.policy);
+      } catch (const InputError& e) {
+        throw InputError("merging '" + sources[i].string() + "' into '" + output.string() + "': " + e.what());
+      }
+      batch.clear();
+      report.added += added.added + added.replaced;
+      report.identical_duplicates += added.identical_duplicates;
+      report.conflicting_duplicates += added.conflicting_duplicates;
+      for (const DuplicateReport& d : added.duplicates) report.duplicates.push_back({d.key, d.identical, sources[i]});
+    };
+    reader.for_each([&](std::size_t, const RunRecord& record) {
+      ++report.runs_read;
+      batch.push_back(record);
+      if (batch.size() == kBatch) flush();
+      return true;
+    });
+    flush();
+  }
+  report.total = out.commit();
+  return report;
+}
+
+}  // namespace nasrank::store

@@ -1,0 +1,1028 @@
+#include "nasrank/cell/encoding.h"
+#include "nasrank/common/error.h"
+#include "nasrank/common/version.h"
+#include "store/store_impl.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace nasrank::store {
+
+using layout::ColumnInfo;
+namespace runs = layout::runs;
+
+namespace {
+
+constexpr char kSeparator = '\x1f';
+const std::string kRuns = layout::kRunsGroup;
+const std::string kCurves = layout::kCurvesGroup;
+const std::string kSources = layout::kSourcesGroup;
+const std::string kIndex = layout::kIndexGroup;
+const std::string kFinalAccuracy = layout::kFinalAccuracyGroup;
+const std::string kFinalLoss = layout::kFinalLossGroup;
+const std::string kEvalAccuracy = layout::kEvalAccuracyGroup;
+const std::string kEvalLoss = layout::kEvalLossGroup;
+
+std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+std::string provenance_text(const Provenance& p) {
+  std::string text = p.source_path;
+  for (const std::string* field : {&p.source_sha256, &p.source_mtime, &p.source_format, &p.source_split, &p.note}) {
+    text += kSeparator;
+    text += *field;
+  }
+  return text + kSeparator + std::to_string(p.source_size);
+}
+
+bool has_source(const Provenance& p) {
+  return !p.source_path.empty() || !p.source_sha256.empty() || !p.source_format.empty() || !p.note.empty() ||
+         !p.source_split.empty() || p.source_size >= 0;
+}
+
+void describe_column(hid_t dataset, const ColumnInfo& info) {
+  if (*info.units) h5::write_attribute(dataset, "units", info.units);
+  h5::write_attribute(dataset, "meaning", info.meaning);
+}
+
+void create_columns(hid_t file, const std::string& group, const std::vector<const ColumnInfo*>& columns,
+                    std::size_t chunk_rows) {
+  for (const ColumnInfo* info : columns) {
+    const std::string name = group + "/" + info->name;
+    const h5::ColumnCreation creation = info->raw ? h5::ColumnCreation{layout::kRawChunkRows, false}
+                                                  : h5::ColumnCreation{chunk_rows, true};
+    h5::Column column = h5::Column::create(file, name, info->type, 0, creation, "creating '/" + name + "'");
+    describe_column(column.id(), *info);
+  }
+}
+
+void create_layout(hid_t file) {
+  using namespace layout;
+  h5::write_attribute(file, "format", kFormatName);
+  h5::write_attribute(file, "format_version", kFormatVersion);
+  h5::write_attribute(file, "run_count", std::int64_t{0});
+  h5::write_attribute(file, "description",
+                      "NAS results: one row per (architecture, dataset, protocol, budget, seed) run in the "
+                      "columns of /runs, per-epoch curves in /curves, provenance of imports in /sources");
+  h5::write_attribute(file, "documentation", "docs/store-format.md in the nasrank repository");
+
+  auto group = [&](const char* name, const char* description) {
+    h5::Id id = h5::create_group(file, name, std::string("creating '/") + name + "'");
+    h5::write_attribute(id.get(), "description", description);
+  };
+  group(kRunsGroup,
+        "one row per run; every dataset here has run_count rows. A run is identified by (space:arch, dataset, "
+        "protocol, budget_epochs, seed)");
+  group(kFinalAccuracyGroup,
+        "one dataset per split (train, x-valid, x-test, ori-test, ...), run_count rows: top-1 accuracy in percent "
+        "after the last epoch, NaN where the run has no value for the split");
+  group(kFinalLossGroup, "one dataset per split, run_count rows: mean cross-entropy after the last epoch, NaN = none");
+  group(kCurvesGroup,
+        "per-epoch series of all runs concatenated: run i owns rows runs/curve_offset[i] .. "
+        "runs/curve_offset[i] + runs/curve_length[i] - 1, and row - curve_offset[i] is the epoch (0-based)");
+  group(kEvalAccuracyGroup, "one dataset per split, aligned with /curves: top-1 accuracy in percent after each epoch");
+  group(kEvalLossGroup, "one dataset per split, aligned with /curves: mean cross-entropy after each epoch");
+  group(kSourcesGroup, "provenance of imported runs, one row per distinct source; runs/source_id indexes these rows");
+  group(kIndexGroup, "lookup index: the runs sorted by arch_key_fnv1a64 (binary search finds one architecture)");
+
+  create_columns(file, kRunsGroup, run_columns(), kRunChunkRows);
+  create_columns(file, kCurvesGroup, curve_columns(), kCurveChunkRows);
+  create_columns(file, kSourcesGroup, source_columns(), kSourceChunkRows);
+  create_columns(file, kIndexGroup, index_columns(), kRawChunkRows);
+}
+
+// A readable, non-empty HDF5 file, or an InputError that says what it is instead.
+void require_hdf5(const std::filesystem::path& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw InputError(quoted(path) + " is a directory, not a results store file");
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) throw InputError(quoted(path) + " cannot be read: " + error.message());
+  if (size == 0) throw InputError(quoted(path) + " is empty, not a results store");
+  if (!h5::is_hdf5_file(path))
+    throw InputError(quoted(path) +
+                     " is not an HDF5 file (no HDF5 signature at its start); a results store is written by nasrank "
+                     "import, merge or training");
+}
+
+// The benchmark index of an "nb201:<arch string>" key; nullopt for other spaces.
+std::optional<int> benchmark_index_of(const std::string& key) {
+  constexpr std::string_view prefix = "nb201:";
+  if (key.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  try {
+    return cell::to_benchmark_index(cell::parse_arch_string(std::string_view(key).substr(prefix.size())));
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+void check_width(const RunRecord& record, const char* field, const std::string& value, std::size_t width) {
+  if (value.size() > width)
+    throw InputError("run " + run_key(record).to_string() + ": " + field + " '" + value + "' is longer than the " +
+                     std::to_string(width) + " bytes the store allows");
+}
+
+}  // namespace
+
+std::string key_text(const std::string& arch_key, const std::string& dataset, const std::string& protocol,
+                     std::int64_t budget, std::int64_t seed) {
+  std::string text = arch_key;
+  text += kSeparator;
+  text += dataset;
+  text += kSeparator;
+  text += protocol;
+  text += kSeparator;
+  text += std::to_string(budget);
+  text += kSeparator;
+  text += std::to_string(seed);
+  return text;
+}
+
+// ---- Impl: files -------------------------------------------------------------
+
+ResultStore::Impl::~Impl() {
+  if (transaction) abort_transaction();
+}
+
+hid_t ResultStore::Impl::handle() {
+  if (!file.valid()) {
+    NASRANK_CHECK(committed_file, "reading a store that has no file yet");
+    open_committed();
+  }
+  return file.get();
+}
+
+void ResultStore::Impl::open_committed() {
+  file = h5::open_file(path, false);
+  validate_layout(path.string());
+}
+
+void ResultStore::Impl::open_checked() {
+  try {
+    open_committed();
+  } catch (const InputError&) {
+    require_hdf5(path);  // a clearer message when the file is not HDF5 at all
+    throw;
+  }
+}
+
+void ResultStore::Impl::validate_layout(const std::string& name) {
+  const hid_t id = file.get();
+  const std::string where = "'" + name + "'";
+  const auto format = h5::read_text_attribute(id, "format", where + ": reading attribute 'format' of '/'");
+  if (!format || *format != layout::kFormatName)
+    throw InputError(where + " is an HDF5 file but not a nasrank results store: its root group has no attribute " +
+                     "format = '" + layout::kFormatName + "' (layout: docs/store-format.md)");
+  const auto version = h5::read_int_attribute(id, "format_version", where + ": reading attribute 'format_version'");
+  if (!version) throw InputError(where + ": attribute 'format_version' of '/' is missing or not an integer");
+  if (*version > layout::kFormatVersion || *version < 1)
+    throw InputError(where + ": store format version " + std::to_string(*version) + " is not supported (this nasrank " +
+                     "reads version " + std::to_string(layout::kFormatVersion) + ")");
+  const auto count = h5::read_int_attribute(id, "run_count", where + ": reading attribute 'run_count'");
+  if (!count || *count < 0)
+    throw InputError(where + ": attribute 'run_count' of '/' is missing or negative (damaged store)");
+  for (const std::string& group : {kRuns, kFinalAccuracy, kFinalLoss, kCurves, kEvalAccuracy, kEvalLoss, kSources, kIndex})
+    if (!h5::link_exists(id, group))
+      throw InputError(where + ": group '/" + group + "' is missing (damaged store, or not written by nasrank)");
+  columns.clear();
+  split_lists.clear();
+  rows = committed_rows = static_cast<std::size_t>(*count);
+  curve_rows.reset();
+}
+
+std::size_t ResultStore::Impl::curve_count() {
+  if (!curve_rows) curve_rows = column(kCurves, layout::curves::train_loss).size();
+  return *curve_rows;
+}
+
+void ResultStore::Impl::close_file() {
+  columns.clear();
+  split_lists.clear();
+  file.reset();
+}
+
+void ResultStore::Impl::begin_transaction() {
+  close_file();
+  durable::remove_if_exists(temporary);
+  try {
+    if (committed_file) {
+      durable::copy_file(path, temporary);
+      file = h5::open_file(temporary, true);
+      validate_layout(path.string());
+    } else {
+      file = h5::create_file(temporary);
+      create_layout(file.get());
+      rows = committed_rows = 0;
+      curve_rows = 0;
+    }
+  } catch (...) {
+    close_file();
+    durable::remove_if_exists(temporary);
+    throw;
+  }
+  transaction = true;
+}
+
+void ResultStore::Impl::abort_transaction() noexcept {
+  close_file();
+  durable::remove_if_exists(temporary);
+  transaction = false;
+  pending = 0;
+  rows = committed_file ? committed_rows : 0;
+  index_stale = false;
+  clear_caches();
+}
+
+void ResultStore::Impl::write_index() {
+  const auto& hashes = arch_hashes();
+  std::vector<std::pair<std::uint64_t, std::int64_t>> entries(rows);
+  for (std::size_t i = 0; i < rows; ++i) entries[i] = {hashes[i], static_cast<std::int64_t>(i)};
+  std::sort(entries.begin(), entries.end());
+  std::vector<std::uint64_t> sorted(rows);
+  std::vector<std::int64_t> positions(rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    sorted[i] = entries[i].first;
+    positions[i] = entries[i].second;
+  }
+  h5::Column& hash_column = column(kIndex, layout::index::sorted_hash);
+  hash_column.resize(rows);
+  hash_column.write(0, sorted);
+  h5::Column& row_column = column(kIndex, layout::index::rows);
+  row_column.resize(rows);
+  row_column.write(0, positions);
+  index_stale = false;
+}
+
+std::vector<std::size_t> ResultStore::Impl::rows_with_hash(std::uint64_t hash) {
+  if (rows == 0) return {};
+  // Two reads: every kStride-th sorted hash narrows the search to a window,
+  // then the window itself; entries equal to `hash` lie in
+  // [stride * (first sample >= hash, minus one), stride * (first sample > hash)).
+  constexpr std::size_t kStride = 1024;
+  h5::Column& sorted = column(kIndex, layout::index::sorted_hash);
+  const std::size_t samples = (rows + kStride - 1) / kStride;
+  const auto sample = sorted.read_strided<std::uint64_t>(0, kStride, samples);
+  const auto at_least = static_cast<std::size_t>(std::lower_bound(sample.begin(), sample.end(), hash) - sample.begin());
+  const auto above = static_cast<std::size_t>(std::upper_bound(sample.begin(), sample.end(), hash) - sample.begin());
+  const std::size_t window_first = (at_least == 0 ? 0 : at_least - 1) * kStride;
+  const std::size_t window_end = std::min(rows, above * kStride);
+  if (window_end <= window_first) return {};
+  const auto window = sorted.read_range<std::uint64_t>(window_first, window_end - window_first);
+  const auto [low, high] = std::equal_range(window.begin(), window.end(), hash);
+  const std::size_t first = window_first + static_cast<std::size_t>(low - window.begin());
+  const std::size_t count = static_cast<std::size_t>(high - low);
+  std::vector<std::size_t> found;
+  for (std::int64_t row : column(kIndex, layout::index::rows).read_range<std::int64_t>(first, count)) {
+    if (row < 0 || static_cast<std::size_t>(row) >= rows)
+      throw InputError(where(kIndex + "/row") + ": row " + std::to_string(row) + " out of range (damaged store)");
+    found.push_back(static_cast<std::size_t>(row));
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+void ResultStore::Impl::write_root_attributes() {
+  const hid_t id = handle();
+  h5::write_attribute(id, "run_count", static_cast<std::int64_t>(rows));
+  h5::write_attribute(id, "written_by", "nasrank " + version());
+  h5::write_attribute(id, "last_commit_utc", utc_timestamp());
+}
+
+// ---- Impl: columns -------------------------------------------------------------
+
+std::string ResultStore::Impl::where(const std::string& dataset_path) const {
+  return quoted(path) + " dataset '/" + dataset_path + "'";
+}
+
+h5::Column& ResultStore::Impl::column(const std::string& group, const ColumnInfo& info) {
+  const std::string key = group + "/" + info.name;
+  if (auto it = columns.find(key); it != columns.end()) return it->second;
+  h5::Column opened = h5::Column::open(handle(), key, info.type, where(key), !info.raw);
+  if (!transaction) {
+    const bool per_run = group == kRuns || group == kFinalAccuracy || group == kFinalLoss || group == kIndex;
+    // /curves/train_loss defines the curve length, which the others must match.
+    const bool per_epoch = group == kEvalAccuracy || group == kEvalLoss ||
+                           (group == kCurves && info.name != std::string(layout::curves::train_loss.name));
+    const std::size_t expected = per_run ? rows : per_epoch ? curve_count() : 0;
+    if ((per_run || per_epoch) && opened.size() != expected)
+      throw InputError(where(key) + " has " + std::to_string(opened.size()) + " rows but the store needs " +
+                       std::to_string(expected) + " (damaged store)");
+  }
+  return columns.emplace(key, std::move(opened)).first->second;
+}
+
+std::vector<std::string>& ResultStore::Impl::splits(const std::string& group) {
+  auto it = split_lists.find(group);
+  if (it == split_lists.end()) {
+    h5::Id id = h5::open_group(handle(), group, where(group));
+    it = split_lists.emplace(group, h5::member_names(id.get(), where(group))).first;
+  }
+  return it->second;
+}
+
+h5::Column* ResultStore::Impl::split_column(const std::string& group, const std::string& split) {
+  const auto& names = splits(group);
+  if (!std::binary_search(names.begin(), names.end(), split)) return nullptr;
+  ColumnInfo info = group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info()
+                                                                       : layout::final_loss_info();
+  info.name = split.c_str();
+  return &column(group, info);
+}
+
+h5::Column& ResultStore::Impl::create_split_column(const std::string& group, const std::string& split,
+                                                   const ColumnInfo& info, std::size_t size) {
+  const std::string key = group + "/" + split;
+  const bool per_epoch = group == kEvalAccuracy || group == kEvalLoss;
+  h5::Column created = h5::Column::create(
+      handle(), key, info.type, size, {per_epoch ? layout::kCurveChunkRows : layout::kRunChunkRows, true},
+      where(key));
+  describe_column(created.id(), info);
+  h5::write_attribute(created.id(), "split", split);
+  std::vector<std::string>& list = splits(group);
+  list.insert(std::upper_bound(list.begin(), list.end(), split), split);
+  return columns.emplace(key, std::move(created)).first->second;
+}
+
+// ---- Impl: caches ----------------------------------------------------------------
+
+void ResultStore::Impl::clear_caches() {
+  hash_cache.reset();
+  text_cache.clear();
+  int_cache.clear();
+  key_rows.reset();
+  sources.reset();
+}
+
+const std::vector<std::uint64_t>& ResultStore::Impl::arch_hashes() {
+  if (!hash_cache)
+    hash_cache = rows > 0 ? column(kRuns, runs::arch_key_hash).read_all<std::uint64_t>() : std::vector<std::uint64_t>();
+  return *hash_cache;
+}
+
+namespace {
+// Past this share of a column, reading it whole (and keeping it) is cheaper
+// than a point selection.
+bool worth_caching(std::size_t wanted, std::size_t total) { return wanted * 16 >= total; }
+
+template <class T>
+std::vector<T> pick(const std::vector<T>& all, const std::vector<std::size_t>& rows) {
+  std::vector<T> picked;
+  picked.reserve(rows.size());
+  for (std::size_t row : rows) picked.push_back(all[row]);
+  return picked;
+}
+}  // namespace
+
+std::vector<std::string> ResultStore::Impl::scan_text(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
+  auto it = text_cache.find(info.name);
+  if (it == text_cache.end() && worth_caching(wanted.size(), rows))
+    it = text_cache.emplace(info.name, column(kRuns, info).read_all<std::string>()).first;
+  if (it != text_cache.end()) return pick(it->second, wanted);
+  return column(kRuns, info).read_rows<std::string>(wanted);
+}
+
+std::vector<std::int64_t> ResultStore::Impl::scan_int(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
+  auto it = int_cache.find(info.name);
+  if (it == int_cache.end() && worth_caching(wanted.size(), rows))
+    it = int_cache.emplace(info.name, column(kRuns, info).read_all<std::int64_t>()).first;
+  if (it != int_cache.end()) return pick(it->second, wanted);
+  return column(kRuns, info).read_rows<std::int64_t>(wanted);
+}
+
+void ResultStore::Impl::extend_caches(const std::vector<const RunRecord*>& fresh) {
+  for (const RunRecord* r : fresh) {
+    if (hash_cache) hash_cache->push_back(layout::arch_key_hash(arch_key(r->space, r->arch)));
+    for (auto& [name, values] : text_cache)
+      values.push_back(name == std::string(runs::dataset.name) ? r->dataset : r->protocol);
+    for (auto& [name, values] : int_cache)
+      values.push_back(name == std::string(runs::seed.name) ? r->seed : r->budget_epochs);
+  }
+}
+
+std::unordered_map<std::string, std::size_t>& ResultStore::Impl::keys() {
+  if (!key_rows) {
+    std::unordered_map<std::string, std::size_t> loaded;
+    if (rows > 0) {
+      std::vector<std::size_t> all(rows);
+      for (std::size_t i = 0; i < rows; ++i) all[i] = i;
+      const auto dataset = scan_text(runs::dataset, all);
+      const auto protocol = scan_text(runs::protocol, all);
+      const auto budget = scan_int(runs::budget_epochs, all);
+      const auto seed = scan_int(runs::seed, all);
+      const auto arch = column(kRuns, runs::arch).read_all<std::string>();
+      const auto space = column(kRuns, runs::space).read_all<std::string>();
+      loaded.reserve(rows * 2);
+      for (std::size_t i = 0; i < rows; ++i)
+        loaded[key_text(arch_key(space[i], arch[i]), dataset[i], protocol[i], budget[i], seed[i])] = i;
+    }
+    key_rows = std::move(loaded);
+  }
+  return *key_rows;
+}
+
+ResultStore::Impl::SourceTable& ResultStore::Impl::source_table() {
+  if (!sources) {
+    SourceTable table;
+    if (rows > 0 || transaction) {
+      namespace src = layout::sources;
+      const auto paths = column(kSources, src::path).read_all<std::string>();
+      const std::size_t n = paths.size();
+      auto text = [&](const ColumnInfo& info) {
+        auto values = column(kSources, info).read_all<std::string>();
+        if (values.size() != n) throw InputError(where(kSources + "/" + info.name) + " has a different length than '/sources/path' (damaged store)");
+        return values;
+      };
+      const auto sha = text(src::sha256);
+      const auto mtime = text(src::mtime);
+      const auto format = text(src::format);
+      const auto split = text(src::split);
+      const auto note = text(src::note);
+      const auto size = column(kSources, src::size_bytes).read_all<std::int64_t>();
+      if (size.size() != n) throw InputError(where(kSources + "/size_bytes") + " has a different length than '/sources/path' (damaged store)");
+      for (std::size_t i = 0; i < n; ++i) {
+        Provenance p;
+        p.source_path = paths[i];
+        p.source_sha256 = sha[i];
+        p.source_size = size[i];
+        p.source_mtime = mtime[i];
+        p.source_format = format[i];
+        p.source_split = split[i];
+        p.note = note[i];
+        table.index.emplace(provenance_text(p), static_cast<std::int32_t>(i));
+        table.rows.push_back(std::move(p));
+      }
+    }
+    sources = std::move(table);
+  }
+  return *sources;
+}
+
+std::vector<std::int32_t> ResultStore::Impl::assign_sources(const std::vector<const RunRecord*>& records) {
+  SourceTable& table = source_table();
+  std::vector<std::int32_t> ids;
+  ids.reserve(records.size());
+  const std::size_t first_new = table.rows.size();
+  for (const RunRecord* record : records) {
+    if (!has_source(record->provenance)) {
+      ids.push_back(-1);
+      continue;
+    }
+    const std::string text = provenance_text(record->provenance);
+    auto it = table.index.find(text);
+    if (it == table.index.end()) {
+      it = table.index.emplace(text, static_cast<std::int32_t>(table.rows.size())).first;
+      Provenance stored = record->provenance;
+      stored.imported = false;
+      table.rows.push_back(std::move(stored));
+    }
+    ids.push_back(it->second);
+  }
+  const std::size_t added = table.rows.size() - first_new;
+  if (added > 0) {
+    namespace src = layout::sources;
+    std::vector<std::string> paths, sha, mtime, format, split, note;
+    std::vector<std::int64_t> size;
+    for (std::size_t i = first_new; i < table.rows.size(); ++i) {
+      const Provenance& p = table.rows[i];
+      paths.push_back(p.source_path);
+      sha.push_back(p.source_sha256);
+      mtime.push_back(p.source_mtime);
+      format.push_back(p.source_format);
+      split.push_back(p.source_split);
+      note.push_back(p.note);
+      size.push_back(p.source_size);
+    }
+    auto append = [&](const ColumnInfo& info, const auto& values) {
+      h5::Column& c = column(kSources, info);
+      c.resize(first_new + added);
+      c.write(first_new, values);
+    };
+    append(src::path, paths);
+    append(src::sha256, sha);
+    append(src::size_bytes, size);
+    append(src::mtime, mtime);
+    append(src::format, format);
+    append(src::split, split);
+    append(src::note, note);
+  }
+  return ids;
+}
+
+// ---- Impl: writing -----------------------------------------------------------------
+
+namespace {
+
+template <class Get>
+std::vector<double> concatenated(const std::vector<const RunRecord*>& records, const std::vector<std::int32_t>& lengths,
+                                 std::size_t total, Get get) {
+  std::vector<double> values(total, kNotMeasured);
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (const std::vector<double>* series = get(*records[i]))
+      std::copy(series->begin(), series->end(), values.begin() + static_cast<std::ptrdiff_t>(at));
+    at += static_cast<std::size_t>(lengths[i]);
+  }
+  return values;
+}
+
+const std::vector<double>* find_series(const std::map<std::string, std::vector<double>>& map, const std::string& key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+void ResultStore::Impl::write_curves(const std::vector<const RunRecord*>& records, std::vector<std::int64_t>& offsets,
+                                     std::vector<std::int32_t>& lengths) {
+  const std::size_t first = curve_count();
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::size_t epochs = records[i]->curves.epochs();
+    offsets[i] = static_cast<std::int64_t>(first + total);
+    lengths[i] = static_cast<std::int32_t>(epochs);
+    total += epochs;
+  }
+  if (total == 0) return;
+  const std::size_t end = first + total;
+  auto append = [&](h5::Column& c, const std::vector<double>& values) {
+    c.resize(end);
+    c.write(first, values);
+  };
+  namespace cv = layout::curves;
+  append(column(kCurves, cv::train_loss),
+         concatenated(records, lengths, total, [](const RunRecord& r) { return &r.curves.train_loss; }));
+  append(column(kCurves, cv::train_accuracy),
+         concatenated(records, lengths, total, [](const RunRecord& r) { return &r.curves.train_accuracy; }));
+  append(column(kCurves, cv::learning_rate),
+         concatenated(records, lengths, total, [](const RunRecord& r) { return &r.curves.learning_rate; }));
+  append(column(kCurves, cv::epoch_seconds),
+         concatenated(records, lengths, total, [](const RunRecord& r) { return &r.curves.epoch_seconds; }));
+
+  auto per_split = [&](const std::string& group, const ColumnInfo& info,
+                       std::map<std::string, std::vector<double>> EpochCurves::*member) {
+    std::set<std::string> names(splits(group).begin(), splits(group).end());
+    for (const RunRecord* r : records)
+      for (const auto& [split, series] : r->curves.*member) names.insert(split);
+    for (const std::string& split : names) {
+      h5::Column* c = split_column(group, split);
+      if (!c) c = &create_split_column(group, split, info, first);
+      append(*c, concatenated(records, lengths, total,
+                              [&](const RunRecord& r) { return find_series(r.curves.*member, split); }));
+    }
+  };
+  per_split(kEvalAccuracy, layout::eval_accuracy_info(), &EpochCurves::eval_accuracy);
+  per_split(kEvalLoss, layout::eval_loss_info(), &EpochCurves::eval_loss);
+  curve_rows = end;
+}
+
+void ResultStore::Impl::write_split_metrics(std::size_t first_row, std::size_t end_row,
+                                            const std::vector<const RunRecord*>& records) {
+  auto per_split = [&](const std::string& group, const ColumnInfo& info, double SplitMetrics::*member) {
+    std::set<std::string> names(splits(group).begin(), splits(group).end());
+    for (const RunRecord* r : records)
+      for (const auto& [split, metrics] : r->final_metrics)
+        if (!std::isnan(metrics.*member)) names.insert(split);
+    for (const std::string& split : names) {
+      h5::Column* c = split_column(group, split);
+      if (!c) c = &create_split_column(group, split, info, rows);
+      if (c->size() < end_row) c->resize(end_row);
+      std::vector<double> values(records.size(), kNotMeasured);
+      for (std::size_t i = 0; i < records.size(); ++i)
+        if (auto it = records[i]->final_metrics.find(split); it != records[i]->final_metrics.end())
+          values[i] = it->second.*member;
+      c->write(first_row, values);
+    }
+  };
+  per_split(kFinalAccuracy, layout::final_accuracy_info(), &SplitMetrics::accuracy);
+  per_split(kFinalLoss, layout::final_loss_info(), &SplitMetrics::loss);
+}
+
+void ResultStore::Impl::write_block(std::size_t first_row, const std::vector<const RunRecord*>& records) {
+  const std::size_t k = records.size();
+  if (k == 0) return;
+  const std::size_t end_row = std::max(rows, first_row + k);
+
+  const std::vector<std::int32_t> source_ids = assign_sources(records);
+  std::vector<std::int64_t> offsets(k);
+  std::vector<std::int32_t> lengths(k);
+  write_curves(records, offsets, lengths);
+
+  auto put = [&](const ColumnInfo& info, const auto& values) {
+    h5::Column& c = column(kRuns, info);
+    if (c.size() < end_row) c.resize(end_row);
+    c.write(first_row, values);
+  };
+  auto texts = [&](auto get) {
+    std::vector<std::string> values;
+    values.reserve(k);
+    for (const RunRecord* r : records) values.push_back(get(*r));
+    return values;
+  };
+  auto numbers = [&](auto get) {
+    std::vector<double> values;
+    values.reserve(k);
+    for (const RunRecord* r : records) values.push_back(get(*r));
+    return values;
+  };
+  std::vector<std::int32_t> index, budget;
+  std::vector<std::int64_t> seed;
+  std::vector<std::uint64_t> hash;
+  std::vector<std::uint8_t> imported;
+  for (const RunRecord* r : records) {
+    index.push_back(r->benchmark_index);
+    budget.push_back(r->budget_epochs);
+    seed.push_back(r->seed);
+    hash.push_back(layout::arch_key_hash(arch_key(r->space, r->arch)));
+    imported.push_back(r->provenance.imported ? 1 : 0);
+  }
+  put(runs::space, texts([](const RunRecord& r) { return r.space; }));
+  put(runs::benchmark_index, index);
+  put(runs::arch, texts([](const RunRecord& r) { return r.arch; }));
+  put(runs::arch_key_hash, hash);
+  put(runs::unique_string, texts([](const RunRecord& r) { return r.unique_string; }));
+  put(runs::dataset, texts([](const RunRecord& r) { return r.dataset; }));
+  put(runs::protocol, texts([](const RunRecord& r) { return r.protocol; }));
+  put(runs::budget_epochs, budget);
+  put(runs::seed, seed);
+  put(runs::seeds_averaged, texts([](const RunRecord& r) { return r.seeds_averaged; }));
+  put(runs::status, texts([](const RunRecord& r) { return std::string(status_name(r.status)); }));
+  put(runs::error_message, texts([](const RunRecord& r) { return r.error_message; }));
+  put(runs::learning_rate, numbers([](const RunRecord& r) { return r.learning_rate; }));
+  put(runs::init, texts([](const RunRecord& r) { return r.init; }));
+  put(runs::params_m, numbers([](const RunRecord& r) { return r.params_m; }));
+  put(runs::flops_m, numbers([](const RunRecord& r) { return r.flops_m; }));
+  put(runs::wall_seconds, numbers([](const RunRecord& r) { return r.wall_seconds; }));
+  put(runs::images_per_second, numbers([](const RunRecord& r) { return r.images_per_second; }));
+  put(runs::config_json, texts([](const RunRecord& r) { return r.config_json; }));
+  put(runs::tool_version, texts([](const RunRecord& r) { return r.tool_version; }));
+  put(runs::created_at, texts([](const RunRecord& r) { return r.created_at; }));
+  put(runs::imported, imported);
+  put(runs::source_id, source_ids);
+  put(runs::curve_offset, offsets);
+  put(runs::curve_length, lengths);
+  write_split_metrics(first_row, end_row, records);
+}
+
+// ---- Impl: reading -------------------------------------------------------------------
+
+std::vector<RunRecord> ResultStore::Impl::read_rows(const std::vector<std::size_t>& wanted, const ReadOptions& options) {
+  const std::size_t k = wanted.size();
+  std::vector<RunRecord> records(k);
+  if (k == 0) return records;
+  auto texts = [&](const ColumnInfo& info, std::string RunRecord::*member) {
+    auto values = column(kRuns, info).read_rows<std::string>(wanted);
+    for (std::size_t i = 0; i < k; ++i) records[i].*member = std::move(values[i]);
+  };
+  auto numbers = [&](const ColumnInfo& info, double RunRecord::*member) {
+    const auto values = column(kRuns, info).read_rows<double>(wanted);
+    for (std::size_t i = 0; i < k; ++i) records[i].*member = values[i];
+  };
+  texts(runs::space, &RunRecord::space);
+  texts(runs::arch, &RunRecord::arch);
+  texts(runs::unique_string, &RunRecord::unique_string);
+  texts(runs::dataset, &RunRecord::dataset);
+  texts(runs::protocol, &RunRecord::protocol);
+  texts(runs::seeds_averaged, &RunRecord::seeds_averaged);
+  texts(runs::error_message, &RunRecord::error_message);
+  texts(runs::init, &RunRecord::init);
+  texts(runs::config_json, &RunRecord::config_json);
+  texts(runs::tool_version, &RunRecord::tool_version);
+  texts(runs::created_at, &RunRecord::created_at);
+  numbers(runs::learning_rate, &RunRecord::learning_rate);
+  numbers(runs::params_m, &RunRecord::params_m);
+  numbers(runs::flops_m, &RunRecord::flops_m);
+  numbers(runs::wall_seconds, &RunRecord::wall_seconds);
+  numbers(runs::images_per_second, &RunRecord::images_per_second);
+
+  const auto index = column(kRuns, runs::benchmark_index).read_rows<std::int32_t>(wanted);
+  const auto budget = column(kRuns, runs::budget_epochs).read_rows<std::int32_t>(wanted);
+  const auto seed = column(kRuns, runs::seed).read_rows<std::int64_t>(wanted);
+  const auto status = column(kRuns, runs::status).read_rows<std::string>(wanted);
+  const auto imported = column(kRuns, runs::imported).read_rows<std::uint8_t>(wanted);
+  const auto source = column(kRuns, runs::source_id).read_rows<std::int32_t>(wanted);
+  SourceTable* table = nullptr;
+  for (std::size_t i = 0; i < k; ++i) {
+    RunRecord& r = records[i];
+    r.benchmark_index = index[i];
+    r.budget_epochs = budget[i];
+    r.seed = seed[i];
+    try {
+      r.status = parse_status(status[i]);
+    } catch (const InputError& e) {
+      throw InputError(where(kRuns + "/status") + " row " + std::to_string(wanted[i]) + ": " + e.what());
+    }
+    if (source[i] >= 0) {
+      if (!table) table = &source_table();
+      if (static_cast<std::size_t>(source[i]) >= table->rows.size())
+        throw InputError(where(kRuns + "/source_id") + " row " + std::to_string(wanted[i]) + ": source " +
+                         std::to_string(source[i]) + " does not exist (damaged store)");
+      r.provenance = table->rows[static_cast<std::size_t>(source[i])];
+    }
+    r.provenance.imported = imported[i] != 0;
+  }
+
+  auto metrics = [&](const std::string& group, double SplitMetrics::*member) {
+    for (const std::string& split : splits(group)) {
+      const auto values = split_column(group, split)->read_rows<double>(wanted);
+      for (std::size_t i = 0; i < k; ++i)
+        if (!std::isnan(values[i])) records[i].final_metrics[split].*member = values[i];
+    }
+  };
+  metrics(kFinalAccuracy, &SplitMetrics::accuracy);
+  metrics(kFinalLoss, &SplitMetrics::loss);
+  if (options.curves) read_curves(wanted, records);
+  return records;
+}
+
+void ResultStore::Impl::read_curves(const std::vector<std::size_t>& wanted, std::vector<RunRecord>& records) {
+  const auto offsets = column(kRuns, runs::curve_offset).read_rows<std::int64_t>(wanted);
+  const auto lengths = column(kRuns, runs::curve_length).read_rows<std::int32_t>(wanted);
+  std::size_t low = SIZE_MAX, high = 0, needed = 0;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    if (lengths[i] <= 0) continue;
+    if (offsets[i] < 0 || static_cast<std::size_t>(offsets[i]) + static_cast<std::size_t>(lengths[i]) > curve_count())
+      throw InputError(where(kRuns + "/curve_offset") + " row " + std::to_string(wanted[i]) +
+                       ": curve rows out of range (damaged store)");
+    low = std::min(low, static_cast<std::size_t>(offsets[i]));
+    high = std::max(high, static_cast<std::size_t>(offsets[i] + lengths[i]));
+    needed += static_cast<std::size_t>(lengths[i]);
+  }
+  if (needed == 0) return;
+  // One read of the spanned range unless it is mostly other runs' epochs.
+  const bool one_span = high - low <= 2 * needed + layout::kCurveChunkRows;
+
+  auto fill = [&](h5::Column& c, auto assign) {
+    std::vector<double> span;
+    if (one_span) span = c.read_range<double>(low, high - low);
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      if (lengths[i] <= 0) continue;
+      const std::size_t offset = static_cast<std::size_t>(offsets[i]);
+      const std::size_t length = static_cast<std::size_t>(lengths[i]);
+      std::vector<double> series = one_span ? std::vector<double>(span.begin() + static_cast<std::ptrdiff_t>(offset - low),
+                                                                  span.begin() + static_cast<std::ptrdiff_t>(offset - low + length))
+                                            : c.read_range<double>(offset, length);
+      if (std::all_of(series.begin(), series.end(), [](double v) { return std::isnan(v); })) continue;
+      assign(records[i], std::move(series));
+    }
+  };
+  namespace cv = layout::curves;
+  fill(column(kCurves, cv::train_loss), [](RunRecord& r, std::vector<double> s) { r.curves.train_loss = std::move(s); });
+  fill(column(kCurves, cv::train_accuracy),
+       [](RunRecord& r, std::vector<double> s) { r.curves.train_accuracy = std::move(s); });
+  fill(column(kCurves, cv::learning_rate),
+       [](RunRecord& r, std::vector<double> s) { r.curves.learning_rate = std::move(s); });
+  fill(column(kCurves, cv::epoch_seconds),
+       [](RunRecord& r, std::vector<double> s) { r.curves.epoch_seconds = std::move(s); });
+  for (const std::string& split : splits(kEvalAccuracy))
+    fill(*split_column(kEvalAccuracy, split),
+         [&](RunRecord& r, std::vector<double> s) { r.curves.eval_accuracy[split] = std::move(s); });
+  for (const std::string& split : splits(kEvalLoss))
+    fill(*split_column(kEvalLoss, split),
+         [&](RunRecord& r, std::vector<double> s) { r.curves.eval_loss[split] = std::move(s); });
+}
+
+std::vector<std::size_t> ResultStore::Impl::select(const RunFilter& filter) {
+  std::vector<std::size_t> selected;
+  if (rows == 0) return selected;
+  if (filter.arch_key) {
+    const std::uint64_t hash = layout::arch_key_hash(*filter.arch_key);
+    if (hash_cache || transaction) {
+      const auto& hashes = arch_hashes();
+      for (std::size_t i = 0; i < rows; ++i)
+        if (hashes[i] == hash) selected.push_back(i);
+    } else {
+      selected = rows_with_hash(hash);
+    }
+  } else {
+    selected.resize(rows);
+    for (std::size_t i = 0; i < rows; ++i) selected[i] = i;
+  }
+  auto keep = [&](const auto& values, const auto& wanted) {
+    std::vector<std::size_t> kept;
+    for (std::size_t i = 0; i < selected.size(); ++i)
+      if (values[i] == wanted) kept.push_back(selected[i]);
+    selected = std::move(kept);
+  };
+  if (filter.dataset && !selected.empty()) keep(scan_text(runs::dataset, selected), *filter.dataset);
+  if (filter.protocol && !selected.empty()) keep(scan_text(runs::protocol, selected), *filter.protocol);
+  if (filter.budget_epochs && !selected.empty())
+    keep(scan_int(runs::budget_epochs, selected), static_cast<std::int64_t>(*filter.budget_epochs));
+  if (filter.seed && !selected.empty()) keep(scan_int(runs::seed, selected), *filter.seed);
+  if (filter.arch_key && !selected.empty()) {
+    // The hash only narrows the search; the architecture decides. A benchmark
+    // cell is its index, which is cheaper to compare than the text.
+    const std::optional<int> index = benchmark_index_of(*filter.arch_key);
+    const auto space = column(kRuns, runs::space).read_rows<std::string>(selected);
+    std::vector<std::size_t> confirmed;
+    if (index) {
+      const auto indices = column(kRuns, runs::benchmark_index).read_rows<std::int32_t>(selected);
+      for (std::size_t i = 0; i < selected.size(); ++i)
+        if (space[i] == "nb201" && indices[i] == *index) confirmed.push_back(selected[i]);
+    } else {
+      const auto arch = column(kRuns, runs::arch).read_rows<std::string>(selected);
+      for (std::size_t i = 0; i < selected.size(); ++i)
+        if (arch_key(space[i], arch[i]) == *filter.arch_key) confirmed.push_back(selected[i]);
+    }
+    selected = std::move(confirmed);
+  }
+  return selected;
+}
+
+// ---- ResultStore -----------------------------------------------------------------------
+
+ResultStore::ResultStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ResultStore::ResultStore(ResultStore&&) noexcept = default;
+ResultStore& ResultStore::operator=(ResultStore&&) noexcept = default;
+ResultStore::~ResultStore() = default;
+
+ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->temporary = durable::temporary_path(path);
+  impl->mode = mode;
+  std::error_code error;
+  const bool exists = std::filesystem::exists(path, error);
+  if (mode == OpenMode::Read) {
+    if (!exists) throw InputError("results store " + quoted(path) + " does not exist");
+    impl->committed_file = true;
+    impl->open_checked();
+    return ResultStore(std::move(impl));
+  }
+  if (exists && std::filesystem::is_directory(path, error))
+    throw InputError(quoted(path) + " is a directory, not a results store file");
+  impl->lock.emplace(path);
+  // A leftover of a writer killed mid-transaction; it was never part of the store.
+  durable::remove_if_exists(impl->temporary);
+  if (mode == OpenMode::Append && exists) {
+    impl->committed_file = true;
+    impl->open_checked();
+  }
+  return ResultStore(std::move(impl));
+}
+
+const std::filesystem::path& ResultStore::path() const { return impl_->path; }
+OpenMode ResultStore::mode() const { return impl_->mode; }
+std::size_t ResultStore::count() const { return impl_->rows; }
+std::size_t ResultStore::pending() const { return impl_->pending; }
+
+RunRecord ResultStore::read(std::size_t row, const ReadOptions& options) const {
+  if (row >= impl_->rows)
+    throw InputError("results store " + quoted(impl_->path) + ": row " + std::to_string(row) + " requested but it has " +
+                     std::to_string(impl_->rows) + " runs");
+  return std::move(impl_->read_rows({row}, options).front());
+}
+
+std::vector<std::size_t> ResultStore::select(const RunFilter& filter) const { return impl_->select(filter); }
+
+void ResultStore::for_each(const std::function<bool(std::size_t, const RunRecord&)>& visit, const RunFilter& filter,
+                           const ReadOptions& options) const {
+  const std::vector<std::size_t> rows = impl_->select(filter);
+  constexpr std::size_t kBlock = 4096;
+  for (std::size_t first = 0; first < rows.size(); first += kBlock) {
+    const std::vector<std::size_t> block(rows.begin() + static_cast<std::ptrdiff_t>(first),
+                                         rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), first + kBlock)));
+    const std::vector<RunRecord> records = impl_->read_rows(block, options);
+    for (std::size_t i = 0; i < block.size(); ++i)
+      if (!visit(block[i], records[i])) return;
+  }
+}
+
+std::vector<RunRecord> ResultStore::list(const RunFilter& filter, const ReadOptions& options) const {
+  return impl_->read_rows(impl_->select(filter), options);
+}
+
+std::optional<RunRecord> ResultStore::find(const RunKey& key, const ReadOptions& options) const {
+  RunFilter filter;
+  filter.arch_key = key.arch_key;
+  filter.dataset = key.dataset;
+  filter.protocol = key.protocol;
+  filter.budget_epochs = key.budget_epochs;
+  filter.seed = key.seed;
+  const std::vector<std::size_t> rows = impl_->select(filter);
+  if (rows.empty()) return std::nullopt;
+  return std::move(impl_->read_rows({rows.front()}, options).front());
+}
+
+AddReport ResultStore::add(std::vector<RunRecord> runs, DuplicatePolicy policy) {
+  Impl& s = *impl_;
+  if (s.mode == OpenMode::Read)
+    throw InputError("results store " + quoted(s.path) + " was opened read-only; runs cannot be added");
+  const std::string now = utc_timestamp();
+  for (RunRecord& r : runs) {
+    canonicalize(r);
+    if (r.created_at.empty()) r.created_at = now;
+    if (r.tool_version.empty()) r.tool_version = version();
+    check_width(r, "space", r.space, layout::kSpaceWidth);
+    check_width(r, "dataset", r.dataset, layout::kDatasetWidth);
+    check_width(r, "protocol", r.protocol, layout::kProtocolWidth);
+    check_width(r, "init", r.init, layout::kInitWidth);
+    check_width(r, "tool_version", r.tool_version, layout::kVersionWidth);
+    check_width(r, "created_at", r.created_at, layout::kTimestampWidth);
+  }
+
+  AddReport report;
+  auto& stored_keys = s.keys();
+  std::vector<const RunRecord*> fresh;
+  std::vector<std::string> fresh_keys;
+  std::unordered_map<std::string, std::size_t> fresh_index;
+  std::vector<std::pair<std::size_t, const RunRecord*>> against_stored;
+  std::vector<std::string> conflicts;
+
+  auto conflict = [&](const RunRecord& r, const std::string& where) {
+    ++report.conflicting_duplicates;
+    report.duplicates.push_back({run_key(r), false});
+    if (policy == DuplicatePolicy::Fail && conflicts.size() < 3) conflicts.push_back(run_key(r).to_string() + where);
+  };
+
+  for (const RunRecord& r : runs) {
+    std::string key = key_text(arch_key(r.space, r.arch), r.dataset, r.protocol, r.budget_epochs, r.seed);
+    if (auto it = fresh_index.find(key); it != fresh_index.end()) {
+      if (same_result(*fresh[it->second], r)) {
+        ++report.identical_duplicates;
+        report.duplicates.push_back({run_key(r), true});
+      } else {
+        conflict(r, " (twice in the batch)");
+        if (policy == DuplicatePolicy::Replace) fresh[it->second] = &r;
+      }
+    } else if (auto stored = stored_keys.find(key); stored != stored_keys.end()) {
+      against_stored.emplace_back(stored->second, &r);
+    } else {
+      fresh_index.emplace(key, fresh.size());
+      fresh.push_back(&r);
+      fresh_keys.push_back(std::move(key));
+    }
+  }
+
+  std::map<std::size_t, const RunRecord*> overwrites;
+  if (!against_stored.empty()) {
+    std::vector<std::size_t> rows;
+    for (const auto& [row, record] : against_stored) rows.push_back(row);
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    const std::vector<RunRecord> stored = s.read_rows(rows, ReadOptions{true});
+    for (const auto& [row, record] : against_stored) {
+      const auto position = std::lower_bound(rows.begin(), rows.end(), row) - rows.begin();
+      if (same_result(stored[static_cast<std::size_t>(position)], *record)) {
+        ++report.identical_duplicates;
+        report.duplicates.push_back({run_key(*record), true});
+      } else {
+        conflict(*record, " (stored row " + std::to_string(row) + ")");
+        if (policy == DuplicatePolicy::Replace) overwrites[row] = record;
+      }
+    }
+  }
+  if (policy == DuplicatePolicy::Fail && report.conflicting_duplicates > 0) {
+    std::string message = "results store " + quoted(s.path) + ": " + std::to_string(report.conflicting_duplicates) +
+                          " run(s) already present with different results; nothing of this batch was added. First: ";
+    for (std::size_t i = 0; i < conflicts.size(); ++i) message += (i ? "; " : "") + conflicts[i];
+    throw InputError(message + ". Choose which to keep (keep existing / replace) to proceed");
+  }
+  if (fresh.empty() && overwrites.empty()) return report;
+
+  if (!s.transaction) s.begin_transaction();
+  try {
+    s.write_block(s.rows, fresh);
+    for (const auto& [row, record] : overwrites) s.write_block(row, {record});
+  } catch (...) {
+    s.abort_transaction();
+    throw;
+  }
+  const std::size_t first = s.rows;
+  auto& keys_now = s.keys();  // begin_transaction() may have replaced the caches
+  for (std::size_t i = 0; i < fresh.size(); ++i) keys_now.emplace(std::move(fresh_keys[i]), first + i);
+  s.extend_caches(fresh);
+  if (!fresh.empty()) s.index_stale = true;
+  s.rows += fresh.size();
+  s.pending += fresh.size() + overwrites.size();
+  report.added = fresh.size();
+  report.replaced = overwrites.size();
+  return report;
+}
+
+std::size_t ResultStore::commit() {
+  Impl& s = *impl_;
+  if (s.mode == OpenMode::Read)
+    throw InputError("results store " + quoted(s.path) + " was opened read-only; there is nothing to commit");
+  if (!s.transaction) {
+    if (s.committed_file) return s.rows;
+    s.begin_transaction();
+  }
+  try {
+    if (s.index_stale) s.write_index();
+    s.write_root_attributes();
+    s.columns.clear();
+    s.split_lists.clear();
+    s.file.close_checked("closing " + quoted(s.temporary));
+    durable::replace_atomically(s.temporary, s.path);
+  } catch (...) {
+    s.abort_transaction();
+    throw;
+  }
+  s.transaction = false;
+  s.committed_file = true;
+  s.committed_rows = s.rows;
+  s.pending = 0;
+  return s.rows;
+}
+
+}  // namespace nasrank::store

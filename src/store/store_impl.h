@@ -1,0 +1,105 @@
+#pragma once
+// ResultStore's internals, shared with the query engine, which reads single
+// columns instead of whole records to stay fast on large stores.
+#include "nasrank/store/store.h"
+#include "store/durable.h"
+#include "store/h5.h"
+#include "store/layout.h"
+
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+namespace nasrank::store {
+
+struct ResultStore::Impl {
+  std::filesystem::path path;
+  std::filesystem::path temporary;
+  OpenMode mode = OpenMode::Read;
+  std::optional<durable::WriterLock> lock;
+
+  bool committed_file = false;  // `path` holds the base of the next transaction
+  bool transaction = false;     // `temporary` is open for writing
+  h5::Id file;                  // what reads go to: `path`, or `temporary` during a transaction
+  std::map<std::string, h5::Column> columns;  // open datasets by path
+  std::map<std::string, std::vector<std::string>> split_lists;  // group -> split datasets in it
+
+  bool index_stale = false;  // rows were appended since the /index was written
+  std::size_t rows = 0;
+  std::size_t committed_rows = 0;
+  std::size_t pending = 0;
+  std::optional<std::size_t> curve_rows;  // length of the /curves datasets, read when first needed
+  std::size_t curve_count();
+
+  // Whole columns kept in memory once a selection needed them entirely.
+  std::optional<std::vector<std::uint64_t>> hash_cache;
+  std::map<std::string, std::vector<std::string>> text_cache;   // dataset, protocol
+  std::map<std::string, std::vector<std::int64_t>> int_cache;   // budget_epochs, seed
+  std::optional<std::unordered_map<std::string, std::size_t>> key_rows;
+  struct SourceTable {
+    std::vector<Provenance> rows;
+    std::unordered_map<std::string, std::int32_t> index;  // provenance text -> row
+  };
+  std::optional<SourceTable> sources;
+
+  ~Impl();
+
+  // ---- file handling ----
+  hid_t handle();
+  void open_committed();
+  void open_checked();  // open_committed, explaining a file that is not HDF5
+  void validate_layout(const std::string& name);
+  void close_file();
+  void begin_transaction();
+  void abort_transaction() noexcept;
+  void write_root_attributes();
+  void write_index();
+  // Rows whose arch_key_fnv1a64 is `hash`, by binary search in /index.
+  std::vector<std::size_t> rows_with_hash(std::uint64_t hash);
+
+  // ---- columns ----
+  h5::Column& column(const std::string& group, const layout::ColumnInfo& info);
+  // /runs/final_accuracy/<split> and the like; nullptr when the split has no dataset.
+  h5::Column* split_column(const std::string& group, const std::string& split);
+  h5::Column& create_split_column(const std::string& group, const std::string& split, const layout::ColumnInfo& info,
+                                  std::size_t size);
+  std::vector<std::string>& splits(const std::string& group);  // sorted
+  std::string where(const std::string& dataset_path) const;
+
+  // ---- caches ----
+  void clear_caches();
+  const std::vector<std::uint64_t>& arch_hashes();
+  // Values of the run columns that selections filter on (dataset, protocol:
+  // text; budget_epochs, seed: integers) at `rows`. A column is read whole
+  // and cached when `rows` covers a good part of it, else only at `rows`.
+  std::vector<std::string> scan_text(const layout::ColumnInfo& info, const std::vector<std::size_t>& rows);
+  std::vector<std::int64_t> scan_int(const layout::ColumnInfo& info, const std::vector<std::size_t>& rows);
+  void extend_caches(const std::vector<const RunRecord*>& fresh);
+  std::unordered_map<std::string, std::size_t>& keys();
+  SourceTable& source_table();
+
+  // ---- records ----
+  // `rows` sorted ascending.
+  std::vector<RunRecord> read_rows(const std::vector<std::size_t>& rows, const ReadOptions& options);
+  void read_curves(const std::vector<std::size_t>& rows, std::vector<RunRecord>& records);
+  // Writes records at rows first_row.. (appending or overwriting).
+  void write_block(std::size_t first_row, const std::vector<const RunRecord*>& records);
+  void write_curves(const std::vector<const RunRecord*>& records, std::vector<std::int64_t>& offsets,
+                    std::vector<std::int32_t>& lengths);
+  void write_split_metrics(std::size_t first_row, std::size_t end_row, const std::vector<const RunRecord*>& records);
+  std::vector<std::int32_t> assign_sources(const std::vector<const RunRecord*>& records);
+  std::vector<std::size_t> select(const RunFilter& filter);
+};
+
+// Row-level access for the query engine and the exporter.
+namespace detail {
+struct StoreAccess {
+  static ResultStore::Impl& impl(const ResultStore& store) { return *store.impl_; }
+};
+}  // namespace detail
+
+// Text key of a run, for hashing ("\x1f"-separated fields of RunKey).
+std::string key_text(const std::string& arch_key, const std::string& dataset, const std::string& protocol,
+                     std::int64_t budget, std::int64_t seed);
+
+}  // namespace nasrank::store

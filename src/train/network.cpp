@@ -1,0 +1,346 @@
+// LibTorch modules of the NAS-Bench-201 TinyNetwork and the generic DAG
+// networks, and the torch-free Network handle around them.
+#include "torch_network.h"
+
+#include "nasrank/cell/facts.h"
+#include "nasrank/common/error.h"
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace nasrank::train {
+namespace detail {
+namespace {
+
+torch::nn::Conv2d make_conv(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel,
+                            std::int64_t stride) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
+                               .stride(stride)
+                               .padding(kernel / 2)
+                               .bias(false));
+}
+
+int kernel_of(cell::Op op) { return op == cell::Op::Conv1x1 ? 1 : 3; }
+
+bool is_nb201_conv(cell::Op op) { return op == cell::Op::Conv1x1 || op == cell::Op::Conv3x3; }
+
+// Adds `term` into the running sum of a vertex.
+void accumulate(torch::Tensor& sum, const torch::Tensor& term) { sum = sum.defined() ? sum + term : term; }
+
+}  // namespace
+
+ConvBn::ConvBn(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, std::int64_t stride) {
+  conv = register_module("conv", make_conv(in_channels, out_channels, kernel, stride));
+  // PyTorch's defaults (momentum 0.1, eps 1e-5, affine, running stats), as the benchmark.
+  bn = register_module("bn", torch::nn::BatchNorm2d(out_channels));
+}
+
+std::vector<cell::Edge> built_edges(const cell::CellGraph& graph, EdgeBuild build) {
+  const std::vector<cell::Edge> edges = graph.edges();
+  const std::vector<bool> live = cell::live_edge_mask(graph);
+  std::vector<cell::Edge> out;
+  for (std::size_t k = 0; k < edges.size(); ++k)
+    if (build == EdgeBuild::EveryEdge || live[k]) out.push_back(edges[k]);
+  return out;
+}
+
+Nb201Cell::Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBuild build)
+    : num_vertices_(graph.num_vertices()), zero_edges_(build == EdgeBuild::EveryEdge) {
+  for (const cell::Edge& edge : built_edges(graph, build)) {
+    CellEdge built{edge.from, edge.to, edge.op, nullptr, nullptr, nullptr};
+    if (is_nb201_conv(edge.op))
+      built.conv_bn = register_module(edge_module_name(edge.from, edge.to),
+                                      std::make_shared<ConvBn>(channels, channels, kernel_of(edge.op), 1));
+    edges_.push_back(std::move(built));
+  }
+}
+
+torch::Tensor Nb201Cell::forward(const torch::Tensor& input) {
+  std::array<torch::Tensor, cell::kNb201Vertices> vertex;
+  std::array<torch::Tensor, cell::kNb201Vertices> relu_of;
+  NASRANK_CHECK(num_vertices_ <= cell::kNb201Vertices, "NAS-Bench-201 cells have 4 vertices");
+  vertex[0] = input;
+  for (const CellEdge& edge : edges_) {
+    const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
+    torch::Tensor term;
+    switch (edge.op) {
+      case cell::Op::None:
+        term = source * 0.0;
+        break;
+      case cell::Op::Skip:
+        term = source;
+        break;
+      case cell::Op::AvgPool3x3:
+        term = torch::avg_pool2d(source, 3, 1, 1, /*ceil_mode=*/false, /*count_include_pad=*/false);
+        break;
+      case cell::Op::Conv1x1:
+      case cell::Op::Conv3x3: {
+        torch::Tensor& relu = relu_of[static_cast<std::size_t>(edge.from)];
+        if (!relu.defined()) relu = torch::relu(source);
+        term = edge.conv_bn->forward(relu);
+        break;
+      }
+      case cell::Op::Linear:
+        NASRANK_CHECK(false, "linear edge in a NAS-Bench-201 cell");
+    }
+    accumulate(vertex[static_cast<std::size_t>(edge.to)], term);
+  }
+  const torch::Tensor& output = vertex[static_cast<std::size_t>(num_vertices_ - 1)];
+  // A disconnected cell's output is zero whatever the input.
+  return output.defined() ? output : input * 0.0;
+}
+
+BasicBlock::BasicBlock(std::int64_t in_channels, std::int64_t out_channels) {
+  conv_a_ = register_module("conv_a", std::make_shared<ConvBn>(in_channels, out_channels, 3, 2));
+  conv_b_ = register_module("conv_b", std::make_shared<ConvBn>(out_channels, out_channels, 3, 1));
+  auto shortcut = register_module("shortcut", std::make_shared<torch::nn::Module>());
+  shortcut_conv_ = shortcut->register_module("conv", make_conv(in_channels, out_channels, 1, 1));
+  shortcut_pool_ = torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).stride(2));
+}
+
+torch::Tensor BasicBlock::forward(const torch::Tensor& input) {
+  const torch::Tensor residual = conv_b_->forward(torch::relu(conv_a_->forward(torch::relu(input))));
+  return shortcut_conv_->forward(shortcut_pool_->forward(input)) + residual;
+}
+
+TinyNetwork::TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build) {
+  const std::int64_t c = spec.channels;
+  auto stem = std::make_shared<ConvBn>(spec.input_channels, c, 3, 1);
+  stem_ = register_module("stem", stem);
+  auto cells = register_module("cells", std::make_shared<torch::nn::Module>());
+  std::int64_t channels = c;
+  for (int stage = 0; stage < 3; ++stage) {
+    if (stage > 0) {
+      blocks_.push_back(std::make_shared<BasicBlock>(channels, 2 * channels));
+      channels *= 2;
+    }
+    for (int k = 0; k < spec.cells_per_stage; ++k) blocks_.push_back(std::make_shared<Nb201Cell>(graph, channels, build));
+  }
+  for (std::size_t k = 0; k < blocks_.size(); ++k) cells->register_module(std::to_string(k), blocks_[k]);
+  head_bn_ = register_module("head_bn", torch::nn::BatchNorm2d(channels));
+  classifier_ = register_module("classifier", torch::nn::Linear(channels, spec.num_classes));
+}
+
+torch::Tensor TinyNetwork::forward(const torch::Tensor& images) {
+  torch::Tensor x = stem_->forward(images);
+  for (const auto& block : blocks_) x = block->forward(x);
+  x = torch::relu(head_bn_->forward(x));
+  return classifier_->forward(x.mean({2, 3}));
+}
+
+DagNetwork::DagNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build)
+    : convolutional_(spec.dag_kind == DagNetworkKind::Cnn), num_vertices_(graph.num_vertices()) {
+  const std::int64_t width = spec.channels;
+  if (convolutional_) {
+    stem_conv_ = register_module("stem", make_conv(spec.input_channels, width, spec.kernel_size, 1));
+  } else {
+    const std::int64_t in_features = std::int64_t{spec.input_channels} * spec.input_height * spec.input_width;
+    stem_linear_ = register_module("stem", torch::nn::Linear(torch::nn::LinearOptions(in_features, width).bias(false)));
+  }
+  for (const cell::Edge& edge : built_edges(graph, build)) {
+    CellEdge built{edge.from, edge.to, edge.op, nullptr, nullptr, nullptr};
+    if (cell::is_parameterized(edge.op)) {
+      const std::string name = edge_module_name(edge.from, edge.to);
+      if (convolutional_)
+        built.conv = register_module(name, make_conv(width, width, spec.kernel_size, 1));
+      else
+        built.linear =
+            register_module(name, torch::nn::Linear(torch::nn::LinearOptions(width, width).bias(false)));
+    }
+    edges_.push_back(std::move(built));
+  }
+  readout_ = register_module("readout", torch::nn::Linear(width, spec.num_classes));
+}
+
+torch::Tensor DagNetwork::forward(const torch::Tensor& images) {
+  std::vector<torch::Tensor> vertex(static_cast<std::size_t>(num_vertices_));
+  std::vector<torch::Tensor> relu_of(static_cast<std::size_t>(num_vertices_));
+  vertex[0] = convolutional_ ? stem_conv_->forward(images) : stem_linear_->forward(images.flatten(1));
+  for (const CellEdge& edge : edges_) {
+    const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
+    torch::Tensor term;
+    if (edge.op == cell::Op::None) {
+      term = source * 0.0;
+    } else if (edge.op == cell::Op::Skip) {
+      term = source;
+    } else {
+      torch::Tensor& relu = relu_of[static_cast<std::size_t>(edge.from)];
+      if (!relu.defined()) relu = torch::relu(source);
+      term = convolutional_ ? edge.conv->forward(relu) : edge.linear->forward(relu);
+    }
+    accumulate(vertex[static_cast<std::size_t>(edge.to)], term);
+  }
+  torch::Tensor output = vertex.back();
+  if (!output.defined()) output = vertex[0] * 0.0;
+  output = torch::relu(output);
+  if (convolutional_) output = output.mean({2, 3});
+  return readout_->forward(output);
+}
+
+std::shared_ptr<Model> build_model(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build,
+                                   std::uint64_t seed) {
+  validate(spec, graph.space());
+  torch::manual_seed(seed);
+  if (graph.space() == cell::Space::Nb201) return std::make_shared<TinyNetwork>(graph, spec, build);
+  return std::make_shared<DagNetwork>(graph, spec, build);
+}
+
+void use_channels_last(Model& model) {
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : model.parameters())
+    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
+namespace {
+
+// Re-draws LibTorch's default initialization of every layer, in registration
+// order, from the global generator.
+void reset_to_defaults(torch::nn::Module& model, std::uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(seed);
+  for (const auto& module : model.modules(/*include_self=*/false)) {
+    if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(module.get()))
+      conv->reset_parameters();
+    else if (auto* linear = dynamic_cast<torch::nn::LinearImpl*>(module.get()))
+      linear->reset_parameters();
+    else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get()))
+      bn->reset_parameters();
+  }
+}
+
+// Names of the BatchNorm affine parameters ("<module>.weight" / ".bias").
+std::set<std::string> batch_norm_parameter_names(torch::nn::Module& model) {
+  std::set<std::string> names;
+  for (const auto& item : model.named_modules("", /*include_self=*/false))
+    if (dynamic_cast<torch::nn::BatchNorm2dImpl*>(item.value().get())) {
+      names.insert(item.key() + ".weight");
+      names.insert(item.key() + ".bias");
+    }
+  return names;
+}
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::vector<float> to_vector(const torch::Tensor& tensor) {
+  const torch::Tensor flat = tensor.detach().to(torch::kCPU, torch::kFloat).contiguous();
+  return std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+}
+
+}  // namespace
+}  // namespace detail
+
+Network::Network(const cell::CellGraph& graph, const NetworkSpec& spec, std::uint64_t seed, EdgeBuild build)
+    : impl_(std::make_unique<detail::NetworkImpl>(detail::NetworkImpl{graph, spec, build, cell::is_disconnected(graph),
+                                                                      nullptr})) {
+  impl_->model = detail::build_model(graph, spec, build, seed);
+}
+
+Network::~Network() = default;
+Network::Network(Network&&) noexcept = default;
+Network& Network::operator=(Network&&) noexcept = default;
+
+const NetworkSpec& Network::spec() const { return impl_->spec; }
+bool Network::disconnected() const { return impl_->disconnected; }
+detail::NetworkImpl& Network::impl() { return *impl_; }
+const detail::NetworkImpl& Network::impl() const { return *impl_; }
+
+std::vector<ParameterInfo> Network::parameters() const {
+  std::vector<ParameterInfo> out;
+  for (const auto& item : impl_->model->named_parameters(/*recurse=*/true)) {
+    const torch::Tensor& value = item.value();
+    out.push_back(ParameterInfo{item.key(), value.sizes().vec(), value.numel()});
+  }
+  return out;
+}
+
+std::int64_t Network::parameter_count() const {
+  std::int64_t total = 0;
+  for (const auto& item : impl_->model->named_parameters(/*recurse=*/true)) total += item.value().numel();
+  return total;
+}
+
+std::vector<scale::LayerInit> Network::initialize(Initialization init, const scale::ScalerOptions& options,
+                                                  std::uint64_t seed) {
+  detail::Model& model = *impl_->model;
+  if (init == Initialization::Benchmark) {
+    detail::reset_to_defaults(model, seed);
+    return {};
+  }
+  const scale::ScalerOptions scaler = scaler_options_for(impl_->graph, impl_->spec, options);
+  std::vector<scale::LayerInit> table = scale::layer_init_table(impl_->graph, network_shape(impl_->graph, impl_->spec), scaler);
+  torch::NoGradGuard no_grad;
+  auto parameters = model.named_parameters(/*recurse=*/true);
+  std::set<std::string> drawn;
+  auto generator = at::detail::createCPUGenerator(seed);
+  for (const scale::LayerInit& row : table) {
+    torch::Tensor* parameter = parameters.find(row.name);
+    NASRANK_CHECK(parameter != nullptr, "the scaler names '" + row.name + "', which the network does not have");
+    NASRANK_CHECK(parameter->sizes().vec() == row.shape, "the scaler's shape of '" + row.name + "' differs from the network's");
+    parameter->normal_(0.0, row.stddev, generator);
+    drawn.insert(row.name);
+  }
+  const std::set<std::string> batch_norm = detail::batch_norm_parameter_names(model);
+  for (auto& item : parameters) {
+    const std::string& name = item.key();
+    if (drawn.count(name)) continue;
+    if (batch_norm.count(name)) {
+      item.value().fill_(detail::ends_with(name, ".weight") ? 1.0 : 0.0);
+    } else {
+      NASRANK_CHECK(detail::ends_with(name, ".bias"), "weight '" + name + "' is not named by the scaler's init table");
+      item.value().zero_();
+    }
+  }
+  for (const auto& module : model.modules(/*include_self=*/false))
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get())) bn->reset_running_stats();
+  return table;
+}
+
+void Network::copy_parameters_from(const Network& source) {
+  torch::NoGradGuard no_grad;
+  auto copy_all = [](torch::OrderedDict<std::string, torch::Tensor> to,
+                     const torch::OrderedDict<std::string, torch::Tensor>& from) {
+    for (auto& item : to) {
+      const torch::Tensor* value = from.find(item.key());
+      if (value == nullptr) throw InputError("copying network weights: the source has no '" + item.key() + "'");
+      if (value->sizes() != item.value().sizes())
+        throw InputError("copying network weights: '" + item.key() + "' has a different shape in the source");
+      item.value().copy_(*value);
+    }
+  };
+  copy_all(impl_->model->named_parameters(true), source.impl_->model->named_parameters(true));
+  copy_all(impl_->model->named_buffers(true), source.impl_->model->named_buffers(true));
+}
+
+std::vector<float> Network::parameter_values(const std::string& name) const {
+  const auto parameters = impl_->model->named_parameters(true);
+  const torch::Tensor* value = parameters.find(name);
+  if (value == nullptr) throw InputError("network parameter '" + name + "' does not exist");
+  return detail::to_vector(*value);
+}
+
+ForwardBackward Network::forward_backward(const float* images, const std::int64_t* labels, std::int64_t batch) {
+  const NetworkSpec& s = impl_->spec;
+  detail::Model& model = *impl_->model;
+  model.train();
+  model.zero_grad();
+  const torch::Tensor input =
+      torch::from_blob(const_cast<float*>(images), {batch, s.input_channels, s.input_height, s.input_width}, torch::kFloat)
+          .clone();
+  const torch::Tensor target = torch::from_blob(const_cast<std::int64_t*>(labels), {batch}, torch::kLong).clone();
+  const torch::Tensor logits = model.forward(input);
+  const torch::Tensor loss = torch::cross_entropy_loss(logits, target);
+  loss.backward();
+  ForwardBackward out;
+  out.logits = detail::to_vector(logits);
+  out.loss = loss.item<double>();
+  for (const auto& item : model.named_parameters(true)) {
+    const torch::Tensor& grad = item.value().grad();
+    out.gradients[item.key()] = grad.defined() ? detail::to_vector(grad) : std::vector<float>(item.value().numel(), 0.0f);
+  }
+  return out;
+}
+
+}  // namespace nasrank::train

@@ -1,0 +1,359 @@
+#include "nasrank/train/protocol.h"
+
+#include "nasrank/common/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#ifndef NASRANK_PROTOCOL_DIR
+#define NASRANK_PROTOCOL_DIR "data/protocols"
+#endif
+
+namespace nasrank::train {
+namespace {
+
+using nlohmann::json;
+
+std::string short_value(const json& value) {
+  std::string text = value.dump();
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+// Reads one JSON object key by key and remembers which keys were read, so
+// that whatever is left over is reported as unknown.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string where, std::string path)
+      : object_(object), where_(std::move(where)), path_(std::move(path)) {
+    if (!object_.is_object()) fail(path_.empty() ? "(top level)" : path_, object_, "must be a JSON object");
+  }
+
+  bool has(const std::string& key) const { return object_.contains(key); }
+
+  [[noreturn]] void fail(const std::string& key, const json& value, const std::string& problem) const {
+    throw InputError("protocol " + where_ + ": key '" + key + "' = " + short_value(value) + ": " + problem);
+  }
+
+  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  const json* find(const std::string& key) {
+    used_.insert(key);
+    const auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+
+  void read(const std::string& key, bool& out) {
+    if (const json* v = find(key)) {
+      if (!v->is_boolean()) fail(key_path(key), *v, "must be true or false");
+      out = v->get<bool>();
+    }
+  }
+  void read(const std::string& key, std::string& out) {
+    if (const json* v = find(key)) {
+      if (!v->is_string()) fail(key_path(key), *v, "must be a string");
+      out = v->get<std::string>();
+    }
+  }
+  void read(const std::string& key, double& out, double low, double high, bool low_open = false, bool high_open = false) {
+    if (const json* v = find(key)) {
+      if (!v->is_number()) fail(key_path(key), *v, "must be a number");
+      const double x = v->get<double>();
+      const bool ok = std::isfinite(x) && (low_open ? x > low : x >= low) && (high_open ? x < high : x <= high);
+      if (!ok)
+        fail(key_path(key), *v,
+             std::string("must be in ") + (low_open ? "(" : "[") + number(low) + ", " + number(high) + (high_open ? ")" : "]"));
+      out = x;
+    }
+  }
+  template <typename Int>
+  void read_int(const std::string& key, Int& out, long long low, long long high) {
+    if (const json* v = find(key)) {
+      if (!v->is_number_integer()) fail(key_path(key), *v, "must be an integer");
+      const long long x = v->get<long long>();
+      if (x < low || x > high) fail(key_path(key), *v, "must be in " + std::to_string(low) + ".." + std::to_string(high));
+      out = static_cast<Int>(x);
+    }
+  }
+
+  ObjectReader child(const std::string& key) {
+    const json* v = find(key);
+    static const json empty = json::object();
+    return ObjectReader(v ? *v : empty, where_, key_path(key));
+  }
+
+  void finish() const {
+    for (const auto& item : object_.items())
+      if (!used_.count(item.key()))
+        throw InputError("protocol " + where_ + ": unknown key '" + key_path(item.key()) + "' = " + short_value(item.value()));
+  }
+
+  const std::string& where() const { return where_; }
+
+ private:
+  static std::string number(double x) {
+    std::ostringstream out;
+    out << x;
+    return out.str();
+  }
+
+  const json& object_;
+  std::string where_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+NetworkConfig read_network(ObjectReader reader) {
+  NetworkConfig network;
+  reader.read_int("channels", network.channels, 1, 4096);
+  reader.read_int("cells_per_stage", network.cells_per_stage, 0, 64);
+  std::string dag = std::string(dag_kind_name(network.dag_network));
+  reader.read("dag_network", dag);
+  if (dag != "mlp" && dag != "cnn") reader.fail(reader.key_path("dag_network"), dag, "must be \"mlp\" or \"cnn\"");
+  network.dag_network = parse_dag_kind(dag);
+  reader.read_int("kernel_size", network.kernel_size, 1, 15);
+  if (network.kernel_size % 2 == 0) reader.fail(reader.key_path("kernel_size"), network.kernel_size, "must be odd");
+  reader.finish();
+  return network;
+}
+
+OptimizerConfig read_optimizer(ObjectReader reader) {
+  OptimizerConfig optimizer;
+  reader.read("type", optimizer.type);
+  if (optimizer.type != "sgd") reader.fail(reader.key_path("type"), optimizer.type, "only \"sgd\" is supported");
+  reader.read("momentum", optimizer.momentum, 0.0, 1.0, false, true);
+  reader.read("nesterov", optimizer.nesterov);
+  reader.read("weight_decay", optimizer.weight_decay, 0.0, 1.0);
+  if (optimizer.nesterov && optimizer.momentum <= 0.0)
+    reader.fail(reader.key_path("nesterov"), true, "Nesterov momentum needs momentum > 0");
+  reader.finish();
+  return optimizer;
+}
+
+LearningRateRule read_learning_rate(ObjectReader reader) {
+  LearningRateRule rule;
+  const bool fixed = reader.has("fixed");
+  const bool scaler = reader.has("scaler");
+  if (fixed == scaler)
+    throw InputError("protocol " + reader.where() + ": key 'learning_rate' needs exactly one of 'fixed' and 'scaler'");
+  if (fixed) {
+    rule.kind = LearningRateRule::Kind::Fixed;
+    reader.read("fixed", rule.fixed, 0.0, 1e9, true);
+  } else {
+    rule.kind = LearningRateRule::Kind::Scaler;
+    ObjectReader s = reader.child("scaler");
+    if (s.has("base_lr") == s.has("calibration"))
+      throw InputError("protocol " + reader.where() +
+                       ": key 'learning_rate.scaler' needs exactly one of 'base_lr' and 'calibration'");
+    if (s.has("base_lr")) {
+      double base = 0.0;
+      s.read("base_lr", base, 0.0, 1e9, true);
+      rule.base_lr = base;
+    } else {
+      s.read("calibration", rule.calibration);
+      if (rule.calibration.empty()) s.fail(s.key_path("calibration"), rule.calibration, "must name a calibration file");
+    }
+    if (s.has("convention")) {
+      std::string name;
+      s.read("convention", name);
+      try {
+        rule.convention = scale::parse_convention(name);
+      } catch (const InputError& e) {
+        s.fail(s.key_path("convention"), name, e.what());
+      }
+    }
+    std::string degree(scale::degree_name(rule.degree));
+    s.read("degree", degree);
+    try {
+      rule.degree = scale::parse_degree(degree);
+    } catch (const InputError& e) {
+      s.fail(s.key_path("degree"), degree, e.what());
+    }
+    s.finish();
+  }
+  reader.finish();
+  return rule;
+}
+
+ScheduleConfig read_schedule(ObjectReader reader) {
+  ScheduleConfig schedule;
+  std::string type = "cosine";
+  reader.read("type", type);
+  if (type == "cosine")
+    schedule.kind = ScheduleConfig::Kind::Cosine;
+  else if (type == "constant")
+    schedule.kind = ScheduleConfig::Kind::Constant;
+  else
+    reader.fail(reader.key_path("type"), type, "must be \"cosine\" or \"constant\"");
+  reader.read_int("warmup_epochs", schedule.warmup_epochs, 0, 100000);
+  reader.finish();
+  return schedule;
+}
+
+DataBudget read_data(ObjectReader reader) {
+  DataBudget data;
+  constexpr long long kMaxImages = 1LL << 40;
+  reader.read_int("train_subset", data.train_subset, 0, kMaxImages);
+  reader.read_int("holdout", data.holdout, 0, kMaxImages);
+  if (const json* splits = reader.find("evaluation_splits")) {
+    if (!splits->is_array()) reader.fail(reader.key_path("evaluation_splits"), *splits, "must be a list of split names");
+    for (const json& split : *splits) {
+      if (!split.is_string() || split.get<std::string>().empty())
+        reader.fail(reader.key_path("evaluation_splits"), split, "split names are non-empty strings");
+      data.evaluation_splits.push_back(split.get<std::string>());
+    }
+  }
+  reader.read_int("eval_subset", data.eval_subset, 0, kMaxImages);
+  reader.read_int("eval_every", data.eval_every, 1, 100000);
+  reader.read_int("eval_batch_size", data.eval_batch_size, 1, 1 << 20);
+  reader.read_int("loader_workers", data.loader_workers, 0, 64);
+  reader.finish();
+  return data;
+}
+
+std::string schedule_name(ScheduleConfig::Kind kind) { return kind == ScheduleConfig::Kind::Cosine ? "cosine" : "constant"; }
+
+}  // namespace
+
+Protocol protocol_from_json(const json& doc, const std::string& where) {
+  ObjectReader reader(doc, where, "");
+  Protocol protocol;
+  reader.read("name", protocol.name);
+  reader.read("description", protocol.description);
+  protocol.network = read_network(reader.child("network"));
+  protocol.optimizer = read_optimizer(reader.child("optimizer"));
+  reader.read_int("batch_size", protocol.batch_size, 1, 1 << 20);
+  reader.read_int("epochs", protocol.epochs, 1, 100000);
+  if (reader.has("learning_rate")) protocol.learning_rate = read_learning_rate(reader.child("learning_rate"));
+  protocol.schedule = read_schedule(reader.child("schedule"));
+  if (protocol.schedule.warmup_epochs >= protocol.epochs)
+    reader.fail("schedule.warmup_epochs", protocol.schedule.warmup_epochs,
+                "must be smaller than epochs (" + std::to_string(protocol.epochs) + ")");
+  std::string init(initialization_name(protocol.initialization));
+  reader.read("initialization", init);
+  if (init != "benchmark" && init != "principled")
+    reader.fail("initialization", init, "must be \"benchmark\" or \"principled\"");
+  protocol.initialization = parse_initialization(init);
+  reader.read("augmentation", protocol.augmentation);
+  protocol.data = read_data(reader.child("data"));
+  if (const json* seeds = reader.find("seeds")) {
+    if (!seeds->is_array() || seeds->empty()) reader.fail("seeds", *seeds, "must be a non-empty list of integers >= 0");
+    protocol.seeds.clear();
+    for (const json& seed : *seeds) {
+      if (!seed.is_number_unsigned()) reader.fail("seeds", seed, "seeds are integers >= 0");
+      protocol.seeds.push_back(seed.get<std::uint64_t>());
+    }
+  }
+  reader.read("loss", protocol.loss);
+  if (protocol.loss != "cross-entropy") reader.fail("loss", protocol.loss, "only \"cross-entropy\" is supported");
+  reader.finish();
+  return protocol;
+}
+
+json to_json(const Protocol& p) {
+  json lr;
+  if (p.learning_rate.kind == LearningRateRule::Kind::Fixed) {
+    lr = {{"fixed", p.learning_rate.fixed}};
+  } else {
+    json scaler = json::object();
+    if (p.learning_rate.base_lr) scaler["base_lr"] = *p.learning_rate.base_lr;
+    else scaler["calibration"] = p.learning_rate.calibration;
+    if (p.learning_rate.convention) scaler["convention"] = std::string(scale::convention_name(*p.learning_rate.convention));
+    scaler["degree"] = std::string(scale::degree_name(p.learning_rate.degree));
+    lr = {{"scaler", scaler}};
+  }
+  return json{
+      {"name", p.name},
+      {"description", p.description},
+      {"network",
+       {{"channels", p.network.channels},
+        {"cells_per_stage", p.network.cells_per_stage},
+        {"dag_network", std::string(dag_kind_name(p.network.dag_network))},
+        {"kernel_size", p.network.kernel_size}}},
+      {"optimizer",
+       {{"type", p.optimizer.type},
+        {"momentum", p.optimizer.momentum},
+        {"nesterov", p.optimizer.nesterov},
+        {"weight_decay", p.optimizer.weight_decay}}},
+      {"batch_size", p.batch_size},
+      {"epochs", p.epochs},
+      {"learning_rate", lr},
+      {"schedule", {{"type", schedule_name(p.schedule.kind)}, {"warmup_epochs", p.schedule.warmup_epochs}}},
+      {"initialization", std::string(initialization_name(p.initialization))},
+      {"augmentation", p.augmentation},
+      {"data",
+       {{"train_subset", p.data.train_subset},
+        {"holdout", p.data.holdout},
+        {"evaluation_splits", p.data.evaluation_splits},
+        {"eval_subset", p.data.eval_subset},
+        {"eval_every", p.data.eval_every},
+        {"eval_batch_size", p.data.eval_batch_size},
+        {"loader_workers", p.data.loader_workers}}},
+      {"seeds", p.seeds},
+      {"loss", p.loss},
+  };
+}
+
+std::filesystem::path protocol_directory() {
+  if (const char* env = std::getenv("NASRANK_PROTOCOL_DIR"); env && *env) return env;
+  return NASRANK_PROTOCOL_DIR;
+}
+
+std::vector<std::string> shipped_protocol_names() {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(protocol_directory(), error))
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Protocol load_protocol(const std::string& name_or_path) {
+  std::filesystem::path path = name_or_path;
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos || path.extension() == ".json";
+  if (!looks_like_path || !std::filesystem::exists(path)) {
+    if (looks_like_path) throw InputError("protocol file '" + name_or_path + "' does not exist");
+    path = protocol_directory() / (name_or_path + ".json");
+    if (!std::filesystem::exists(path)) {
+      std::string known;
+      for (const std::string& name : shipped_protocol_names()) known += (known.empty() ? "" : ", ") + name;
+      throw InputError("protocol '" + name_or_path + "': no such file and no shipped protocol of that name (shipped, in " +
+                       protocol_directory().string() + ": " + (known.empty() ? "none found" : known) + ")");
+    }
+  }
+  std::ifstream in(path);
+  if (!in) throw InputError("protocol file '" + path.string() + "' cannot be read");
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw InputError("protocol file '" + path.string() + "' is not valid JSON: " + e.what());
+  }
+  Protocol protocol = protocol_from_json(doc, "'" + path.string() + "'");
+  if (protocol.name.empty()) protocol.name = path.stem().string();
+  protocol.source = path.string();
+  return protocol;
+}
+
+std::filesystem::path calibration_path(const Protocol& protocol) {
+  const LearningRateRule& rule = protocol.learning_rate;
+  if (rule.kind != LearningRateRule::Kind::Scaler || rule.calibration.empty()) return {};
+  std::filesystem::path path = rule.calibration;
+  if (path.is_relative() && !protocol.source.empty()) path = std::filesystem::path(protocol.source).parent_path() / path;
+  return path;
+}
+
+double scheduled_learning_rate(const ScheduleConfig& schedule, double peak, int epoch, int epochs) {
+  NASRANK_CHECK(epoch >= 0 && epoch < epochs, "epoch " + std::to_string(epoch) + " outside 0.." + std::to_string(epochs - 1));
+  const int warmup = schedule.warmup_epochs;
+  if (epoch < warmup) return peak * (epoch + 1) / (warmup + 1);
+  if (schedule.kind == ScheduleConfig::Kind::Constant) return peak;
+  const double progress = static_cast<double>(epoch - warmup) / static_cast<double>(epochs - warmup);
+  return peak / 2.0 * (1.0 + std::cos(M_PI * progress));
+}
+
+}  // namespace nasrank::train

@@ -1,0 +1,218 @@
+#include "nasrank/train/result.h"
+
+#include "nasrank/common/error.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace nasrank::train {
+namespace {
+
+using nlohmann::json;
+
+// JSON has no NaN or infinity: a diverged run's losses are written as null.
+json finite_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+json to_json(const SplitMetrics& m) {
+  return json{{"loss", finite_or_null(m.loss)}, {"accuracy", finite_or_null(m.accuracy)}, {"images", m.images}};
+}
+
+json to_json(const std::map<std::string, SplitMetrics>& metrics) {
+  json out = json::object();
+  for (const auto& [split, m] : metrics) out[split] = to_json(m);
+  return out;
+}
+
+// Field access that names the file and the key when the document is wrong.
+class Fields {
+ public:
+  Fields(const json& object, const std::string& source, std::string path)
+      : object_(object), source_(source), path_(std::move(path)) {
+    if (!object_.is_object()) throw InputError("train result " + source_ + ": '" + where() + "' must be an object");
+  }
+
+  const json& at(const std::string& key) {
+    used_.insert(key);
+    const auto it = object_.find(key);
+    if (it == object_.end()) throw InputError("train result " + source_ + ": missing key '" + name(key) + "'");
+    return *it;
+  }
+
+  template <typename T>
+  T get(const std::string& key) {
+    const json& value = at(key);
+    try {
+      return value.get<T>();
+    } catch (const json::exception&) {
+      throw InputError("train result " + source_ + ": key '" + name(key) + "' has the wrong type (" + value.dump() + ")");
+    }
+  }
+
+  double number(const std::string& key) {
+    const json& value = at(key);
+    // NaN and infinities are written as null (JSON has no such numbers).
+    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+    if (!value.is_number()) throw InputError("train result " + source_ + ": key '" + name(key) + "' must be a number");
+    return value.get<double>();
+  }
+
+  Fields child(const std::string& key) { return Fields(at(key), source_, name(key)); }
+
+  void finish() const {
+    for (const auto& item : object_.items())
+      if (!used_.count(item.key())) throw InputError("train result " + source_ + ": unknown key '" + name(item.key()) + "'");
+  }
+
+  const json& object() const { return object_; }
+  const std::string& source() const { return source_; }
+  std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+ private:
+  std::string where() const { return path_.empty() ? "(top level)" : path_; }
+
+  const json& object_;
+  const std::string& source_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+SplitMetrics metrics_from(Fields fields) {
+  SplitMetrics m;
+  m.loss = fields.number("loss");
+  m.accuracy = fields.number("accuracy");
+  m.images = fields.get<std::int64_t>("images");
+  fields.finish();
+  return m;
+}
+
+std::map<std::string, SplitMetrics> metrics_map_from(Fields fields) {
+  std::map<std::string, SplitMetrics> out;
+  for (const auto& item : fields.object().items()) out[item.key()] = metrics_from(fields.child(item.key()));
+  return out;
+}
+
+}  // namespace
+
+std::string_view run_status_name(RunStatus status) {
+  switch (status) {
+    case RunStatus::Ok:
+      return "ok";
+    case RunStatus::Diverged:
+      return "diverged";
+    case RunStatus::Disconnected:
+      return "disconnected";
+  }
+  return "ok";
+}
+
+RunStatus parse_run_status(std::string_view name) {
+  if (name == "ok") return RunStatus::Ok;
+  if (name == "diverged") return RunStatus::Diverged;
+  if (name == "disconnected") return RunStatus::Disconnected;
+  throw InputError("run status '" + std::string(name) + "': expected ok, diverged or disconnected");
+}
+
+json to_json(const TrainResult& r) {
+  json history = json::array();
+  for (const EpochRecord& e : r.history)
+    history.push_back(json{{"epoch", e.epoch},
+                           {"learning_rate", finite_or_null(e.learning_rate)},
+                           {"train_loss", finite_or_null(e.train_loss)},
+                           {"train_accuracy", finite_or_null(e.train_accuracy)},
+                           {"train_images", e.train_images},
+                           {"train_seconds", finite_or_null(e.train_seconds)},
+                           {"eval_seconds", finite_or_null(e.eval_seconds)},
+                           {"evaluations", to_json(e.evaluations)}});
+  return json{
+      {"architecture", r.architecture},
+      {"space", r.space},
+      {"canonical", r.canonical},
+      {"benchmark_index", r.benchmark_index ? json(*r.benchmark_index) : json(nullptr)},
+      {"unique_string", r.unique_string},
+      {"dataset", r.dataset},
+      {"protocol", r.protocol},
+      {"epochs", r.epochs},
+      {"seed", r.seed},
+      {"status", std::string(run_status_name(r.status))},
+      {"status_detail", r.status_detail},
+      {"history", history},
+      {"final", to_json(r.final_metrics)},
+      {"learning_rate", finite_or_null(r.learning_rate)},
+      {"learning_rate_rule", r.learning_rate_rule},
+      {"initialization", r.initialization},
+      {"scaler", r.scaler},
+      {"params_m", finite_or_null(r.params_m)},
+      {"flops_m", finite_or_null(r.flops_m)},
+      {"params_built_m", finite_or_null(r.params_built_m)},
+      {"flops_built_m", finite_or_null(r.flops_built_m)},
+      {"wall_seconds", finite_or_null(r.wall_seconds)},
+      {"train_seconds", finite_or_null(r.train_seconds)},
+      {"images_per_second", finite_or_null(r.images_per_second)},
+      {"device", r.device},
+      {"threads", r.threads},
+      {"config", r.config},
+      {"data", r.data},
+      {"tool_version", r.tool_version},
+      {"build", r.build},
+  };
+}
+
+TrainResult train_result_from_json(const json& doc, const std::string& source) {
+  Fields f(doc, source, "");
+  TrainResult r;
+  r.architecture = f.get<std::string>("architecture");
+  r.space = f.get<std::string>("space");
+  r.canonical = f.get<std::string>("canonical");
+  const json& index = f.at("benchmark_index");
+  if (!index.is_null()) r.benchmark_index = f.get<int>("benchmark_index");
+  r.unique_string = f.get<std::string>("unique_string");
+  r.dataset = f.get<std::string>("dataset");
+  r.protocol = f.get<std::string>("protocol");
+  r.epochs = f.get<int>("epochs");
+  r.seed = f.get<std::uint64_t>("seed");
+  try {
+    r.status = parse_run_status(f.get<std::string>("status"));
+  } catch (const InputError& e) {
+    throw InputError("train result " + source + ": key 'status': " + e.what());
+  }
+  r.status_detail = f.get<std::string>("status_detail");
+  const json& history = f.at("history");
+  if (!history.is_array()) throw InputError("train result " + source + ": key 'history' must be a list");
+  for (std::size_t k = 0; k < history.size(); ++k) {
+    Fields e(history[k], source, "history[" + std::to_string(k) + "]");
+    EpochRecord record;
+    record.epoch = e.get<int>("epoch");
+    record.learning_rate = e.number("learning_rate");
+    record.train_loss = e.number("train_loss");
+    record.train_accuracy = e.number("train_accuracy");
+    record.train_images = e.get<std::int64_t>("train_images");
+    record.train_seconds = e.number("train_seconds");
+    record.eval_seconds = e.number("eval_seconds");
+    record.evaluations = metrics_map_from(e.child("evaluations"));
+    e.finish();
+    r.history.push_back(std::move(record));
+  }
+  r.final_metrics = metrics_map_from(f.child("final"));
+  r.learning_rate = f.number("learning_rate");
+  r.learning_rate_rule = f.get<std::string>("learning_rate_rule");
+  r.initialization = f.get<std::string>("initialization");
+  r.scaler = f.at("scaler");
+  r.params_m = f.number("params_m");
+  r.flops_m = f.number("flops_m");
+  r.params_built_m = f.number("params_built_m");
+  r.flops_built_m = f.number("flops_built_m");
+  r.wall_seconds = f.number("wall_seconds");
+  r.train_seconds = f.number("train_seconds");
+  r.images_per_second = f.number("images_per_second");
+  r.device = f.get<std::string>("device");
+  r.threads = f.get<int>("threads");
+  r.config = f.at("config");
+  r.data = f.at("data");
+  r.tool_version = f.get<std::string>("tool_version");
+  r.build = f.get<std::string>("build");
+  f.finish();
+  return r;
+}
+
+}  // namespace nasrank::train
