@@ -1,10 +1,31 @@
 #include "cli_common.h"
 
+#include "nasrank/common/error.h"
+
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <map>
 
 namespace nasrank::cli {
+
+int parse_and_run(CLI::App& app, int argc, char** argv, const CommandRunner& run) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  try {
+    return run ? run() : kExitOk;
+  } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
 
 void add_format_option(CLI::App& command, Format& format, Format default_format) {
   format = default_format;

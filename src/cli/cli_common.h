@@ -35,6 +35,10 @@ class ResultTable {
   std::vector<std::vector<nlohmann::json>> rows_;
 };
 
+// Parses the command line and runs the chosen subcommand; usage errors and
+// InputError exit 2, other failures 1, each as one `error: ...` line.
+int parse_and_run(CLI::App& app, int argc, char** argv, const CommandRunner& run);
+
 // Text of a cell as a table/CSV shows it (numbers shortest round-trip).
 std::string cell_text(const nlohmann::json& cell);
 // Writes the whole string to stdout in one call.

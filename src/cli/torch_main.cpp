@@ -29,19 +29,5 @@ int main(int argc, char** argv) {
     run = [worker_options] { return nasrank::train::serve_training_jobs(std::cin, std::cout, *worker_options); };
   });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitBadInput;
-  }
-  try {
-    return run ? run() : kExitOk;
-  } catch (const nasrank::InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitFailure;
-  }
+  return parse_and_run(app, argc, argv, run);
 }
