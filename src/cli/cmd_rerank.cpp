@@ -125,7 +125,7 @@ int run_rerank_command(RerankFlags f) {
   if (!f.seeds.empty()) o.seeds = f.seeds;
   o.shard = rerank::parse_shard(f.shard);
   o.store = f.store.empty() ? "rerank.h5" : f.store;
-  o.workers = f.workers > 0 ? f.workers : default_workers();
+  o.workers = f.workers > 0 ? f.workers : default_workers(f.device);
   o.threads = f.threads;
   o.device = f.device;
   o.worker_binary = worker;
@@ -194,7 +194,7 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--shard", f->shard, "This part i/n of the work (cluster array task)")->default_val("0/1");
   cmd->add_option("--store", f->store, "Results store (.h5), created or resumed");
   cmd->add_option("-o,--out", f->out, "Folder for the reports (default: <store folder>/report)");
-  cmd->add_option("--workers", f->workers, "Worker processes (default: the fastest layout measured on 2 cores)");
+  cmd->add_option("--workers", f->workers, "Worker processes (default: one per core on the CPU, one on a GPU)");
   cmd->add_option("--threads", f->threads, "Threads per worker (default: cores / workers)");
   cmd->add_option("--device", f->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->default_val("auto");
   cmd->add_option("--reference", f->reference, "Reference store for the report (e.g. the imported benchmark)")

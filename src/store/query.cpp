@@ -23,8 +23,9 @@ const std::vector<std::string>& benchmark_datasets() {
 std::string resolve_split(std::string_view dataset, std::string_view split) {
   const bool benchmark =
       std::find(benchmark_datasets().begin(), benchmark_datasets().end(), dataset) != benchmark_datasets().end();
-  if (benchmark && split == "test") return dataset == "cifar10" || dataset == "cifar10-valid" ? "ori-test" : "x-test";
-  if (benchmark && split == "valid") return "x-valid";
+  if (split == "test")
+    return benchmark && dataset != "cifar10" && dataset != "cifar10-valid" ? "x-test" : "ori-test";
+  if (split == "valid") return "x-valid";
   return std::string(split);
 }
 

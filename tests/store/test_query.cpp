@@ -29,7 +29,8 @@ TEST(ResolveSplit, FollowsTheBenchmark) {
   EXPECT_EQ(resolve_split("cifar100", "valid"), "x-valid");
   EXPECT_EQ(resolve_split("cifar10-valid", "valid"), "x-valid");
   EXPECT_EQ(resolve_split("cifar100", "ori-test"), "ori-test");
-  EXPECT_EQ(resolve_split("fashion-mnist", "test"), "test");
+  EXPECT_EQ(resolve_split("fashion-mnist", "test"), "ori-test");
+  EXPECT_EQ(resolve_split("synthetic", "valid"), "x-valid");
   EXPECT_EQ(resolve_split("cifar10", "train"), "train");
 }
 

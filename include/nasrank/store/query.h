@@ -14,8 +14,9 @@ namespace nasrank::store {
 
 // The benchmark's split for a logical name on a dataset:
 //   "test"  -> "ori-test" on cifar10 / cifar10-valid, "x-test" on cifar100 /
-//              ImageNet16-120, "test" on any other dataset;
-//   "valid" -> "x-valid" on the four benchmark datasets, "valid" elsewhere;
+//              ImageNet16-120, "ori-test" on any other dataset (the
+//              dataset's own test set, as nasrank's trainer names it);
+//   "valid" -> "x-valid" on every dataset (the trainer's holdout is x-valid);
 //   anything else (e.g. "ori-test", "train") is returned unchanged.
 std::string resolve_split(std::string_view dataset, std::string_view split);
 
