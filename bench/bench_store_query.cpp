@@ -1,6 +1,7 @@
 // `nasrank query STORE --index I --budget B` reduced to the store library: the
-// same answer in CSV, from a process that does not load LibTorch. Comparing
-// its wall time with the CLI's separates the query from program start-up.
+// same answer in CSV, from a process without the command-line parser.
+// Comparing its wall time with the CLI's separates the query from the CLI's
+// start-up.
 #include "nasrank/cell/encoding.h"
 #include "nasrank/store/query.h"
 

@@ -161,6 +161,9 @@ CellGraph parse_graph_json(std::string_view text) {
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     fail(what, text, std::string("not valid JSON at byte ") + std::to_string(e.byte) + " (" + e.what() + ")");
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond the range of a double ("1e999") is out_of_range, not a parse_error.
+    fail(what, text, std::string("not valid JSON (") + e.what() + ")");
   }
   if (!doc.is_object()) fail(what, text, "expected a JSON object {\"space\", \"vertices\", \"edges\"}");
   for (const auto& [key, value] : doc.items()) {

@@ -1,36 +1,18 @@
 #include "nasrank/cell/nb201_space.h"
 
 #include "nasrank/common/error.h"
-#include "nasrank/common/python_random.h"
 
-#include <numeric>
+#include <cstdint>
 
 namespace nasrank::cell {
 namespace {
 
-// The benchmark fixed its order once with random.seed(88) (NAS-Bench-201,
-// Dong & Yang 2020, the code that built the benchmark's index).
-constexpr std::uint64_t kNb201ShuffleSeed = 88;
+// kOrdinalOfIndex and kIndexOfOrdinal: the benchmark's order, written at build
+// time by nb201_index_order_gen (python_random.h replays CPython's shuffle).
+#include "nb201_index_order.inc"
 
-struct IndexTables {
-  std::vector<int> ordinal_of_index;
-  std::vector<int> index_of_ordinal;
-};
-
-const IndexTables& index_tables() {
-  static const IndexTables tables = [] {
-    IndexTables t;
-    t.ordinal_of_index.resize(kNb201SpaceSize);
-    std::iota(t.ordinal_of_index.begin(), t.ordinal_of_index.end(), 0);
-    PythonRandom rng(kNb201ShuffleSeed);
-    rng.shuffle(t.ordinal_of_index);
-    t.index_of_ordinal.resize(kNb201SpaceSize);
-    for (int index = 0; index < kNb201SpaceSize; ++index)
-      t.index_of_ordinal[static_cast<std::size_t>(t.ordinal_of_index[static_cast<std::size_t>(index)])] = index;
-    return t;
-  }();
-  return tables;
-}
+static_assert(sizeof kOrdinalOfIndex / sizeof kOrdinalOfIndex[0] == kNb201SpaceSize, "generated table size");
+static_assert(sizeof kIndexOfOrdinal / sizeof kIndexOfOrdinal[0] == kNb201SpaceSize, "generated table size");
 
 }  // namespace
 
@@ -52,12 +34,12 @@ Nb201Digits digits_from_ordinal(int ordinal) {
 
 int ordinal_of_index(int index) {
   NASRANK_CHECK(index >= 0 && index < kNb201SpaceSize, "index out of range");
-  return index_tables().ordinal_of_index[static_cast<std::size_t>(index)];
+  return kOrdinalOfIndex[index];
 }
 
 int index_of_ordinal(int ordinal) {
   NASRANK_CHECK(ordinal >= 0 && ordinal < kNb201SpaceSize, "ordinal out of range");
-  return index_tables().index_of_ordinal[static_cast<std::size_t>(ordinal)];
+  return kIndexOfOrdinal[ordinal];
 }
 
 Nb201Digits nb201_digits(const CellGraph& graph) {

@@ -9,7 +9,36 @@
 
 namespace nasrank::cli {
 
+namespace {
+
+CLI::Validator number_check(bool zero_allowed) {
+  return CLI::Validator(
+      [zero_allowed](std::string& text) -> std::string {
+        double value = 0;
+        std::size_t used = 0;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != text.size()) return "'" + text + "' is not a number";
+        if (value < 0 || (!zero_allowed && value == 0))
+          return "'" + text + "' must be " + (zero_allowed ? "zero or more" : "greater than zero");
+        return {};
+      },
+      zero_allowed ? "NUMBER >= 0" : "NUMBER > 0");
+}
+
+}  // namespace
+
+CLI::Validator positive_number() { return number_check(false); }
+CLI::Validator non_negative_number() { return number_check(true); }
+
 int parse_and_run(CLI::App& app, int argc, char** argv, const CommandRunner& run) {
+  // Parse errors start with "error: " like every other error of the tool.
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    return "error: " + CLI::FailureMessage::simple(failed, e);
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,6 +21,11 @@ constexpr int kExitBadInput = 2;
 enum class Format { Table, Csv, Json };
 void add_format_option(CLI::App& command, Format& format, Format default_format = Format::Table);
 
+// Option checks whose messages read like the rest of nasrank's (CLI11's own
+// print their bounds as 309-digit doubles).
+CLI::Validator positive_number();      // > 0
+CLI::Validator non_negative_number();  // >= 0
+
 // Rows of typed cells rendered as an aligned table, CSV (RFC 4180 quoting) or
 // a JSON array of objects keyed by the column names.
 class ResultTable {

@@ -118,7 +118,7 @@ void add_calibrate_command(CLI::App& app, CommandRunner& run) {
   command
       ->add_option("--tolerance", options->tolerance,
                    "Relative: the chosen rate's loss is at most (1 + t) times the smallest")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
   command->add_option("--arch", options->arch,
                       "Base architecture (default: the one whose path depths are the convention's base: NAS-Bench-201 "
@@ -131,7 +131,7 @@ void add_calibrate_command(CLI::App& app, CommandRunner& run) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   command->add_option("--threads", options->threads, "Intra-op threads (0 = every hardware thread)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
   command->add_option("--out", options->out, "Calibration JSON to write")->required();
   add_format_option(*command, options->format);

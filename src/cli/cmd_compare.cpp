@@ -32,7 +32,7 @@ void add_analysis_flags(CLI::App& cmd, AnalysisFlags& f) {
       ->check(CLI::IsMember({"auto", "reference", "candidate", "none"}));
   cmd.add_option("--bootstrap", f.resamples, "Bootstrap resamples for the confidence intervals")->default_val(1000)->check(CLI::Range(1, 100000));
   cmd.add_option("--seed", f.seed, "Seed of the bootstrap")->default_val(0);
-  cmd.add_option("--top-k", f.top_k, "k of the top-k overlap")->default_val(100)->check(CLI::PositiveNumber);
+  cmd.add_option("--top-k", f.top_k, "k of the top-k overlap")->default_val(100)->check(positive_number());
   cmd.add_option("-o,--out", f.out, "Output: a folder (report.html/.md/.json inside) or a path prefix")->default_val("report");
 }
 

@@ -166,11 +166,12 @@ int run_rerank_command(RerankFlags f) {
     out += "\n  report: " + std::filesystem::absolute(r.html).string() + "\n";
   }
   write_stdout(out);
+  if (!s.report_error.empty()) std::cerr << "rerank: no report written: " << s.report_error << "\n";
   if (s.interrupted) {
     std::cerr << "rerank: interrupted; finished runs are in the store, run the same command again to resume\n";
     return 130;
   }
-  return s.failed > 0 ? kExitFailure : kExitOk;
+  return s.failed > 0 || !s.report_error.empty() ? kExitFailure : kExitOk;
 }
 
 }  // namespace
@@ -183,7 +184,7 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--space", f->space, "nb201 or dag")->check(CLI::IsMember({"nb201", "dag"}))->default_val("nb201");
   cmd->add_option("--vertices", f->dag_vertices, "Vertices of the DAG space")->default_val(5)->check(CLI::Range(2, 6));
   cmd->add_flag("--unique", f->unique, "One architecture per isomorphism class (trained once for the class)");
-  cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(CLI::PositiveNumber);
+  cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(positive_number());
   cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0);
   cmd->add_option("--arch", f->archs, "Explicit architectures (repeatable; any encoding)");
   cmd->add_option("--arch-file", f->arch_file, "File with one encoding per line")->check(CLI::ExistingFile);

@@ -166,7 +166,7 @@ void add_scale_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("encoding", o->encodings, "Architectures (any encoding `nasrank parse` accepts)");
   cmd->add_option("--space", o->space, "Scale every cell of a space")->check(CLI::IsMember({"nb201"}));
   auto* base = cmd->add_option("--base-lr", o->base_lr, "Learning rate of the base architecture")
-                   ->check(CLI::PositiveNumber)
+                   ->check(positive_number())
                    ->default_val(scale::kDefaultNb201BaseLr);
   cmd->add_option("--calibration", o->calibration, "Read the base learning rate from a `nasrank calibrate` file")
       ->check(CLI::ExistingFile)
@@ -179,14 +179,14 @@ void add_scale_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--kernel-size", o->kernel_size, "CNN kernel size q (lr times 3/q where the convention says so)")
       ->check(CLI::Range(1, 15));
   cmd->add_flag("--layers", o->layers, "Also print the per-layer initialization table of the whole network");
-  cmd->add_option("--channels", o->shape.channels, "Network width C (NAS-Bench-201: 16)")->default_val(16)->check(CLI::PositiveNumber);
+  cmd->add_option("--channels", o->shape.channels, "Network width C (NAS-Bench-201: 16)")->default_val(16)->check(positive_number());
   cmd->add_option("--cells-per-stage", o->shape.cells_per_stage, "Cells per stage N (NAS-Bench-201: 5)")
       ->default_val(5)
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--input-channels", o->shape.input_channels, "Image channels, or input features of a DAG MLP")
       ->default_val(3)
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--classes", o->shape.num_classes, "Number of classes")->default_val(10)->check(CLI::PositiveNumber);
+      ->check(positive_number());
+  cmd->add_option("--classes", o->shape.num_classes, "Number of classes")->default_val(10)->check(positive_number());
   add_format_option(*cmd, o->format);
   cmd->callback([&run, o] { run = [o] { return run_scale(*o); }; });
 }

@@ -107,7 +107,7 @@ void add_train_command(CLI::App& app, CommandRunner& run) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();
   command->add_option("--threads", options->threads, "Intra-op threads (0 = every hardware thread)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
   command
       ->add_option("--edges", options->edges,

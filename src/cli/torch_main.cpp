@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
 
   auto worker_options = std::make_shared<nasrank::train::WorkerOptions>();
   auto* worker = app.add_subcommand("worker", "Serve re-rank jobs: JSON lines on stdin, JSON-line events on stdout");
-  worker->add_option("--threads", worker_options->threads, "Intra-op threads")->default_val(1)->check(CLI::PositiveNumber);
+  worker->add_option("--threads", worker_options->threads, "Intra-op threads")->default_val(1)->check(positive_number());
   worker->add_option("--device", worker_options->device, "auto, cpu or cuda")
       ->default_val("auto")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -48,6 +48,8 @@ SplitFile parse_split_file(const std::string& text, const std::string& source) {
     root = ordered_json::parse(text);
   } catch (const ordered_json::parse_error& error) {
     throw InputError(where + ": not valid JSON at byte " + std::to_string(error.byte) + ": " + error.what());
+  } catch (const ordered_json::out_of_range& error) {  // a number beyond the range of a double ("1e999")
+    throw InputError(where + ": not valid JSON: " + error.what());
   }
   if (!root.is_object()) throw InputError(where + ": expected a JSON object of splits, found " + std::string(root.type_name()));
   SplitFile file;

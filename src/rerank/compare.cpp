@@ -64,7 +64,8 @@ ResolvedSide resolve(const ComparisonSide& side, const ComparisonOptions& option
     r.spec.protocol = contents.protocols.front();
   } else {
     throw InputError(where + " holds several protocols on " + options.dataset + " (" + join(contents.protocols) +
-                     "); choose one for the " + role);
+                     "); choose one for the " + role +
+                     " (nasrank compare: --protocol-a / --protocol-b)");
   }
   std::vector<int> budgets = store_contents(side.store, options.dataset).budgets;
   if (side.budget_epochs) {
@@ -78,11 +79,17 @@ ResolvedSide resolve(const ComparisonSide& side, const ComparisonOptions& option
     budgets = store::budgets_matching(store, probe);
     if (budgets.size() != 1)
       throw InputError(where + " has several budgets for protocol " + *r.spec.protocol + " on " + options.dataset + " (" +
-                       join(budgets) + " epochs); choose one — 12- and 200-epoch numbers are never mixed");
+                       join(budgets) + " epochs); choose one — 12- and 200-epoch numbers are never mixed (nasrank compare: --budget or " +
+                     "--budget-a / --budget-b; nasrank rerank: --reference-budget)");
     r.spec.budget_epochs = budgets.front();
   }
   const auto store = store::ResultStore::open(side.store, store::OpenMode::Read);
   r.means = store::run_query(store, r.spec);
+  if (std::none_of(r.means.begin(), r.means.end(), [](const store::QueryRow& row) { return !std::isnan(row.accuracy); }))
+    throw InputError(where + " has no '" + options.split + "' accuracy (split " +
+                     store::resolve_split(options.dataset, options.split) + ") for protocol " + *r.spec.protocol + " at " +
+                     std::to_string(r.spec.budget_epochs) + " epochs on " + options.dataset +
+                     " (choose another --metric, e.g. test, valid or an exact split)");
   store::QuerySpec seeds = r.spec;
   seeds.per_seed = true;
   r.per_seed = store::run_query(store, seeds);

@@ -2,11 +2,13 @@
 
 #include "nasrank/cell/encoding.h"
 #include "nasrank/common/error.h"
+#include "nasrank/dataset/benchmark.h"
 #include "nasrank/rerank/record.h"
 #include "nasrank/store/store.h"
 #include "nasrank/train/protocol.h"
 #include "worker_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -45,6 +47,12 @@ RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& p
   if (options.workers < 1) throw InputError("workers " + std::to_string(options.workers) + " must be at least 1");
 
   // Everything that can be wrong with the input is checked before any work.
+  const std::vector<std::string> datasets = dataset::benchmark_keys();
+  if (std::find(datasets.begin(), datasets.end(), options.dataset) == datasets.end()) {
+    std::string known;
+    for (const std::string& key : datasets) known += (known.empty() ? "" : ", ") + key;
+    throw InputError("dataset '" + options.dataset + "' is unknown (known: " + known + ")");
+  }
   const std::vector<PlannedArchitecture> archs = select_architectures(options.selection);
   std::vector<train::Protocol> protocols;
   std::vector<ProtocolPlan> plans;
@@ -61,6 +69,14 @@ RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& p
     plans.push_back({p.name, options.dataset, p.epochs, p.seeds});
     protocols.push_back(std::move(p));
   }
+  const bool writes_report = !options.report_dir.empty() && options.shard.count == 1;
+  if (writes_report && protocols.size() < 2 && !options.reference)
+    throw InputError("the report compares two protocols, or the protocols with a reference store, but only protocol '" +
+                     protocols.front().name +
+                     "' is given: add another --protocol, a --reference STORE, or --no-report to only train");
+  if (!std::filesystem::exists(options.worker_binary))
+    throw InputError("worker program '" + options.worker_binary.string() +
+                     "' does not exist (build the nasrank-torch target, or set NASRANK_TORCH_BIN)");
   const std::vector<PlannedRun> runs = plan_runs(archs.size(), plans, options.shard);
 
   RerankSummary summary;
@@ -179,14 +195,21 @@ RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& p
     pool.stop_all();
   }
 
-  if (!summary.interrupted && !options.report_dir.empty() && options.shard.count == 1) {
+  if (!summary.interrupted && writes_report) {
     ComparisonOptions comparison = options.comparison;
     comparison.dataset = options.dataset;
     const std::size_t stored = store.count();
     store = store::ResultStore::open(options.store, store::OpenMode::Read);  // releases the writer lock
-    if (stored > 0)
-      summary.reports = write_store_reports(options.store, options.reference, options.reference_budget, "", comparison,
-                                            options.report_dir);
+    // The runs are stored whatever happens here (e.g. every run of one
+    // protocol diverged, leaving nothing to rank): report why, keep the summary.
+    if (stored > 0) {
+      try {
+        summary.reports = write_store_reports(options.store, options.reference, options.reference_budget, "",
+                                              comparison, options.report_dir);
+      } catch (const std::exception& e) {
+        summary.report_error = e.what();
+      }
+    }
   }
   return summary;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,9 +44,15 @@ void WorkerPool::start(Worker& w) {
     throw std::runtime_error(std::string("cannot create pipes for a worker: ") + std::strerror(errno));
   const int log_fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   const std::string threads = std::to_string(threads_);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
   if (pid == 0) {
+    // If nasrank is killed (SIGKILL, machine loss of the parent only), its
+    // workers must not train on for minutes into a pipe nobody reads.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl
+    signal(SIGPIPE, SIG_DFL);             // ignored in the parent, inherited
     dup2(to_child[0], 0);
     dup2(from_child[1], 1);
     if (log_fd >= 0) dup2(log_fd, 2);

@@ -51,6 +51,8 @@ Calibration read_calibration(const std::filesystem::path& path) {
     doc = nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError("calibration '" + path.string() + "': not valid JSON at byte " + std::to_string(e.byte));
+  } catch (const nlohmann::json::out_of_range& e) {  // a number beyond the range of a double ("1e999")
+    throw InputError("calibration '" + path.string() + "': not valid JSON: " + e.what());
   }
   return calibration_from_json(doc, path.string());
 }

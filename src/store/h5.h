@@ -91,7 +91,11 @@ class Column {
                        const ColumnCreation& creation, const std::string& context);
   // Checks that the dataset is one-dimensional and of the expected class.
   // Without a chunk cache, HDF5 reads unfiltered chunks straight into the
-  // caller's buffer instead of staging each one in a fresh allocation.
+  // caller's buffer instead of staging each one in a fresh allocation, and
+  // frees a filtered chunk once it is copied out instead of keeping it (and
+  // a 521-slot table per dataset): far less fresh memory for a reader that
+  // reads each chunk about once. Writers keep the cache: their successive
+  // writes often land in the same chunk.
   static Column open(hid_t location, const std::string& name, ColumnType type, const std::string& context,
                      bool chunk_cache = true);
 

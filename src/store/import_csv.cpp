@@ -154,7 +154,7 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
                      "pass --budget EPOCHS (e.g. 12 or 200)");
   } else {
     throw InputError("importing " + file + ": the " + evidence_place + " mention several budgets (" +
-                     numbers_text(evidence) + " epochs); import one budget at a time with --budget");
+                     numbers_text(evidence) + " epochs); import one budget at a time: give --metric only for the columns of that budget");
   }
 
   Provenance provenance = file_provenance(options.file, "csv");

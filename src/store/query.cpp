@@ -201,18 +201,30 @@ std::vector<QueryRow> run_query(const ResultStore& store, const QuerySpec& spec)
   const std::vector<std::size_t> rows = impl.select(filter_of(spec, true));
   if (rows.empty()) return {};
   const std::string runs_group = layout::kRunsGroup;
-  auto column = [&](const layout::ColumnInfo& info) -> h5::Column& { return impl.column(runs_group, info); };
 
   const auto dataset = impl.scan_text(runs::dataset, rows);
   const auto protocol = impl.scan_text(runs::protocol, rows);
   const auto seed_of = impl.scan_int(runs::seed, rows);
-  const auto space = column(runs::space).read_rows<std::string>(rows);
-  const auto index = column(runs::benchmark_index).read_rows<std::int32_t>(rows);
-  const auto status = column(runs::status).read_rows<std::string>(rows);
-  const auto params = column(runs::params_m).read_rows<double>(rows);
-  const auto flops = column(runs::flops_m).read_rows<double>(rows);
-  const auto lr = column(runs::learning_rate).read_rows<double>(rows);
-  const auto init = column(runs::init).read_rows<std::string>(rows);
+  const auto index = impl.read_once<std::int32_t>(runs_group, runs::benchmark_index, rows);
+  // Benchmark cells are exactly the runs with an index (layout.h), so the
+  // space column is read only for the others.
+  std::vector<std::string> space(rows.size(), "nb201");
+  {
+    std::vector<std::size_t> unindexed, subset;
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (index[i] < 0) {
+        unindexed.push_back(i);
+        subset.push_back(rows[i]);
+      }
+    const auto texts =
+        subset.empty() ? std::vector<std::string>() : impl.read_once<std::string>(runs_group, runs::space, subset);
+    for (std::size_t j = 0; j < unindexed.size(); ++j) space[unindexed[j]] = texts[j];
+  }
+  const auto status = impl.read_once<std::string>(runs_group, runs::status, rows);
+  const auto params = impl.read_once<double>(runs_group, runs::params_m, rows);
+  const auto flops = impl.read_once<double>(runs_group, runs::flops_m, rows);
+  const auto lr = impl.read_once<double>(runs_group, runs::learning_rate, rows);
+  const auto init = impl.read_once<std::string>(runs_group, runs::init, rows);
   // The secondary fields cost a dataset read each; fill them only when asked
   // for or when a condition or the order uses them.
   auto asked_for = [&](std::initializer_list<const char*> names) {
@@ -229,9 +241,9 @@ std::vector<QueryRow> run_query(const ResultStore& store, const QuerySpec& spec)
   const bool want_train = asked_for({"train_accuracy"});
   const bool want_timing = asked_for({"wall_seconds", "images_per_second"});
   const std::vector<double> unknown(rows.size(), kNotMeasured);
-  const auto wall = want_timing ? column(runs::wall_seconds).read_rows<double>(rows) : unknown;
-  const auto throughput = want_timing ? column(runs::images_per_second).read_rows<double>(rows) : unknown;
-  const auto imported = spec.detail ? column(runs::imported).read_rows<std::uint8_t>(rows)
+  const auto wall = want_timing ? impl.read_once<double>(runs_group, runs::wall_seconds, rows) : unknown;
+  const auto throughput = want_timing ? impl.read_once<double>(runs_group, runs::images_per_second, rows) : unknown;
+  const auto imported = spec.detail ? impl.read_once<std::uint8_t>(runs_group, runs::imported, rows)
                                     : std::vector<std::uint8_t>(rows.size(), 0);
 
   // Split values: each dataset resolves "test"/"valid" to its own split, so
@@ -241,8 +253,8 @@ std::vector<QueryRow> run_query(const ResultStore& store, const QuerySpec& spec)
                           const std::string& split) -> const std::vector<double>& {
     auto it = cache.find(split);
     if (it == cache.end()) {
-      h5::Column* c = impl.split_column(group, split);
-      it = cache.emplace(split, c ? c->read_rows<double>(rows) : std::vector<double>(rows.size(), kNotMeasured)).first;
+      auto values = impl.read_split_once(group, split, rows);
+      it = cache.emplace(split, values ? std::move(*values) : std::vector<double>(rows.size(), kNotMeasured)).first;
     }
     return it->second;
   };
@@ -274,7 +286,7 @@ std::vector<QueryRow> run_query(const ResultStore& store, const QuerySpec& spec)
   if (!need_arch_text.empty()) {
     std::vector<std::size_t> subset;
     for (std::size_t i : need_arch_text) subset.push_back(rows[i]);
-    auto texts = column(runs::arch).read_rows<std::string>(subset);
+    auto texts = impl.read_once<std::string>(runs_group, runs::arch, subset);
     for (std::size_t j = 0; j < need_arch_text.size(); ++j)
       arch_text[need_arch_text[j]] = space[need_arch_text[j]] + ":" + texts[j];
   }
@@ -293,7 +305,7 @@ std::vector<QueryRow> run_query(const ResultStore& store, const QuerySpec& spec)
   if (!mean_rows.empty()) {
     std::vector<std::size_t> subset;
     for (std::size_t i : mean_rows) subset.push_back(rows[i]);
-    auto texts = column(runs::seeds_averaged).read_rows<std::string>(subset);
+    auto texts = impl.read_once<std::string>(runs_group, runs::seeds_averaged, subset);
     for (std::size_t j = 0; j < mean_rows.size(); ++j) seeds_averaged[mean_rows[j]] = texts[j];
   }
 
@@ -404,7 +416,7 @@ std::vector<QueryRow> run_query(const ResultStore& store, const QuerySpec& spec)
   std::vector<std::size_t> sorted = wanted;
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  const auto arch = column(runs::arch).read_rows<std::string>(sorted);
+  const auto arch = impl.read_once<std::string>(runs_group, runs::arch, sorted);
   std::vector<QueryRow> ordered;
   ordered.reserve(order.size());
   for (std::size_t j = 0; j < order.size(); ++j) {

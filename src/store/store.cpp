@@ -5,7 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <optional>
 #include <set>
+#include <system_error>
+#include <utility>
 
 namespace nasrank::store {
 
@@ -181,6 +185,14 @@ void ResultStore::Impl::validate_layout(const std::string& name) {
   const auto count = h5::read_int_attribute(id, "run_count", where + ": reading attribute 'run_count'");
   if (!count || *count < 0)
     throw InputError(where + ": attribute 'run_count' of '/' is missing or negative (damaged store)");
+  // Each run stores at least its 8-byte architecture hash, so a count above
+  // the file's size is damage; trusted, it sized buffers of that many rows
+  // (found by fuzz_store_open: run_count 2^31 in a 1.6 MB file).
+  std::error_code size_error;
+  const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_error);
+  if (!size_error && static_cast<std::uintmax_t>(*count) > file_bytes)
+    throw InputError(where + ": attribute 'run_count' of '/' = " + std::to_string(*count) +
+                     " is more runs than a file of " + std::to_string(file_bytes) + " bytes holds (damaged store)");
   for (const std::string& group : {kRuns, kFinalAccuracy, kFinalLoss, kCurves, kEvalAccuracy, kEvalLoss, kSources, kIndex})
     if (!h5::link_exists(id, group))
       throw InputError(where + ": group '/" + group + "' is missing (damaged store, or not written by nasrank)");
@@ -253,26 +265,60 @@ void ResultStore::Impl::write_index() {
   index_stale = false;
 }
 
+namespace {
+
+// Where the entries equal to `hash` lie in the sorted index, [first, first +
+// count), if `window` (entries begin.. of `rows`) shows the whole run: it
+// must start at entry 0 or with a smaller hash and end at the last entry or
+// with a larger one.
+std::optional<std::pair<std::size_t, std::size_t>> run_in_window(const std::vector<std::uint64_t>& window,
+                                                                  std::size_t begin, std::size_t rows,
+                                                                  std::uint64_t hash) {
+  if (window.empty()) return std::nullopt;
+  const bool starts_before = begin == 0 || window.front() < hash;
+  const bool ends_after = begin + window.size() == rows || window.back() > hash;
+  if (!starts_before || !ends_after) return std::nullopt;
+  const auto [low, high] = std::equal_range(window.begin(), window.end(), hash);
+  return std::make_pair(begin + static_cast<std::size_t>(low - window.begin()), static_cast<std::size_t>(high - low));
+}
+
+}  // namespace
+
 std::vector<std::size_t> ResultStore::Impl::rows_with_hash(std::uint64_t hash) {
   if (rows == 0) return {};
-  // Two reads: every kStride-th sorted hash narrows the search to a window,
-  // then the window itself; entries equal to `hash` lie in
-  // [stride * (first sample >= hash, minus one), stride * (first sample > hash)).
-  constexpr std::size_t kStride = 1024;
   h5::Column& sorted = column(kIndex, layout::index::sorted_hash);
-  const std::size_t samples = (rows + kStride - 1) / kStride;
-  const auto sample = sorted.read_strided<std::uint64_t>(0, kStride, samples);
-  const auto at_least = static_cast<std::size_t>(std::lower_bound(sample.begin(), sample.end(), hash) - sample.begin());
-  const auto above = static_cast<std::size_t>(std::upper_bound(sample.begin(), sample.end(), hash) - sample.begin());
-  const std::size_t window_first = (at_least == 0 ? 0 : at_least - 1) * kStride;
-  const std::size_t window_end = std::min(rows, above * kStride);
-  if (window_end <= window_first) return {};
-  const auto window = sorted.read_range<std::uint64_t>(window_first, window_end - window_first);
-  const auto [low, high] = std::equal_range(window.begin(), window.end(), hash);
-  const std::size_t first = window_first + static_cast<std::size_t>(low - window.begin());
-  const std::size_t count = static_cast<std::size_t>(high - low);
+  // FNV-1a hashes spread evenly over 64 bits, so the entries equal to `hash`
+  // sit within a few sqrt(rows) of position rows * hash / 2^64 (at most 810
+  // entries away in the 109,426-run import of all NAS-Bench-201 exports):
+  // one read of a window around there nearly always holds the whole run.
+  const double position = static_cast<double>(hash) / 18446744073709551616.0 * static_cast<double>(rows);
+  const auto half_width = 256 + static_cast<std::size_t>(3 * std::sqrt(static_cast<double>(rows)));
+  const std::size_t center = std::min(rows - 1, static_cast<std::size_t>(position));
+  const std::size_t begin = center > half_width ? center - half_width : 0;
+  const std::size_t end = std::min(rows, center + half_width);
+  auto run = run_in_window(sorted.read_range<std::uint64_t>(begin, end - begin), begin, rows, hash);
+  if (!run) {
+    // A run longer than the window, or one far from its estimate: every
+    // kStride-th sorted hash narrows the search to a window, then the window
+    // itself; entries equal to `hash` lie in
+    // [stride * (first sample >= hash, minus one), stride * (first sample > hash)).
+    constexpr std::size_t kStride = 1024;
+    const std::size_t samples = (rows + kStride - 1) / kStride;
+    const auto sample = sorted.read_strided<std::uint64_t>(0, kStride, samples);
+    const auto at_least = static_cast<std::size_t>(std::lower_bound(sample.begin(), sample.end(), hash) - sample.begin());
+    const auto above = static_cast<std::size_t>(std::upper_bound(sample.begin(), sample.end(), hash) - sample.begin());
+    const std::size_t window_first = (at_least == 0 ? 0 : at_least - 1) * kStride;
+    const std::size_t window_end = std::min(rows, above * kStride);
+    if (window_end <= window_first) return {};
+    const auto window = sorted.read_range<std::uint64_t>(window_first, window_end - window_first);
+    const auto [low, high] = std::equal_range(window.begin(), window.end(), hash);
+    run = std::make_pair(window_first + static_cast<std::size_t>(low - window.begin()),
+                         static_cast<std::size_t>(high - low));
+  }
+  const auto [first, count] = *run;
   std::vector<std::size_t> found;
-  for (std::int64_t row : column(kIndex, layout::index::rows).read_range<std::int64_t>(first, count)) {
+  if (count == 0) return found;
+  for (std::int64_t row : open_column(kIndex, layout::index::rows).read_range<std::int64_t>(first, count)) {
     if (row < 0 || static_cast<std::size_t>(row) >= rows)
       throw InputError(where(kIndex + "/row") + ": row " + std::to_string(row) + " out of range (damaged store)");
     found.push_back(static_cast<std::size_t>(row));
@@ -297,7 +343,12 @@ std::string ResultStore::Impl::where(const std::string& dataset_path) const {
 h5::Column& ResultStore::Impl::column(const std::string& group, const ColumnInfo& info) {
   const std::string key = group + "/" + info.name;
   if (auto it = columns.find(key); it != columns.end()) return it->second;
-  h5::Column opened = h5::Column::open(handle(), key, info.type, where(key), !info.raw);
+  return columns.emplace(key, open_column(group, info)).first->second;
+}
+
+h5::Column ResultStore::Impl::open_column(const std::string& group, const ColumnInfo& info) {
+  const std::string key = group + "/" + info.name;
+  h5::Column opened = h5::Column::open(handle(), key, info.type, where(key), transaction && !info.raw);
   if (!transaction) {
     const bool per_run = group == kRuns || group == kFinalAccuracy || group == kFinalLoss || group == kIndex;
     // /curves/train_loss defines the curve length, which the others must match.
@@ -308,7 +359,7 @@ h5::Column& ResultStore::Impl::column(const std::string& group, const ColumnInfo
       throw InputError(where(key) + " has " + std::to_string(opened.size()) + " rows but the store needs " +
                        std::to_string(expected) + " (damaged store)");
   }
-  return columns.emplace(key, std::move(opened)).first->second;
+  return opened;
 }
 
 std::vector<std::string>& ResultStore::Impl::splits(const std::string& group) {
@@ -327,6 +378,16 @@ h5::Column* ResultStore::Impl::split_column(const std::string& group, const std:
                                                                        : layout::final_loss_info();
   info.name = split.c_str();
   return &column(group, info);
+}
+
+std::optional<std::vector<double>> ResultStore::Impl::read_split_once(const std::string& group, const std::string& split,
+                                                                      const std::vector<std::size_t>& rows) {
+  const auto& names = splits(group);
+  if (!std::binary_search(names.begin(), names.end(), split)) return std::nullopt;
+  ColumnInfo info = group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info()
+                                                                       : layout::final_loss_info();
+  info.name = split.c_str();
+  return read_once<double>(group, info, rows);
 }
 
 h5::Column& ResultStore::Impl::create_split_column(const std::string& group, const std::string& split,
@@ -378,7 +439,7 @@ std::vector<std::string> ResultStore::Impl::scan_text(const ColumnInfo& info, co
   if (it == text_cache.end() && worth_caching(wanted.size(), rows))
     it = text_cache.emplace(info.name, column(kRuns, info).read_all<std::string>()).first;
   if (it != text_cache.end()) return pick(it->second, wanted);
-  return column(kRuns, info).read_rows<std::string>(wanted);
+  return read_once<std::string>(kRuns, info, wanted);
 }
 
 std::vector<std::int64_t> ResultStore::Impl::scan_int(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
@@ -386,7 +447,7 @@ std::vector<std::int64_t> ResultStore::Impl::scan_int(const ColumnInfo& info, co
   if (it == int_cache.end() && worth_caching(wanted.size(), rows))
     it = int_cache.emplace(info.name, column(kRuns, info).read_all<std::int64_t>()).first;
   if (it != int_cache.end()) return pick(it->second, wanted);
-  return column(kRuns, info).read_rows<std::int64_t>(wanted);
+  return read_once<std::int64_t>(kRuns, info, wanted);
 }
 
 void ResultStore::Impl::extend_caches(const std::vector<const RunRecord*>& fresh) {
@@ -810,15 +871,16 @@ std::vector<std::size_t> ResultStore::Impl::select(const RunFilter& filter) {
   if (filter.seed && !selected.empty()) keep(scan_int(runs::seed, selected), *filter.seed);
   if (filter.arch_key && !selected.empty()) {
     // The hash only narrows the search; the architecture decides. A benchmark
-    // cell is its index, which is cheaper to compare than the text.
+    // cell is its index, which is cheaper to compare than the text (and only
+    // nb201 runs have an index, see layout.h).
     const std::optional<int> index = benchmark_index_of(*filter.arch_key);
-    const auto space = column(kRuns, runs::space).read_rows<std::string>(selected);
     std::vector<std::size_t> confirmed;
     if (index) {
-      const auto indices = column(kRuns, runs::benchmark_index).read_rows<std::int32_t>(selected);
+      const auto indices = read_once<std::int32_t>(kRuns, runs::benchmark_index, selected);
       for (std::size_t i = 0; i < selected.size(); ++i)
-        if (space[i] == "nb201" && indices[i] == *index) confirmed.push_back(selected[i]);
+        if (indices[i] == *index) confirmed.push_back(selected[i]);
     } else {
+      const auto space = column(kRuns, runs::space).read_rows<std::string>(selected);
       const auto arch = column(kRuns, runs::arch).read_rows<std::string>(selected);
       for (std::size_t i = 0; i < selected.size(); ++i)
         if (arch_key(space[i], arch[i]) == *filter.arch_key) confirmed.push_back(selected[i]);
@@ -1014,9 +1076,17 @@ std::size_t ResultStore::commit() {
     s.split_lists.clear();
     s.file.close_checked("closing " + quoted(s.temporary));
     durable::replace_atomically(s.temporary, s.path);
-  } catch (...) {
+  } catch (const std::exception& e) {
+    // A full disk or quota lands here; say what it means for the user's data.
+    const std::size_t uncommitted = s.pending;
     s.abort_transaction();
-    throw;
+    const std::string message = "results store " + quoted(s.path) + ": commit failed, so the " +
+                                std::to_string(uncommitted) + " run(s) added since the last commit are not stored (" +
+                                (s.committed_file ? "the store keeps its " + std::to_string(s.committed_rows) + " committed runs"
+                                                  : "no store file was written") +
+                                "): " + e.what();
+    if (dynamic_cast<const InputError*>(&e)) throw InputError(message);
+    throw std::runtime_error(message);
   }
   s.transaction = false;
   s.committed_file = true;

@@ -59,8 +59,22 @@ struct ResultStore::Impl {
 
   // ---- columns ----
   h5::Column& column(const std::string& group, const layout::ColumnInfo& info);
+  // Opens a column and checks its length, without keeping it in `columns`.
+  h5::Column open_column(const std::string& group, const layout::ColumnInfo& info);
+  // Values of a column at `rows`. The dataset stays open only if it already
+  // was: a query reads most columns once, and a closed dataset's memory
+  // serves the next one (fresh pages are most of a short query's cost).
+  template <class T>
+  std::vector<T> read_once(const std::string& group, const layout::ColumnInfo& info, const std::vector<std::size_t>& rows) {
+    if (auto it = columns.find(group + "/" + info.name); it != columns.end()) return it->second.read_rows<T>(rows);
+    return open_column(group, info).read_rows<T>(rows);
+  }
   // /runs/final_accuracy/<split> and the like; nullptr when the split has no dataset.
   h5::Column* split_column(const std::string& group, const std::string& split);
+  // read_once for /runs/final_accuracy/<split> and the like; nullopt when
+  // the split has no dataset.
+  std::optional<std::vector<double>> read_split_once(const std::string& group, const std::string& split,
+                                                     const std::vector<std::size_t>& rows);
   h5::Column& create_split_column(const std::string& group, const std::string& split, const layout::ColumnInfo& info,
                                   std::size_t size);
   std::vector<std::string>& splits(const std::string& group);  // sorted

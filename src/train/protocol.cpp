@@ -330,7 +330,7 @@ Protocol load_protocol(const std::string& name_or_path) {
   json doc;
   try {
     doc = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number beyond a double ("1e999")
     throw InputError("protocol file '" + path.string() + "' is not valid JSON: " + e.what());
   }
   Protocol protocol = protocol_from_json(doc, "'" + path.string() + "'");

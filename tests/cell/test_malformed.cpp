@@ -84,6 +84,22 @@ const Malformed kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Table, MalformedEncoding, ::testing::ValuesIn(kCases));
 
+// Found by tests/fuzz/fuzz_graph_json: nlohmann::json throws out_of_range,
+// not parse_error, for a number beyond a double, and it escaped as such.
+TEST(MalformedEncoding, NumberBeyondADoubleIsAnInputError) {
+  const std::string fuzz_input = "7777777777e7777777777777777r";
+  for (const std::string& text : {fuzz_input, std::string("{\"vertices\": 1e999}")}) {
+    SCOPED_TRACE(text);
+    EXPECT_THROW(parse_graph_json(text), InputError);
+  }
+  try {
+    parse_encoding("json:[1e400]");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("graph JSON '[1e400]': not valid JSON"), std::string::npos) << e.what();
+  }
+}
+
 TEST(MalformedEncoding, BrokenJsonNamesTheByte) {
   try {
     parse_encoding("{\"vertices\": 3,");

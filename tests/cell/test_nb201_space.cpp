@@ -1,9 +1,11 @@
 #include "nasrank/cell/encoding.h"
 #include "nasrank/cell/nb201_space.h"
 #include "nasrank/cell/space.h"
+#include "nasrank/common/python_random.h"
 
 #include <gtest/gtest.h>
 
+#include <numeric>
 #include <set>
 
 namespace nasrank::cell {
@@ -24,6 +26,16 @@ TEST(Nb201Index, PaperCodesHaveTheirDocumentedIndices) {
   EXPECT_EQ(*to_compact_code(from_benchmark_index(1)), "3_34_131");
   EXPECT_EQ(*to_compact_code(from_benchmark_index(1462)), "3_33_333");
   EXPECT_EQ(*to_benchmark_index(parse_compact_code("0_00_000")), 1651);  // all none: 10.0% in the benchmark
+}
+
+// The compiled-in order (generated at build time) is the shuffle itself.
+TEST(Nb201Index, OrderIsCPythonsSeed88Shuffle) {
+  std::vector<int> order(kNb201SpaceSize);
+  std::iota(order.begin(), order.end(), 0);
+  PythonRandom rng(88);
+  rng.shuffle(order);
+  for (int index = 0; index < kNb201SpaceSize; ++index)
+    ASSERT_EQ(ordinal_of_index(index), order[static_cast<std::size_t>(index)]) << "index " << index;
 }
 
 TEST(Nb201Index, OrderIsAPermutation) {

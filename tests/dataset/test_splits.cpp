@@ -36,6 +36,7 @@ TEST(SplitFile, MalformedInput) {
   };
   const std::vector<Case> cases{
       {"{\"train\": [\"int\", [\"0\", ]]}", {"not valid JSON at byte"}},
+      {"{\"train\": [\"int\", [1e999]]}", {"not valid JSON"}},  // out_of_range in nlohmann::json, not parse_error
       {"[1, 2]", {"expected a JSON object of splits, found array"}},
       {"{\"train\": [\"int\"]}", {"split 'train'", "expected [\"int\", [index, ...]]"}},
       {"{\"train\": [\"float\", [\"0\"]]}", {"type tag \"float\" is not \"int\""}},

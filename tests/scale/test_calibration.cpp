@@ -34,6 +34,11 @@ TEST(Calibration, RejectsBadFiles) {
   EXPECT_THROW(calibration_from_json(nlohmann::json{{"lr", 0.1}}, "x"), InputError);
   EXPECT_THROW(calibration_from_json(nlohmann::json{{"base_lr", 0.1}, {"grid", "many"}}, "x"), InputError);
   EXPECT_THROW(read_calibration("/nonexistent/calibration.json"), InputError);
+  // A number beyond a double makes nlohmann::json throw out_of_range, not parse_error.
+  const auto beyond_double = std::filesystem::temp_directory_path() / "nasrank_test_calibration_1e999.json";
+  std::ofstream(beyond_double) << R"({"base_lr": 1e999})";
+  EXPECT_THROW(read_calibration(beyond_double), InputError);
+  std::filesystem::remove(beyond_double);
   try {
     calibration_from_json(nlohmann::json{{"base_lr", 0.1}, {"colour", 1}}, "cal.json");
     FAIL();

@@ -306,7 +306,7 @@ TEST(ResultStore, SelectsAndFinds) {
 
 TEST(ResultStore, IndexFindsEveryArchitectureAcrossWindows) {
   // 100 cells x 30 seeds: each cell's 30 index entries are contiguous in hash
-  // order, and with 3000 entries some straddle the 1024-entry lookup windows.
+  // order, and with 3000 entries a lookup reads only part of the index.
   ScratchDir dir("index");
   const auto path = dir / "runs.h5";
   {
@@ -335,6 +335,46 @@ TEST(ResultStore, IndexFindsEveryArchitectureAcrossWindows) {
   RunFilter absent;
   absent.arch_key = arch_key("nb201", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
   EXPECT_TRUE(store.select(absent).empty());
+}
+
+TEST(ResultStore, IndexFindsARunLongerThanTheLookupWindow) {
+  // One cell with 1,500 seeds among 30 cells with 50: no window read around
+  // the cell's estimated position can hold all its entries, so the lookup
+  // must fall back to the sampled search and still find every one.
+  ScratchDir dir("long-run");
+  const auto path = dir / "runs.h5";
+  auto cell_runs = [](int index, int seeds) {
+    std::vector<RunRecord> runs;
+    for (std::int64_t seed = 0; seed < seeds; ++seed) {
+      RunRecord r = sample_run(index, seed, "cifar10", 1);
+      r.curves = {};
+      runs.push_back(r);
+    }
+    return runs;
+  };
+  {
+    ResultStore store = ResultStore::open(path, OpenMode::Append);
+    store.add(cell_runs(5, 1500));
+    for (int index = 100; index < 130; ++index) store.add(cell_runs(index, 50));
+    store.commit();
+  }
+  const ResultStore store = ResultStore::open(path, OpenMode::Read);
+  auto rows_of = [&](int index) {
+    RunRecord probe = sample_run(index, 0);
+    canonicalize(probe);
+    RunFilter filter;
+    filter.arch_key = arch_key("nb201", probe.arch);
+    return store.select(filter);
+  };
+  const auto long_run = rows_of(5);
+  ASSERT_EQ(long_run.size(), 1500u);
+  EXPECT_EQ(long_run.front(), 0u);
+  EXPECT_EQ(long_run.back(), 1499u);
+  for (int index = 100; index < 130; ++index) {
+    const auto rows = rows_of(index);
+    ASSERT_EQ(rows.size(), 50u) << "cell " << index;
+    EXPECT_EQ(rows.front(), 1500u + static_cast<std::size_t>(index - 100) * 50) << "cell " << index;
+  }
 }
 
 TEST(ResultStore, SplitsAddedLaterReadAsAbsentForOlderRuns) {

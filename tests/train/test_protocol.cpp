@@ -106,6 +106,15 @@ TEST(Protocol, FileErrorsNameTheFile) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "protocol '" + path.string() + "': key 'batch_size' = -4: must be in 1..1048576");
   }
+  // A number beyond a double makes nlohmann::json throw out_of_range (found by fuzz_graph_json).
+  std::ofstream(path) << R"({"epochs": 1e999})";
+  try {
+    load_protocol(path.string());
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("protocol file '" + path.string() + "' is not valid JSON"), std::string::npos)
+        << e.what();
+  }
   std::filesystem::remove(path);
   EXPECT_THROW(load_protocol("no-such-protocol"), InputError);
   EXPECT_THROW(load_protocol("/no/such/file.json"), InputError);

@@ -60,6 +60,7 @@ struct RerankSummary {
   std::size_t failed = 0;        // recorded with their error
   bool interrupted = false;
   std::vector<WrittenReport> reports;
+  std::string report_error;  // why no report was written, when it failed
 };
 
 // Validates everything (protocols, dataset key, store lock) before starting
