@@ -4,7 +4,9 @@
 # only what changed.
 #
 #   bash tools/setup.sh            install + build
-#   bash tools/setup.sh --test     install + build + run the test suite (what CI runs)
+#   bash tools/setup.sh --test     install + build + run the test suite, then the
+#                                  sanitizer build, its fast suite and a short run of
+#                                  every fuzz target (tools/ci/sanitizers.sh): what CI runs
 #
 # Environment: NASRANK_BUILD_DIR (default build), NASRANK_JOBS (default nproc).
 set -euo pipefail
@@ -27,7 +29,7 @@ build_packages=(build-essential cmake ninja-build libtorch-dev nlohmann-json3-de
   libboost-graph-dev libgtest-dev libbenchmark-dev libcli11-dev libbz2-dev zlib1g-dev
   libopenblas0 dataset-fashion-mnist)
 test_packages=(hdf5-tools python3-h5py python3-numpy python3-scipy python3-torch chromium
-  slurm-wlm slurmctld slurmd slurm-client munge)
+  slurm-wlm slurmctld slurmd slurm-client munge clang-14 libclang-rt-14-dev)
 
 wanted=("${build_packages[@]}")
 [[ $run_tests == 1 ]] && wanted+=("${test_packages[@]}")
@@ -52,4 +54,5 @@ if [[ $run_tests == 1 ]]; then
   # `slow` tests train real networks and start daemons; they are part of CI
   # too, so the whole suite runs here.
   ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" --timeout 900
+  NASRANK_JOBS="$jobs" bash "$repo_dir/tools/ci/sanitizers.sh" "${build_dir}-asan"
 fi
