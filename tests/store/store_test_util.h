@@ -1,5 +1,6 @@
 #pragma once
 // Small helpers shared by the store tests: scratch directories and records.
+#include "nasrank/common/error.h"
 #include "nasrank/store/run.h"
 
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 namespace nasrank::store::testing {
@@ -34,6 +36,16 @@ class ScratchDir {
   }
   std::filesystem::path path_;
 };
+
+// The message of the InputError `action` throws, or "(no InputError)".
+inline std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
 
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

@@ -11,17 +11,9 @@
 namespace nasrank::store {
 namespace {
 
+using testing::error_of;
 using testing::ScratchDir;
 using testing::write_text;
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
 
 std::string arch_of(int index) { return *cell::to_arch_string(cell::from_benchmark_index(index)); }
 

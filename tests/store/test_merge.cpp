@@ -7,17 +7,9 @@
 namespace nasrank::store {
 namespace {
 
+using testing::error_of;
 using testing::sample_run;
 using testing::ScratchDir;
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
 
 void write_store(const std::filesystem::path& path, const std::vector<RunRecord>& runs) {
   ResultStore store = ResultStore::open(path, OpenMode::Truncate);

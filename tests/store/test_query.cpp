@@ -9,17 +9,9 @@
 namespace nasrank::store {
 namespace {
 
+using testing::error_of;
 using testing::sample_run;
 using testing::ScratchDir;
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
 
 TEST(ResolveSplit, FollowsTheBenchmark) {
   EXPECT_EQ(resolve_split("cifar10", "test"), "ori-test");

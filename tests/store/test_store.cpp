@@ -11,17 +11,9 @@
 namespace nasrank::store {
 namespace {
 
+using testing::error_of;
 using testing::sample_run;
 using testing::ScratchDir;
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
 
 RunRecord imported_mean(int index, const std::string& dataset, double accuracy) {
   RunRecord r;
