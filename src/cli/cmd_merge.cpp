@@ -14,12 +14,14 @@ struct MergeOptions {
   std::vector<std::string> inputs;
   std::string on_conflict = "fail";
   bool overwrite = false;
+  bool upgrade = false;
   std::size_t show = 20;
 };
 
 int run_merge(const MergeOptions& options) {
   store::MergeOptions merge;
   merge.overwrite = options.overwrite;
+  merge.upgrade = options.upgrade;
   merge.policy = options.on_conflict == "keep-first"  ? store::DuplicatePolicy::KeepExisting
                  : options.on_conflict == "keep-last" ? store::DuplicatePolicy::Replace
                                                       : store::DuplicatePolicy::Fail;
@@ -56,6 +58,9 @@ void add_merge_command(CLI::App& app, CommandRunner& run) {
       ->check(CLI::IsMember({"fail", "keep-first", "keep-last"}))
       ->default_str("fail");
   merge->add_flag("--overwrite", options->overwrite, "Replace an existing output that is not an input");
+  merge->add_flag("--upgrade", options->upgrade,
+                  "Also read inputs written by nasrank 0.1.0 (store format 1) and write them in the current format. "
+                  "HDF5 reads format 1 text unchecked: only for stores you trust");
   merge->add_option("--show", options->show, "Duplicates to list on stderr")->default_val(20);
   merge->callback([&run, options] { run = [options] { return run_merge(*options); }; });
 }

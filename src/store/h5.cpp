@@ -2,7 +2,12 @@
 
 #include "nasrank/common/error.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -30,10 +35,12 @@ struct ErrorLines {
 
 // The file driver reports a failed read or write as "file write failed: time
 // = <date with a newline>, filename = ..., errno = 27, error message = 'File
-// too large', buf = 0x..., ..."; a user needs only the system's reason.
+// too large', buf = 0x..., ..." or "unable to extend file properly, errno =
+// 27, error message = 'File too large'"; a user needs only what failed and
+// the system's reason.
 std::string condensed_io_error(const std::string& line) {
   constexpr std::string_view kReason = "error message = '";
-  const auto colon = line.find(": time = ");
+  const auto colon = std::min(line.find(": time = "), line.find(", errno = "));
   const auto reason = line.find(kReason);
   if (colon == std::string::npos || reason == std::string::npos) return line;
   const auto start = reason + kReason.size();
@@ -62,6 +69,14 @@ void check_status(herr_t status, Failure kind, const std::string& context) {
 }
 
 Id make_plist(hid_t cls) { return Id(check_id(H5Pcreate(cls), Failure::Runtime, "creating a property list"), H5Pclose); }
+
+// See create_group. (Groups and datasets: attributes; groups: links.)
+void keep_in_object_header(hid_t create_plist, const std::string& context) {
+  constexpr unsigned kMany = 4096;
+  check_status(H5Pset_attr_phase_change(create_plist, kMany, kMany), Failure::Runtime, context);
+  if (H5Pisa_class(create_plist, H5P_GROUP_CREATE) > 0)
+    check_status(H5Pset_link_phase_change(create_plist, kMany, kMany), Failure::Runtime, context);
+}
 
 Id file_access_plist() {
   Id fapl = make_plist(H5P_FILE_ACCESS);
@@ -212,8 +227,122 @@ bool is_hdf5_file(const std::filesystem::path& path) {
   return result > 0;
 }
 
+namespace {
+
+constexpr std::uint64_t kUndefinedAddress = ~std::uint64_t{0};
+
+std::uint64_t little_endian_u64(const unsigned char* bytes) {
+  std::uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) value = (value << 8) | bytes[i];
+  return value;
+}
+
+// The 4 bytes at `address`, or "" when the file ends before them.
+std::string signature_at(int descriptor, std::uint64_t address) {
+  char bytes[4];
+  if (address > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()) - 4) return {};
+  const ssize_t got = ::pread(descriptor, bytes, sizeof bytes, static_cast<off_t>(address));
+  return got == static_cast<ssize_t>(sizeof bytes) ? std::string(bytes, sizeof bytes) : std::string();
+}
+
+class Descriptor {
+ public:
+  explicit Descriptor(const std::filesystem::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// See open_file. The superblock (version 2/3, 8-byte addresses, layout in
+// the HDF5 File Format Specification, section II.A) is 48 bytes: signature,
+// version, sizes of offsets and lengths, flags, then the base address, the
+// superblock extension's address, the end-of-file address, the root group's
+// object header address and the checksum.
+void require_checksummed_start(const std::filesystem::path& path) {
+  const std::string name = "'" + path.string() + "'";
+  Descriptor file(path);
+  if (file.get() < 0) throw InputError(name + " cannot be read: " + std::strerror(errno));
+  std::array<unsigned char, 48> superblock{};
+  const ssize_t got = ::pread(file.get(), superblock.data(), superblock.size(), 0);
+  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  if (got != static_cast<ssize_t>(superblock.size()) || std::memcmp(superblock.data(), kSignature, 8) != 0)
+    throw InputError(name + " cannot be opened as an HDF5 file: no HDF5 superblock at its start");
+  const int version = superblock[8];
+  if (version < 2 || version > 3)
+    throw InputError(name + " is an HDF5 file but not a nasrank results store, or a damaged one: its superblock is version " +
+                     std::to_string(version) +
+                     " (nasrank writes version 3, whose structures all carry checksums; h5repack without "
+                     "--latest rewrites a store with the older, unchecked ones)");
+  if (superblock[9] != 8 || superblock[10] != 8 || little_endian_u64(&superblock[12]) != 0)
+    throw InputError(name + " is an HDF5 file but not a nasrank results store, or a damaged one: its superblock has " +
+                     std::to_string(superblock[9]) + "-byte addresses, " + std::to_string(superblock[10]) +
+                     "-byte lengths and base address " + std::to_string(little_endian_u64(&superblock[12])) +
+                     " (nasrank writes 8, 8 and 0)");
+  const std::uint64_t extension = little_endian_u64(&superblock[20]);
+  const std::uint64_t root = little_endian_u64(&superblock[36]);
+  auto require_header = [&](std::uint64_t address, const char* what) {
+    if (signature_at(file.get(), address) != "OHDR")
+      throw InputError(name + " is damaged: the " + what + " at byte " + std::to_string(address) +
+                       " is not a checksummed (version 2) HDF5 object header");
+  };
+  require_header(root, "root group");
+  if (extension != kUndefinedAddress) require_header(extension, "superblock extension");
+}
+
+}  // namespace
+
+void require_checksummed_object(hid_t location, const std::string& name, const std::string& context) {
+  NASRANK_CHECK(H5Iget_type(location) == H5I_FILE, "require_checksummed_object needs a file identifier");
+  unsigned intent = 0;
+  check_status(H5Fget_intent(location, &intent), Failure::Input, context);
+  // A writable file's objects were either made by this process (and may not
+  // be on disk yet) or copied from a file require_checksummed_tree passed.
+  if (intent & H5F_ACC_RDWR) return;
+  void* handle = nullptr;
+  check_status(H5Fget_vfd_handle(location, H5P_DEFAULT, &handle), Failure::Input, context);
+  const int descriptor = *static_cast<int*>(handle);
+  for (std::size_t end = name.find('/'); ; end = name.find('/', end + 1)) {
+    const std::string prefix = name.substr(0, end);
+    H5L_info_t link{};
+    if (H5Lget_info(location, prefix.c_str(), &link, H5P_DEFAULT) < 0) {
+      const std::string detail = take_error_detail();
+      throw InputError(context + ": '/" + prefix + "' is missing" + (detail.empty() ? "" : " (" + detail + ")"));
+    }
+    if (link.type != H5L_TYPE_HARD)
+      throw InputError(context + ": '/" + prefix + "' is a soft or external link, which nasrank never writes (damaged "
+                                 "store, or not written by nasrank)");
+    if (signature_at(descriptor, link.u.address) != "OHDR")
+      throw InputError(context + ": the object header of '/" + prefix + "' at byte " +
+                       std::to_string(link.u.address) + " is not a checksummed (version 2) one (damaged store)");
+    if (end == std::string::npos) break;
+  }
+}
+
+void require_checksummed_tree(hid_t file, const std::string& context) {
+  std::vector<std::string> groups{""};
+  while (!groups.empty()) {
+    const std::string group = groups.back();
+    groups.pop_back();
+    Id id = group.empty() ? Id(check_id(H5Gopen2(file, "/", H5P_DEFAULT), Failure::Input, context), H5Gclose)
+                          : open_group(file, group, context);
+    for (const std::string& name : member_names(id.get(), context)) {
+      const std::string path = group.empty() ? name : group + "/" + name;
+      require_checksummed_object(file, path, context);
+      Id object(check_id(H5Oopen(file, path.c_str(), H5P_DEFAULT), Failure::Input, context), H5Oclose);
+      if (H5Iget_type(object.get()) == H5I_GROUP) groups.push_back(path);
+    }
+  }
+}
+
 Id open_file(const std::filesystem::path& path, bool writable) {
   silence_hdf5();
+  require_checksummed_start(path);
   Id fapl = file_access_plist();
   const hid_t id = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get());
   if (id < 0) fail(Failure::Input, "'" + path.string() + "' cannot be opened as an HDF5 file");
@@ -227,6 +356,7 @@ Id create_file(const std::filesystem::path& path) {
   // Track creation order so h5py lists groups' members as they were written.
   check_status(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED), Failure::Runtime,
                "setting link creation order");
+  keep_in_object_header(fcpl.get(), "creating '" + path.string() + "'");
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
   if (id < 0) fail(Failure::Runtime, "cannot create '" + path.string() + "'");
   return Id(id, H5Fclose);
@@ -243,12 +373,14 @@ bool link_exists(hid_t location, const std::string& name) {
 }
 
 Id open_group(hid_t location, const std::string& name, const std::string& context) {
+  require_checksummed_object(location, name, context);
   return Id(check_id(H5Gopen2(location, name.c_str(), H5P_DEFAULT), Failure::Input, context), H5Gclose);
 }
 
 Id create_group(hid_t location, const std::string& name, const std::string& context) {
   Id gcpl = make_plist(H5P_GROUP_CREATE);
   check_status(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED), Failure::Runtime, context);
+  keep_in_object_header(gcpl.get(), context);
   return Id(check_id(H5Gcreate2(location, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), Failure::Runtime,
                      context),
             H5Gclose);
@@ -272,14 +404,14 @@ void write_attribute(hid_t object, const std::string& name, std::string_view tex
   const std::string context = "writing attribute '" + name + "'";
   if (H5Aexists(object, name.c_str()) > 0)
     check_status(H5Adelete(object, name.c_str()), Failure::Runtime, context);
-  Id type = text_type(0);
+  // Fixed length, stored inside the object's checksummed header (see Kind).
+  const std::string padded = text.empty() ? std::string(1, '\0') : std::string(text);
+  Id type = text_type(padded.size());
   Id space(check_id(H5Screate(H5S_SCALAR), Failure::Runtime, context), H5Sclose);
   Id attribute(check_id(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
                         Failure::Runtime, context),
                H5Aclose);
-  const std::string copy(text);
-  const char* pointer = copy.c_str();
-  check_status(H5Awrite(attribute.get(), type.get(), &pointer), Failure::Runtime, context);
+  check_status(H5Awrite(attribute.get(), type.get(), padded.data()), Failure::Runtime, context);
 }
 
 void write_attribute(hid_t object, const std::string& name, std::int64_t value) {
@@ -293,7 +425,8 @@ void write_attribute(hid_t object, const std::string& name, std::int64_t value) 
   check_status(H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value), Failure::Runtime, context);
 }
 
-std::optional<std::string> read_text_attribute(hid_t object, const std::string& name, const std::string& context) {
+std::optional<std::string> read_text_attribute(hid_t object, const std::string& name, const std::string& context,
+                                               bool variable_length_allowed) {
   const htri_t exists = H5Aexists(object, name.c_str());
   if (exists < 0) fail(Failure::Input, context);
   if (exists == 0) return std::nullopt;
@@ -301,6 +434,9 @@ std::optional<std::string> read_text_attribute(hid_t object, const std::string& 
   Id stored(check_id(H5Aget_type(attribute.get()), Failure::Input, context), H5Tclose);
   if (H5Tget_class(stored.get()) != H5T_STRING) return std::nullopt;
   if (H5Tis_variable_str(stored.get()) > 0) {
+    if (!variable_length_allowed)
+      throw InputError(context + ": a variable-length string, which nasrank stores of format 2 never hold "
+                                 "(damaged store, or not written by nasrank)");
     Id type = text_type(0);
     char* pointer = nullptr;
     check_status(H5Aread(attribute.get(), type.get(), &pointer), Failure::Input, context);
@@ -330,60 +466,58 @@ std::optional<std::int64_t> read_int_attribute(hid_t object, const std::string& 
 
 // ---- Column ------------------------------------------------------------------
 
-Column Column::create(hid_t location, const std::string& name, ColumnType type, std::size_t rows,
-                      const ColumnCreation& creation, const std::string& context) {
+namespace {
+
+// Fill value (what rows read as before they are written): NaN for F64, -1
+// for signed integers unless `fill_zero`, 0 otherwise.
+Id create_dataset(hid_t location, const std::string& name, ColumnType type, std::size_t rows,
+                  const ColumnCreation& creation, const std::string& context, bool fill_zero = false) {
   Id ftype = file_type(type);
   const hsize_t dims[1] = {static_cast<hsize_t>(rows)};
   const hsize_t max_dims[1] = {H5S_UNLIMITED};
   Id space(check_id(H5Screate_simple(1, dims, max_dims), Failure::Runtime, context), H5Sclose);
   Id dcpl = make_plist(H5P_DATASET_CREATE);
+  keep_in_object_header(dcpl.get(), context);
   const hsize_t chunk[1] = {static_cast<hsize_t>(std::max<std::size_t>(creation.chunk_rows, 1))};
   check_status(H5Pset_chunk(dcpl.get(), 1, chunk), Failure::Runtime, context);
-  const bool filtered = creation.filtered && type.kind != Kind::Text;
-  if (filtered && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+  if (creation.filtered && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
     check_status(H5Pset_shuffle(dcpl.get()), Failure::Runtime, context);
     check_status(H5Pset_deflate(dcpl.get(), 4), Failure::Runtime, context);
   }
   // A checksum per chunk turns silent corruption into a read error.
-  if (filtered) check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
+  if (creation.filtered) check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
   if (type.kind == Kind::F64) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), Failure::Runtime, context);
-  } else if (type.kind == Kind::I32 || type.kind == Kind::I64) {
+  } else if ((type.kind == Kind::I32 || type.kind == Kind::I64) && !fill_zero) {
     const std::int64_t minus_one = -1;
     check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_INT64, &minus_one), Failure::Runtime, context);
   }
-  Column column;
-  column.dataset_ = Id(check_id(H5Dcreate2(location, name.c_str(), ftype.get(), space.get(), H5P_DEFAULT, dcpl.get(),
-                                           H5P_DEFAULT),
-                                Failure::Runtime, context),
-                       H5Dclose);
-  column.type_ = type;
-  column.rows_ = rows;
-  column.context_ = context;
-  return column;
+  return Id(check_id(H5Dcreate2(location, name.c_str(), ftype.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                     Failure::Runtime, context),
+            H5Dclose);
 }
 
-Column Column::open(hid_t location, const std::string& name, ColumnType type, const std::string& context,
-                    bool chunk_cache) {
-  Column column;
-  column.context_ = context;
-  // A missing dataset is told apart only when the open fails: checking the
-  // link first would walk the group a second time for every column.
-  const hid_t dataset = H5Dopen2(location, name.c_str(), access_plist(chunk_cache));
-  if (dataset < 0) {
-    const std::string detail = take_error_detail();
-    if (!link_exists(location, name)) throw InputError(context + ": the dataset is missing");
-    throw InputError(detail.empty() ? context : context + ": " + detail);
-  }
-  column.dataset_ = Id(dataset, H5Dclose);
-  Id space(check_id(H5Dget_space(column.dataset_.get()), Failure::Input, context), H5Sclose);
-  if (H5Sget_simple_extent_ndims(space.get()) != 1)
-    throw InputError(context + ": expected a one-dimensional dataset");
+std::size_t extent(hid_t dataset, const std::string& context) {
+  Id space(check_id(H5Dget_space(dataset), Failure::Input, context), H5Sclose);
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) throw InputError(context + ": expected a one-dimensional dataset");
   hsize_t dims[1] = {0};
   check_status(H5Sget_simple_extent_dims(space.get(), dims, nullptr), Failure::Input, context);
-  column.rows_ = static_cast<std::size_t>(dims[0]);
-  Id stored(check_id(H5Dget_type(column.dataset_.get()), Failure::Input, context), H5Tclose);
+  return static_cast<std::size_t>(dims[0]);
+}
+
+// Opens `name` (a path from the file `location`) after checking its object
+// header, and checks its shape and type class. `type.width` becomes the
+// stored width for FixedText.
+Id open_dataset(hid_t location, const std::string& name, ColumnType& type, const std::string& context,
+                bool chunk_cache, bool variable_length_allowed) {
+  // (type is updated: FixedText learns its stored width)
+  require_checksummed_object(location, name, context);
+  const hid_t dataset = H5Dopen2(location, name.c_str(), access_plist(chunk_cache));
+  if (dataset < 0) fail(Failure::Input, context);
+  Id opened(dataset, H5Dclose);
+  extent(opened.get(), context);
+  Id stored(check_id(H5Dget_type(opened.get()), Failure::Input, context), H5Tclose);
   const H5T_class_t cls = H5Tget_class(stored.get());
   bool matches = false;
   switch (type.kind) {
@@ -396,21 +530,83 @@ Column Column::open(hid_t location, const std::string& name, ColumnType type, co
       matches = cls == H5T_STRING && H5Tis_variable_str(stored.get()) == 0;
       if (matches) type.width = H5Tget_size(stored.get());
       break;
-    case Kind::Text: matches = cls == H5T_STRING && H5Tis_variable_str(stored.get()) > 0; break;
+    case Kind::Text:
+      matches = variable_length_allowed && cls == H5T_STRING && H5Tis_variable_str(stored.get()) > 0;
+      break;
   }
   H5Eclear2(H5E_DEFAULT);
-  if (!matches) throw InputError(context + ": expected a " + kind_name(type.kind) + " dataset");
+  if (!matches)
+    throw InputError(context + ": expected a " +
+                     (type.kind == Kind::Text ? std::string("group of text (start, length, utf8)") : kind_name(type.kind)) +
+                     " dataset");
+  return opened;
+}
+
+ColumnType text_index_type() { return {Kind::I64}; }
+ColumnType text_bytes_type() { return {Kind::U8}; }
+
+}  // namespace
+
+Column Column::create(hid_t location, const std::string& name, ColumnType type, std::size_t rows,
+                      const ColumnCreation& creation, const std::string& context) {
+  Column column;
+  column.type_ = type;
+  column.rows_ = rows;
+  column.context_ = context;
+  if (type.kind != Kind::Text) {
+    column.object_ = create_dataset(location, name, type, rows, creation, context);
+    return column;
+  }
+  column.object_ = create_group(location, name, context);
+  const ColumnCreation per_row{creation.chunk_rows, true};
+  // Rows not yet written read as empty strings (start 0, length 0).
+  column.starts_ = create_dataset(column.object_.get(), "start", text_index_type(), rows, per_row, context, true);
+  column.lengths_ = create_dataset(column.object_.get(), "length", text_index_type(), rows, per_row, context, true);
+  column.bytes_ = create_dataset(column.object_.get(), "utf8", text_bytes_type(), 0, {kTextChunkBytes, true}, context);
+  return column;
+}
+
+Column Column::open(hid_t location, const std::string& name, ColumnType type, const std::string& context,
+                    bool chunk_cache, bool variable_length_allowed) {
+  Column column;
+  column.context_ = context;
+  if (type.kind != Kind::Text) {
+    column.object_ = open_dataset(location, name, type, context, chunk_cache, false);
+    column.rows_ = extent(column.object_.get(), context);
+    column.type_ = type;
+    return column;
+  }
+  require_checksummed_object(location, name, context);
+  Id object(check_id(H5Oopen(location, name.c_str(), H5P_DEFAULT), Failure::Input, context), H5Oclose);
+  if (H5Iget_type(object.get()) == H5I_GROUP) {
+    column.object_ = std::move(object);
+    auto part = [&](const char* part_name, ColumnType part_type) {
+      return open_dataset(location, name + "/" + part_name, part_type, context + ": '" + part_name + "'", chunk_cache,
+                          false);
+    };
+    column.starts_ = part("start", text_index_type());
+    column.lengths_ = part("length", text_index_type());
+    column.bytes_ = part("utf8", text_bytes_type());
+    column.rows_ = extent(column.starts_.get(), context);
+    if (extent(column.lengths_.get(), context) != column.rows_)
+      throw InputError(context + ": 'start' and 'length' differ in length (damaged store)");
+    column.byte_count_ = extent(column.bytes_.get(), context);
+  } else {
+    object.reset();
+    column.object_ = open_dataset(location, name, type, context, chunk_cache, variable_length_allowed);
+    column.rows_ = extent(column.object_.get(), context);
+    column.variable_length_ = true;
+  }
   column.type_ = type;
   return column;
 }
 
-void Column::resize(std::size_t rows) {
-  const hsize_t dims[1] = {static_cast<hsize_t>(rows)};
-  check_status(H5Dset_extent(dataset_.get(), dims), Failure::Runtime, context_ + ": resizing");
-  rows_ = rows;
-}
-
 namespace {
+
+void set_extent(hid_t dataset, std::size_t rows, const std::string& context) {
+  const hsize_t dims[1] = {static_cast<hsize_t>(rows)};
+  check_status(H5Dset_extent(dataset, dims), Failure::Runtime, context + ": resizing");
+}
 
 // Selects `count` rows from `first` in a copy of the dataset's file space.
 Id range_selection(hid_t dataset, std::size_t first, std::size_t count, Failure kind, const std::string& context) {
@@ -421,24 +617,45 @@ Id range_selection(hid_t dataset, std::size_t first, std::size_t count, Failure 
   return space;
 }
 
+void write_range(hid_t dataset, hid_t memory_type, std::size_t first, std::size_t count, const void* values,
+                 const std::string& context) {
+  Id file_space = range_selection(dataset, first, count, Failure::Runtime, context);
+  Id memory_space = simple_space(count);
+  check_status(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), transfer_plist(), values),
+               Failure::Runtime, context);
+}
+
 }  // namespace
+
+void Column::resize(std::size_t rows) {
+  NASRANK_CHECK(!variable_length_, context_ + ": a format 1 text column is read-only");
+  set_extent(row_dataset(), rows, context_);
+  if (type_.kind == Kind::Text) set_extent(lengths_.get(), rows, context_);
+  rows_ = rows;
+}
 
 template <class T>
 void Column::write(std::size_t first_row, const std::vector<T>& values) {
   if (values.empty()) return;
   NASRANK_CHECK(first_row + values.size() <= rows_, context_ + ": write past the end");
+  NASRANK_CHECK(!variable_length_, context_ + ": a format 1 text column is read-only");
   const std::string context = context_ + ": writing rows";
-  Id file_space = range_selection(dataset_.get(), first_row, values.size(), Failure::Runtime, context);
-  Id memory_space = simple_space(values.size());
   if constexpr (std::is_same_v<T, std::string>) {
     if (type_.kind == Kind::Text) {
-      std::vector<const char*> pointers;
-      pointers.reserve(values.size());
-      for (const auto& value : values) pointers.push_back(value.c_str());
-      Id type = text_type(0);
-      check_status(H5Dwrite(dataset_.get(), type.get(), memory_space.get(), file_space.get(), transfer_plist(),
-                            pointers.data()),
-                   Failure::Runtime, context);
+      std::vector<std::int64_t> starts, lengths;
+      std::string bytes;
+      for (const std::string& value : values) {
+        starts.push_back(static_cast<std::int64_t>(byte_count_ + bytes.size()));
+        lengths.push_back(static_cast<std::int64_t>(value.size()));
+        bytes += value;
+      }
+      if (!bytes.empty()) {
+        set_extent(bytes_.get(), byte_count_ + bytes.size(), context_);
+        write_range(bytes_.get(), H5T_NATIVE_UINT8, byte_count_, bytes.size(), bytes.data(), context);
+        byte_count_ += bytes.size();
+      }
+      write_range(starts_.get(), H5T_NATIVE_INT64, first_row, values.size(), starts.data(), context);
+      write_range(lengths_.get(), H5T_NATIVE_INT64, first_row, values.size(), lengths.data(), context);
     } else {
       NASRANK_CHECK(type_.kind == Kind::FixedText, context_ + ": text written to a numeric column");
       std::vector<char> buffer(values.size() * type_.width, '\0');
@@ -447,14 +664,10 @@ void Column::write(std::size_t first_row, const std::vector<T>& values) {
         std::memcpy(buffer.data() + i * type_.width, values[i].data(), values[i].size());
       }
       Id type = text_type(type_.width);
-      check_status(
-          H5Dwrite(dataset_.get(), type.get(), memory_space.get(), file_space.get(), transfer_plist(), buffer.data()),
-          Failure::Runtime, context);
+      write_range(object_.get(), type.get(), first_row, values.size(), buffer.data(), context);
     }
   } else {
-    check_status(H5Dwrite(dataset_.get(), native_type<T>(), memory_space.get(), file_space.get(), transfer_plist(),
-                          values.data()),
-                 Failure::Runtime, context);
+    write_range(object_.get(), native_type<T>(), first_row, values.size(), values.data(), context);
   }
 }
 
@@ -527,6 +740,54 @@ std::vector<T> read_selection(hid_t dataset, const ColumnType& type, hid_t file_
 }  // namespace
 
 template <class T>
+std::vector<T> Column::read_selected(hid_t file_space, std::size_t count, const std::string& context) const {
+  if constexpr (std::is_same_v<T, std::string>)
+    if (type_.kind == Kind::Text && !variable_length_) return read_text(file_space, count, context);
+  return read_selection<T>(object_.get(), type_, file_space, count, context);
+}
+
+std::vector<std::string> Column::read_text(hid_t file_space, std::size_t count, const std::string& context) const {
+  const ColumnType index_type{Kind::I64};
+  const auto starts = read_selection<std::int64_t>(starts_.get(), index_type, file_space, count, context);
+  const auto lengths = read_selection<std::int64_t>(lengths_.get(), index_type, file_space, count, context);
+  std::vector<std::size_t> order;  // the non-empty strings, by start
+  for (std::size_t i = 0; i < count; ++i) {
+    if (lengths[i] == 0) continue;
+    if (starts[i] < 0 || lengths[i] < 0 ||
+        static_cast<std::uint64_t>(lengths[i]) > byte_count_ - std::min<std::uint64_t>(byte_count_, starts[i]))
+      throw InputError(context + ": a string at bytes " + std::to_string(starts[i]) + " + " +
+                       std::to_string(lengths[i]) + " lies outside the " + std::to_string(byte_count_) +
+                       " bytes of 'utf8' (damaged store)");
+    order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return starts[a] < starts[b]; });
+  // Strings less than a chunk apart are read in one piece: HDF5 reads (and
+  // checks) whole chunks anyway.
+  constexpr std::uint64_t kGap = kTextChunkBytes;
+  std::vector<std::string> values(count);
+  std::vector<char> buffer;
+  for (std::size_t first = 0; first < order.size();) {
+    const std::uint64_t begin = static_cast<std::uint64_t>(starts[order[first]]);
+    std::uint64_t end = begin + static_cast<std::uint64_t>(lengths[order[first]]);
+    std::size_t last = first + 1;
+    for (; last < order.size() && static_cast<std::uint64_t>(starts[order[last]]) <= end + kGap; ++last)
+      end = std::max(end, static_cast<std::uint64_t>(starts[order[last]] + lengths[order[last]]));
+    Id space = range_selection(bytes_.get(), begin, end - begin, Failure::Input, context);
+    buffer.resize(end - begin);
+    Id memory_space = simple_space(buffer.size());
+    check_status(H5Dread(bytes_.get(), H5T_NATIVE_UINT8, memory_space.get(), space.get(), transfer_plist(),
+                         buffer.data()),
+                 Failure::Input, context);
+    for (std::size_t k = first; k < last; ++k) {
+      const std::size_t row = order[k];
+      values[row].assign(buffer.data() + (starts[row] - begin), static_cast<std::size_t>(lengths[row]));
+    }
+    first = last;
+  }
+  return values;
+}
+
+template <class T>
 std::vector<T> Column::read_all() const {
   return read_range<T>(0, rows_);
 }
@@ -538,8 +799,8 @@ std::vector<T> Column::read_range(std::size_t first_row, std::size_t count) cons
                      " requested but the dataset has " + std::to_string(rows_));
   const std::string context = context_ + ": reading";
   if (count == 0) return {};
-  Id space = range_selection(dataset_.get(), first_row, count, Failure::Input, context);
-  return read_selection<T>(dataset_.get(), type_, space.get(), count, context);
+  Id space = range_selection(row_dataset(), first_row, count, Failure::Input, context);
+  return read_selected<T>(space.get(), count, context);
 }
 
 template <class T>
@@ -547,13 +808,13 @@ std::vector<T> Column::read_strided(std::size_t first, std::size_t stride, std::
   if (count == 0) return {};
   NASRANK_CHECK(stride > 0 && first + (count - 1) * stride < rows_, context_ + ": strided read past the end");
   const std::string context = context_ + ": reading";
-  Id space(check_id(H5Dget_space(dataset_.get()), Failure::Input, context), H5Sclose);
+  Id space(check_id(H5Dget_space(row_dataset()), Failure::Input, context), H5Sclose);
   const hsize_t start[1] = {static_cast<hsize_t>(first)};
   const hsize_t step[1] = {static_cast<hsize_t>(stride)};
   const hsize_t number[1] = {static_cast<hsize_t>(count)};
   check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, step, number, nullptr), Failure::Input,
                context);
-  return read_selection<T>(dataset_.get(), type_, space.get(), count, context);
+  return read_selected<T>(space.get(), count, context);
 }
 template std::vector<std::uint64_t> Column::read_strided(std::size_t, std::size_t, std::size_t) const;
 
@@ -585,11 +846,11 @@ std::vector<T> Column::read_rows(const std::vector<std::size_t>& rows) const {
     return picked;
   }
   const std::string context = context_ + ": reading";
-  Id space(check_id(H5Dget_space(dataset_.get()), Failure::Input, context), H5Sclose);
+  Id space(check_id(H5Dget_space(row_dataset()), Failure::Input, context), H5Sclose);
   std::vector<hsize_t> coordinates(rows.begin(), rows.end());
   check_status(H5Sselect_elements(space.get(), H5S_SELECT_SET, coordinates.size(), coordinates.data()),
                Failure::Input, context);
-  return read_selection<T>(dataset_.get(), type_, space.get(), rows.size(), context);
+  return read_selected<T>(space.get(), rows.size(), context);
 }
 
 #define NASRANK_H5_COLUMN_TYPE(T)                                                      \

@@ -51,25 +51,55 @@ class Id {
 // ---- files and groups ------------------------------------------------------
 
 bool is_hdf5_file(const std::filesystem::path& path);
-Id open_file(const std::filesystem::path& path, bool writable);  // Input failure
+// Input failure. Before HDF5 parses anything the file must start with a
+// version 2 or 3 superblock whose root group has a version 2 object header:
+// from there on every structure HDF5 1.10 reads in a store carries a
+// checksum that HDF5 verifies before parsing it (see Column for the one
+// exception nasrank avoids), so damage is an error, never a crash inside
+// HDF5. Older structures (version 0/1 superblocks, version 1 object headers)
+// have no checksums; they are refused.
+Id open_file(const std::filesystem::path& path, bool writable);
 Id create_file(const std::filesystem::path& path);               // Runtime failure, truncates
 void flush_file(hid_t file, const std::string& context);
 
 bool link_exists(hid_t location, const std::string& name);
+// Throws InputError unless every object on the path `name` (relative to
+// `location`, '/'-separated) is a hard link to a checksummed (version 2)
+// object header: called before HDF5 opens the object. One flipped byte turns
+// a version 2 header ("OHDR") into a version 1 header, which HDF5 would parse
+// unchecked.
+void require_checksummed_object(hid_t location, const std::string& name, const std::string& context);
+// require_checksummed_object for every object in a file opened read-only:
+// run before a writer copies the file, since checks are skipped on writable
+// files (their new objects are not on disk yet).
+void require_checksummed_tree(hid_t file, const std::string& context);
 Id open_group(hid_t location, const std::string& name, const std::string& context);
+// Links and attributes stay in the group's object header however many there
+// are. Past 8, HDF5 would move them to a fractal heap indexed by a B-tree:
+// checksummed too, but two more structures to read and parse per lookup.
 Id create_group(hid_t location, const std::string& name, const std::string& context);
 // Names of the links in a group, sorted.
 std::vector<std::string> member_names(hid_t group, const std::string& context);
 
-// ---- attributes (scalar; text is variable-length UTF-8, readable as str in h5py)
+// ---- attributes (scalar; text is fixed-length UTF-8 of the text's size)
 
 void write_attribute(hid_t object, const std::string& name, std::string_view text);
 void write_attribute(hid_t object, const std::string& name, std::int64_t value);
-std::optional<std::string> read_text_attribute(hid_t object, const std::string& name, const std::string& context);
+// nullopt when missing or not a string. A variable-length string (stores of
+// format 1) lives in HDF5's global heap, which has no checksum; it is read
+// only with `variable_length_allowed`, else an InputError.
+std::optional<std::string> read_text_attribute(hid_t object, const std::string& name, const std::string& context,
+                                               bool variable_length_allowed = false);
 std::optional<std::int64_t> read_int_attribute(hid_t object, const std::string& name, const std::string& context);
 
 // ---- one-dimensional extendible columns --------------------------------------
 
+// Text is a column of strings of any length. HDF5's own variable-length
+// strings live in its global heap, which has no checksum (a damaged one
+// crashes or hangs HDF5 1.10.8: fuzz_store_open), so Text is stored as a
+// group of three checksummed datasets instead: `utf8` (every string's bytes,
+// appended), and per row `start` and `length` into it. A replaced row's old
+// bytes stay unreferenced in `utf8`.
 enum class Kind { F64, I32, I64, U8, U64, FixedText, Text };
 
 struct ColumnType {
@@ -79,8 +109,11 @@ struct ColumnType {
 
 struct ColumnCreation {
   std::size_t chunk_rows = 8192;
-  bool filtered = true;  // shuffle + deflate + Fletcher-32 checksum; never for Text
+  bool filtered = true;  // shuffle + deflate + Fletcher-32 checksum (always for Text)
 };
+
+// Bytes per chunk of a Text column's `utf8` dataset.
+inline constexpr std::size_t kTextChunkBytes = 32 * 1024;
 
 class Column {
  public:
@@ -96,12 +129,15 @@ class Column {
   // a 521-slot table per dataset): far less fresh memory for a reader that
   // reads each chunk about once. Writers keep the cache: their successive
   // writes often land in the same chunk.
+  // `variable_length_allowed` accepts a Text column stored as HDF5
+  // variable-length strings (format 1; unchecksummed, see Kind).
   static Column open(hid_t location, const std::string& name, ColumnType type, const std::string& context,
-                     bool chunk_cache = true);
+                     bool chunk_cache = true, bool variable_length_allowed = false);
 
   std::size_t size() const { return rows_; }
   const std::string& context() const { return context_; }
-  hid_t id() const { return dataset_.get(); }
+  // The dataset, or a Text column's group: where its attributes go.
+  hid_t id() const { return object_.get(); }
   void resize(std::size_t rows);
 
   template <class T>
@@ -118,7 +154,18 @@ class Column {
   std::vector<T> read_rows(const std::vector<std::size_t>& rows) const;
 
  private:
-  Id dataset_;
+  // The dataset whose rows are the column's rows: the column itself, or a
+  // Text column's `start`.
+  hid_t row_dataset() const { return type_.kind == Kind::Text && !variable_length_ ? starts_.get() : object_.get(); }
+  // Reads the rows selected in `file_space` (a selection of row_dataset()).
+  template <class T>
+  std::vector<T> read_selected(hid_t file_space, std::size_t count, const std::string& context) const;
+  std::vector<std::string> read_text(hid_t file_space, std::size_t count, const std::string& context) const;
+
+  Id object_;
+  Id starts_, lengths_, bytes_;  // Text only
+  std::size_t byte_count_ = 0;   // Text only: size of `utf8`
+  bool variable_length_ = false;  // a format 1 Text column
   ColumnType type_;
   std::size_t rows_ = 0;
   std::string context_;

@@ -11,7 +11,11 @@
 namespace nasrank::store::layout {
 
 inline constexpr const char* kFormatName = "nasrank-results-store";
-inline constexpr std::int64_t kFormatVersion = 1;
+// 2 (nasrank 0.2.0): every structure HDF5 parses is checksummed; text
+// columns are groups (h5::Kind::Text) and text attributes fixed-length.
+// 1 (nasrank 0.1.0): text in HDF5 variable-length strings, read only by
+// `nasrank merge --upgrade` (ResultStore OpenMode::ReadFormat1).
+inline constexpr std::int64_t kFormatVersion = 2;
 
 inline constexpr const char* kRunsGroup = "runs";
 inline constexpr const char* kFinalAccuracyGroup = "runs/final_accuracy";

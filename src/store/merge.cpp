@@ -31,7 +31,8 @@ MergeReport merge_stores(const std::filesystem::path& output, const std::vector<
   }
   // Every input must open before anything is written.
   std::vector<ResultStore> readers;
-  for (const auto& source : sources) readers.push_back(ResultStore::open(source, OpenMode::Read));
+  for (const auto& source : sources)
+    readers.push_back(ResultStore::open(source, options.upgrade ? OpenMode::ReadFormat1 : OpenMode::Read));
 
   std::error_code error;
   const bool output_exists = std::filesystem::exists(output, error);

@@ -173,15 +173,26 @@ void ResultStore::Impl::open_checked() {
 void ResultStore::Impl::validate_layout(const std::string& name) {
   const hid_t id = file.get();
   const std::string where = "'" + name + "'";
-  const auto format = h5::read_text_attribute(id, "format", where + ": reading attribute 'format' of '/'");
-  if (!format || *format != layout::kFormatName)
-    throw InputError(where + " is an HDF5 file but not a nasrank results store: its root group has no attribute " +
-                     "format = '" + layout::kFormatName + "' (layout: docs/store-format.md)");
+  // The version first: it is an integer, whereas reading a format 1 store's
+  // text attributes means parsing its unchecksummed global heap.
   const auto version = h5::read_int_attribute(id, "format_version", where + ": reading attribute 'format_version'");
-  if (!version) throw InputError(where + ": attribute 'format_version' of '/' is missing or not an integer");
+  if (!version)
+    throw InputError(where + " is an HDF5 file but not a nasrank results store: its root group has no integer " +
+                     "attribute 'format_version' (layout: docs/store-format.md)");
+  if (*version == 1 && !format_1_allowed)
+    throw InputError(where + " is a results store of format 1 (nasrank 0.1.0), whose text HDF5 reads without " +
+                     "checksums, so a damaged one can crash it; this nasrank reads format " +
+                     std::to_string(layout::kFormatVersion) + ". Convert it once with 'nasrank merge NEW.h5 " + name +
+                     " --upgrade' (only for a store you trust) and use NEW.h5 from then on");
   if (*version > layout::kFormatVersion || *version < 1)
     throw InputError(where + ": store format version " + std::to_string(*version) + " is not supported (this nasrank " +
                      "reads version " + std::to_string(layout::kFormatVersion) + ")");
+  format_1 = *version == 1;
+  const auto format =
+      h5::read_text_attribute(id, "format", where + ": reading attribute 'format' of '/'", format_1);
+  if (!format || *format != layout::kFormatName)
+    throw InputError(where + " is an HDF5 file but not a nasrank results store: its root group has no attribute " +
+                     "format = '" + layout::kFormatName + "' (layout: docs/store-format.md)");
   const auto count = h5::read_int_attribute(id, "run_count", where + ": reading attribute 'run_count'");
   if (!count || *count < 0)
     throw InputError(where + ": attribute 'run_count' of '/' is missing or negative (damaged store)");
@@ -348,7 +359,7 @@ h5::Column& ResultStore::Impl::column(const std::string& group, const ColumnInfo
 
 h5::Column ResultStore::Impl::open_column(const std::string& group, const ColumnInfo& info) {
   const std::string key = group + "/" + info.name;
-  h5::Column opened = h5::Column::open(handle(), key, info.type, where(key), transaction && !info.raw);
+  h5::Column opened = h5::Column::open(handle(), key, info.type, where(key), transaction && !info.raw, format_1);
   if (!transaction) {
     const bool per_run = group == kRuns || group == kFinalAccuracy || group == kFinalLoss || group == kIndex;
     // /curves/train_loss defines the curve length, which the others must match.
@@ -901,10 +912,11 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->temporary = durable::temporary_path(path);
-  impl->mode = mode;
+  impl->mode = mode == OpenMode::ReadFormat1 ? OpenMode::Read : mode;
+  impl->format_1_allowed = mode == OpenMode::ReadFormat1;
   std::error_code error;
   const bool exists = std::filesystem::exists(path, error);
-  if (mode == OpenMode::Read) {
+  if (impl->mode == OpenMode::Read) {
     if (!exists) throw InputError("results store " + quoted(path) + " does not exist");
     impl->committed_file = true;
     impl->open_checked();
@@ -918,6 +930,7 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
   if (mode == OpenMode::Append && exists) {
     impl->committed_file = true;
     impl->open_checked();
+    h5::require_checksummed_tree(impl->file.get(), quoted(path));
   }
   return ResultStore(std::move(impl));
 }

@@ -18,6 +18,8 @@ struct ResultStore::Impl {
   OpenMode mode = OpenMode::Read;
   std::optional<durable::WriterLock> lock;
 
+  bool format_1_allowed = false;  // OpenMode::ReadFormat1
+  bool format_1 = false;          // the open store is of format 1 (read-only)
   bool committed_file = false;  // `path` holds the base of the next transaction
   bool transaction = false;     // `temporary` is open for writing
   h5::Id file;                  // what reads go to: `path`, or `temporary` during a transaction

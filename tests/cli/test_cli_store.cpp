@@ -245,6 +245,35 @@ TEST(CliStore, ForeignHdf5File) {
   EXPECT_NE(result.err.find("is an HDF5 file but not a nasrank results store"), std::string::npos) << result.err;
 }
 
+// A store of nasrank 0.1.0 (format 1, made with tests/store/to_format_1.py):
+// every command refuses it and names the upgrade; merge --upgrade converts it.
+TEST(CliStore, Format1StoreIsUpgradedByMerge) {
+  if (std::system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3 with h5py (python3-h5py)";
+  ScratchDir dir("format-1");
+  ASSERT_EQ(import_200(dir, dir / "old.h5").exit_code, 0);
+  const CliResult before = run_cli({"export", dir / "old.h5", "--format", "csv"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  const std::string convert = "/usr/bin/python3 '" + (nasrank::testing::source_dir() / "tests/store/to_format_1.py").string() +
+                              "' '" + dir / "old.h5" + "'";
+  ASSERT_EQ(std::system(convert.c_str()), 0) << convert;
+
+  const CliResult refused = run_cli({"query", dir / "old.h5", "--index", "0"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("old.h5' is a results store of format 1 (nasrank 0.1.0)"), std::string::npos) << refused.err;
+  const CliResult plain_merge = run_cli({"merge", dir / "new.h5", dir / "old.h5"});
+  EXPECT_EQ(plain_merge.exit_code, 2);
+  EXPECT_NE(plain_merge.err.find("--upgrade"), std::string::npos) << plain_merge.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "new.h5"));
+
+  const CliResult upgraded = run_cli({"merge", dir / "new.h5", dir / "old.h5", "--upgrade"});
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.err;
+  EXPECT_NE(upgraded.err.find("6 runs in the output"), std::string::npos) << upgraded.err;
+  const CliResult after = run_cli({"export", dir / "new.h5", "--format", "csv"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.out, before.out);
+}
+
 TEST(CliStore, BadCsvLeavesNoOutput) {
   ScratchDir dir("badcsv");
   write(dir / "t200.csv", table_200());

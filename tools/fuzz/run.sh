@@ -14,8 +14,8 @@
 # is set. Logs and findings (crash-*, leak-*, timeout-*, oom-* inputs) go to
 # $FUZZ_OUT_DIR (default BUILD_DIR/fuzz-runs/<target>/). Extra libFuzzer flags
 # can be given in $FUZZ_FLAGS, e.g. "-fork=1 -ignore_crashes=1
-# -ignore_timeouts=1" to go on after a finding (fuzz_store_open needs it to get
-# past the known HDF5 1.10 hangs). Exit status: 0 when no target found anything.
+# -ignore_timeouts=1" to go on after a finding. Exit status: 0 when no target
+# found anything.
 set -euo pipefail
 
 if [[ $# -lt 3 ]]; then

@@ -15,6 +15,9 @@ struct MergeOptions {
   DuplicatePolicy policy = DuplicatePolicy::Fail;
   // Replace an existing output that is not one of the inputs.
   bool overwrite = false;
+  // Also read inputs of store format 1 (OpenMode::ReadFormat1; see there why
+  // only trusted ones). The output is always written in the current format.
+  bool upgrade = false;
 };
 
 struct MergeDuplicate {
