@@ -237,7 +237,14 @@ CellGraph parse_encoding(std::string_view text) {
   switch (detect_encoding(text)) {
     case EncodingKind::ArchString: return parse_arch_string(body("arch:"));
     case EncodingKind::CompactCode: return parse_compact_code(body("compact:"));
-    case EncodingKind::DagCode: return parse_dag_code(body("dag:"));
+    case EncodingKind::DagCode:
+      // Detection falls back to a DAG code; text with anything besides
+      // digits and '_' was never meant as one.
+      if (text.substr(0, 4) != "dag:" && text.find_first_not_of("0123456789_") != std::string_view::npos)
+        throw InputError("'" + std::string(text) +
+                         "' is not an architecture encoding: expected an arch string (|op~0|+...), a benchmark index "
+                         "(0..15624), a compact code (3_34_131), a DAG code (2_02_002) or graph JSON ({...})");
+      return parse_dag_code(body("dag:"));
     case EncodingKind::GraphJson: return parse_graph_json(body("json:"));
     case EncodingKind::BenchmarkIndex: {
       const std::string_view digits = body("index:");

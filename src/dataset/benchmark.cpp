@@ -22,7 +22,7 @@ path configured_root(const DataConfig& config) {
 
 path data_root(const DataConfig& config, const std::string& key) {
   if (path root = configured_root(config); !root.empty()) return root;
-  throw InputError("dataset '" + key + "' needs a data directory: set data_dir in the data configuration or NASRANK_DATA_DIR");
+  throw InputError("dataset '" + key + "' needs a data directory: pass --data-dir DIR or set NASRANK_DATA_DIR");
 }
 
 bool directory_exists(const path& directory) {
@@ -73,9 +73,19 @@ void add_holdout_and_test(BenchmarkData& data, ImageDataset full_train, ImageDat
 
 // <root>/<key> when it exists, else Debian's package directory for
 // fashion-mnist, else the root itself.
+bool holds_idx_files(const path& directory) {
+  std::error_code error;
+  for (const char* name : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"})
+    if (std::filesystem::exists(directory / name, error)) return true;
+  return false;
+}
+
+// The data directory's <key> folder, or the data directory itself when the
+// IDX files sit there; else (fashion-mnist) the Debian package's copy.
 path idx_directory(const DataConfig& config, const std::string& key) {
   const path root = configured_root(config);
   if (!root.empty() && directory_exists(root / key)) return root / key;
+  if (!root.empty() && holds_idx_files(root)) return root;
   if (key == "fashion-mnist" && !config.fashion_mnist_dir.empty()) return config.fashion_mnist_dir;
   return data_root(config, key);
 }

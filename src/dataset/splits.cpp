@@ -110,7 +110,8 @@ std::filesystem::path find_splits_dir(const std::string& configured) {
     tried += (tried.empty() ? "'" : ", '") + candidate.string() + "'";
   }
   throw InputError("no split files found; tried " + tried +
-                   " (set NASRANK_SPLITS_DIR or the data configuration's splits_dir)");
+                   " (set NASRANK_SPLITS_DIR to the folder of the benchmark's split files, e.g. "
+                   "../shared/data/nb201/splits)");
 }
 
 IndexSplit python_shuffle_split(std::size_t n, std::size_t first_count, std::uint64_t seed) {

@@ -41,6 +41,11 @@ MergeReport merge_stores(const std::filesystem::path& output, const std::vector<
                      "' already exists; list it among the inputs to merge into it, or pass --overwrite to replace it");
   ResultStore out = ResultStore::open(output, output_is_input ? OpenMode::Append : OpenMode::Truncate);
 
+  // Under Fail, every input is read (keeping the earlier run) before the
+  // merge fails, so that the error counts all conflicts, not one batch's.
+  const bool fail_on_conflict = options.policy == DuplicatePolicy::Fail;
+  const DuplicatePolicy policy = fail_on_conflict ? DuplicatePolicy::KeepExisting : options.policy;
+  std::vector<std::string> first_conflicts;
   MergeReport report;
   report.inputs = inputs.size();
   for (std::size_t i = 0; i < readers.size(); ++i) {
@@ -50,7 +55,7 @@ MergeReport merge_stores(const std::filesystem::path& output, const std::vector<
     auto flush = [&] {
       AddReport added;
       try {
-        added = out.add(std::move(batch), options.policy);
+        added = out.add(std::move(batch), policy);
       } catch (const InputError& e) {
         throw InputError("merging '" + sources[i].string() + "' into '" + output.string() + "': " + e.what());
       }
@@ -58,7 +63,11 @@ MergeReport merge_stores(const std::filesystem::path& output, const std::vector<
       report.added += added.added + added.replaced;
       report.identical_duplicates += added.identical_duplicates;
       report.conflicting_duplicates += added.conflicting_duplicates;
-      for (const DuplicateReport& d : added.duplicates) report.duplicates.push_back({d.key, d.identical, sources[i]});
+      for (const DuplicateReport& d : added.duplicates) {
+        report.duplicates.push_back({d.key, d.identical, sources[i]});
+        if (!d.identical && first_conflicts.size() < 3)
+          first_conflicts.push_back(d.key.to_string() + " in '" + sources[i].string() + "'");
+      }
     };
     reader.for_each([&](std::size_t, const RunRecord& record) {
       ++report.runs_read;
@@ -67,6 +76,14 @@ MergeReport merge_stores(const std::filesystem::path& output, const std::vector<
       return true;
     });
     flush();
+  }
+  if (fail_on_conflict && report.conflicting_duplicates > 0) {
+    std::string message = "merging into '" + output.string() + "': " + std::to_string(report.conflicting_duplicates) +
+                          " run(s) already present with different results (in an earlier input or the output); " +
+                          "nothing was written. First: ";
+    for (std::size_t i = 0; i < first_conflicts.size(); ++i) message += (i ? "; " : "") + first_conflicts[i];
+    throw InputError(message + ". Choose which to keep: --on-conflict keep-first (the earlier run) or keep-last " +
+                     "(the later one)");
   }
   report.total = out.commit();
   return report;

@@ -1050,7 +1050,8 @@ AddReport ResultStore::add(std::vector<RunRecord> runs, DuplicatePolicy policy) 
     std::string message = "results store " + quoted(s.path) + ": " + std::to_string(report.conflicting_duplicates) +
                           " run(s) already present with different results; nothing of this batch was added. First: ";
     for (std::size_t i = 0; i < conflicts.size(); ++i) message += (i ? "; " : "") + conflicts[i];
-    throw InputError(message + ". Choose which to keep (keep existing / replace) to proceed");
+    throw InputError(message + ". Choose which to keep: the stored run (--on-conflict keep-first) or the new one " +
+                     "(--on-conflict keep-last)");
   }
   if (fresh.empty() && overwrites.empty()) return report;
 

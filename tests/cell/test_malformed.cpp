@@ -70,6 +70,11 @@ const Malformed kCases[] = {
     {"2_02_003_0000", "DAG code '2_02_003_0000': wrong digit '3' at position 8 (expected a digit 0..2)"},
     {"2_02_002_000", "DAG code '2_02_002_000': group 4 has 3 digit(s) at position 10 (expected 4: one per source vertex)"},
     {"dag:", "DAG code '': empty code (expected groups of digits separated by '_', like 1_01_001)"},
+    {"abc", "'abc' is not an architecture encoding: expected an arch string (|op~0|+...), a benchmark index (0..15624), "
+            "a compact code (3_34_131), a DAG code (2_02_002) or graph JSON ({...})"},
+    {"resnet 18", "'resnet 18' is not an architecture encoding: expected an arch string (|op~0|+...), a benchmark "
+                  "index (0..15624), a compact code (3_34_131), a DAG code (2_02_002) or graph JSON ({...})"},
+    {"dag:2_0a", "DAG code '2_0a': wrong digit 'a' at position 4 (expected a digit 0..2)"},
     {"{\"vertices\": 3, \"edges\": [{\"from\": 0, \"to\": 3, \"op\": \"linear\"}]}",
      "graph JSON '{\"vertices\": 3, \"edges\": [{\"from\": 0, \"to\": 3, \"op\": \"linear\"}]}': edge 0 goes 0->3 "
      "(expected 0 <= from < to < 3)"},

@@ -123,6 +123,20 @@ TEST_F(BenchmarkFixture, FashionMnistHoldout) {
   expect_input_error([&] { load_benchmark_data("fashion-mnist", config); }, {"holdout 5 leaves no training images"});
 }
 
+// --data-dir D with the IDX files directly in D (not in D/mnist): D wins over
+// the Debian package's Fashion-MNIST.
+TEST(Benchmark, IdxFilesDirectlyInTheDataDirectory) {
+  DataConfig config;
+  config.data_dir = (dataset_fixtures() / "idx").string();
+  config.fashion_mnist_dir = "/nonexistent/fashion-mnist";
+  EXPECT_EQ(load_benchmark_data("mnist", config).train.size(), 5u);
+  EXPECT_EQ(load_benchmark_data("fashion-mnist", config).train.size(), 5u);
+  config.data_dir.clear();
+  if (std::getenv("NASRANK_DATA_DIR") == nullptr)
+    expect_input_error([&] { load_benchmark_data("mnist", config); },
+                       {"dataset 'mnist' needs a data directory: pass --data-dir DIR or set NASRANK_DATA_DIR"});
+}
+
 TEST_F(BenchmarkFixture, SplitErrors) {
   write_bytes(splits / "cifar-split.txt", split_json({{"train", {0, 10}}, {"valid", {1}}}));
   expect_input_error([&] { load_benchmark_data("cifar10-valid", config); },

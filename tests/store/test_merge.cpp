@@ -45,10 +45,28 @@ TEST_F(MergeTest, IdenticalDuplicatesAreReportedNotDoubled) {
 
 TEST_F(MergeTest, ConflictsFailByDefaultAndWriteNothing) {
   const std::string message = error_of([&] { merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "c.h5"}); });
-  EXPECT_NE(message.find("merging '" + (dir_ / "c.h5").string() + "'"), std::string::npos) << message;
-  EXPECT_NE(message.find("already present with different results"), std::string::npos) << message;
+  EXPECT_NE(message.find("merging into '" + (dir_ / "out.h5").string() + "': 1 run(s) already present with different "
+                         "results (in an earlier input or the output); nothing was written. First: nb201:"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("in '" + (dir_ / "c.h5").string() + "'. Choose which to keep: --on-conflict keep-first"),
+            std::string::npos)
+      << message;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "out.h5"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "out.h5.tmp"));
+}
+
+// Every conflict of every input is counted (not only the first batch's).
+TEST_F(MergeTest, ConflictsAreCountedOverAllInputsAndBatches) {
+  std::vector<RunRecord> many;
+  for (int i = 0; i < 5000; ++i) many.push_back(sample_run(i, 1, "cifar10", 1));
+  write_store(dir_ / "many.h5", many);
+  for (RunRecord& r : many) r.final_metrics["ori-test"].accuracy += 1;
+  write_store(dir_ / "many-changed.h5", many);
+  const std::string message = error_of(
+      [&] { merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "many.h5", dir_ / "c.h5", dir_ / "many-changed.h5"}); });
+  EXPECT_NE(message.find(": 5001 run(s) already present with different results"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out.h5"));
 }
 
 TEST_F(MergeTest, KeepFirstOrKeepLast) {
