@@ -204,9 +204,13 @@ void ResultStore::Impl::validate_layout(const std::string& name) {
   if (!size_error && static_cast<std::uintmax_t>(*count) > file_bytes)
     throw InputError(where + ": attribute 'run_count' of '/' = " + std::to_string(*count) +
                      " is more runs than a file of " + std::to_string(file_bytes) + " bytes holds (damaged store)");
-  for (const std::string& group : {kRuns, kFinalAccuracy, kFinalLoss, kCurves, kEvalAccuracy, kEvalLoss, kSources, kIndex})
+  // Parents come before their subgroups: link_exists() walks a parent's
+  // header only after it was checked.
+  for (const std::string& group : {kRuns, kFinalAccuracy, kFinalLoss, kCurves, kEvalAccuracy, kEvalLoss, kSources, kIndex}) {
     if (!h5::link_exists(id, group))
       throw InputError(where + ": group '/" + group + "' is missing (damaged store, or not written by nasrank)");
+    h5::require_checksummed_object(id, group, where);
+  }
   columns.clear();
   split_lists.clear();
   rows = committed_rows = static_cast<std::size_t>(*count);

@@ -58,7 +58,9 @@ std::string read_everything(const std::filesystem::path& path) {
     const ResultStore store = ResultStore::open(path, OpenMode::Read);
     (void)store.list();
     RunFilter filter;
-    filter.arch_key = arch_key("nb201", "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|");
+    RunRecord stored = sample_run(2, 1);
+    canonicalize(stored);
+    filter.arch_key = arch_key("nb201", stored.arch);
     (void)store.select(filter);
     return "";
   } catch (const InputError& e) {
@@ -143,6 +145,30 @@ TEST(ResultStoreDamage, VersionOneObjectHeaderIsRefusedBeforeHdf5ParsesIt) {
   const std::string message = read_everything(path);
   EXPECT_NE(message.find("is not a checksummed (version 2) one (damaged store)"), std::string::npos) << message;
   EXPECT_NE(message.find("runs.h5'"), std::string::npos) << message;
+}
+
+// Every object header of the store in turn, forged into an unchecked
+// version 1 header. A reader that opens the object refuses it (one that does
+// not, e.g. a query that never reads curves, is unaffected); a writer, which
+// checks every object before copying the store, always refuses it.
+TEST(ResultStoreDamage, EveryForgedObjectHeaderIsRefused) {
+  ScratchDir dir("forged-headers");
+  const auto path = write_store(dir, 5);
+  const std::string original = testing::read_text(path);
+  std::size_t headers = 0;
+  for (std::size_t at = original.find("OHDR"); at != std::string::npos; at = original.find("OHDR", at + 1)) {
+    ++headers;
+    std::string forged = original;
+    forged[at] = 0x01;
+    testing::write_text(path, forged);
+    const std::string read = read_everything(path);
+    EXPECT_TRUE(read.empty() || read.find("is not a checksummed (version 2)") != std::string::npos)
+        << "header at byte " << at << ": " << read;
+    const std::string write = testing::error_of([&] { ResultStore::open(path, OpenMode::Append); });
+    EXPECT_NE(write.find("is not a checksummed (version 2)"), std::string::npos) << "header at byte " << at << ": "
+                                                                                 << write;
+  }
+  EXPECT_GT(headers, 50u);
 }
 
 TEST(ResultStoreDamage, OldSuperblockIsRefused) {
