@@ -35,6 +35,17 @@ void require_files(const std::vector<Path>& files, const std::string& what) {
     if (!is_file(file)) throw InputError(what + ": missing file " + quoted(file));
 }
 
+// Batches that must be alike: one cut short at a record boundary still
+// reads as a valid batch, only smaller than its siblings.
+void require_equal_sizes(const std::vector<Path>& files, const std::string& what, const std::string& official) {
+  const std::uintmax_t first = std::filesystem::file_size(files.front());
+  for (const Path& file : files)
+    if (const std::uintmax_t size = std::filesystem::file_size(file); size != first)
+      throw InputError(what + ": " + quoted(file) + " has " + std::to_string(size) + " bytes but " +
+                       quoted(files.front()) + " " + std::to_string(first) + "; the batches are the same size (" +
+                       official + "), so one was cut short or replaced");
+}
+
 // directory/name, or directory/name.gz when only that exists.
 Path with_optional_gz(const Path& directory, const std::string& name) {
   if (is_file(directory / name)) return directory / name;
@@ -60,6 +71,7 @@ ImageDataset load_cifar10(const Path& root, Part part) {
     const std::vector<Path> files = train ? numbered(binary, "data_batch_", 5, ".bin")
                                           : std::vector<Path>{binary / "test_batch.bin"};
     require_files(files, "CIFAR-10 binary version in " + quoted(binary));
+    if (train) require_equal_sizes(files, "CIFAR-10 binary version in " + quoted(binary), "10,000 records each");
     dataset = read_cifar10_binary(files);
   } else if (const Path python = locate(root, "cifar-10-batches-py", "test_batch"); !python.empty()) {
     const std::vector<Path> files = train ? numbered(python, "data_batch_", 5, "") : std::vector<Path>{python / "test_batch"};

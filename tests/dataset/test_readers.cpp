@@ -217,6 +217,11 @@ TEST(CifarBinary, DirectoryLoader) {
   EXPECT_EQ(train.provenance.files.size(), 5u);
   const ImageDataset test = load_cifar10(batches, Part::Test);  // the archive directory itself works too
   EXPECT_EQ(test.labels, (std::vector<std::int64_t>{8, 9}));
+  // A batch cut short exactly at a record boundary is still a valid batch
+  // file; only its size tells.
+  write_bytes(batches / "data_batch_4.bin", cifar_records({{4}, {4}}));
+  expect_input_error([&] { load_cifar10(dir.path(), Part::Train); },
+                     {"data_batch_4.bin' has 6146 bytes but", "data_batch_1.bin' 3073", "cut short or replaced"});
   std::filesystem::remove(batches / "data_batch_3.bin");
   expect_input_error([&] { load_cifar10(dir.path(), Part::Train); }, {"missing file", "data_batch_3.bin"});
   expect_input_error([&] { load_cifar10(dir / "nothing", Part::Train); }, {"CIFAR-10 not found"});
