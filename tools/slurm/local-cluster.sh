@@ -44,6 +44,12 @@ done
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 dir="$(cd "$dir" && pwd)"
 chown munge:munge "$dir/munge"
+# munged runs as the munge user: a DIR below a folder it cannot enter (e.g.
+# /root, mode 700) would leave it without its key and socket.
+if ! runuser -u munge -- test -w "$dir/munge"; then
+  echo "$0: the munge user cannot reach '$dir/munge' (a folder above it is closed to other users, e.g. /root is mode 700); choose a DIR under /tmp or /var/tmp" >&2
+  exit 1
+fi
 cpus=$(nproc)
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=nasrank-local
@@ -90,6 +96,12 @@ echo $! > "$dir/munge-runuser.pid"
 sed -i "s|^AuthType=auth/munge|AuthType=auth/munge\nAuthInfo=socket=$socket|" "$dir/slurm.conf"
 sed -i "s|^CredType=cred/munge|CredType=cred/munge|" "$dir/slurm.conf"
 for _ in $(seq 50); do [[ -S $socket && -s $dir/munge/munged.pid ]] && break; sleep 0.1; done
+if [[ ! -S $socket ]]; then
+  echo "$0: munged did not start; its log: $dir/munge/munged.out" >&2
+  tail -3 "$dir/munge/munged.out" >&2 || true
+  stop_cluster
+  exit 1
+fi
 cp "$dir/munge/munged.pid" "$dir/munged.pid"
 
 export SLURM_CONF="$dir/slurm.conf"
