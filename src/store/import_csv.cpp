@@ -2,6 +2,7 @@
 #include "nasrank/common/error.h"
 #include "nasrank/store/import.h"
 #include "nasrank/store/query.h"
+#include "nasrank/train/cost.h"
 #include "store/csv.h"
 #include "store/source_file.h"
 
@@ -167,12 +168,24 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
                             m.declared_split + "')");
     note += "; " + mapping_notes.back();
   }
+  // A CSV of the benchmark's own results carries accuracies only. Its
+  // network is the benchmark's (C=16, N=5), whose parameters and FLOPs follow
+  // from the architecture: nasrank counts them as NAS-Bench-201 does (equal
+  // to the published numbers; tests/store/test_import.cpp), so that queries
+  // can filter and report on them. Other protocols may use other networks.
+  const bool benchmark_network = options.protocol == "nb201";
+  if (benchmark_network)
+    note += "; params_m and flops_m computed by nasrank (see tool_version) for the benchmark's network (C=16, N=5), "
+            "as NAS-Bench-201 counts them";
   provenance.note = note;
 
-
   std::vector<std::string> datasets;
+  std::map<std::string, train::NetworkSpec> networks;
   for (const Mapping& m : mappings)
-    if (std::find(datasets.begin(), datasets.end(), m.dataset) == datasets.end()) datasets.push_back(m.dataset);
+    if (std::find(datasets.begin(), datasets.end(), m.dataset) == datasets.end()) {
+      datasets.push_back(m.dataset);
+      networks.emplace(m.dataset, train::network_spec_for_dataset(train::NetworkSpec{}, m.dataset));
+    }
 
   std::vector<RunRecord> records;
   records.reserve(table.rows.size() * datasets.size());
@@ -212,6 +225,11 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
       record.seed = kMeanOverSeeds;
       record.seeds_averaged = options.seeds_averaged;
       record.provenance = provenance;
+      if (benchmark_network) {
+        const train::CostCount cost = train::network_cost(graph, networks.at(dataset)).benchmark;
+        record.params_m = cost.params_m();
+        record.flops_m = cost.flops_m();
+      }
       for (const Mapping& m : mappings) {
         if (m.dataset != dataset) continue;
         const std::string value = trim(row[m.column]);

@@ -75,7 +75,7 @@ TEST(CliStore, ImportCsvThenQuery) {
   EXPECT_EQ(one.out,
             "index,arch,dataset,protocol,budget_epochs,seeds,n_seeds,split,accuracy,accuracy_std,loss,params_m,flops_m,"
             "lr,init,status\n"
-            "6111," + std::string(kArch6111) + ",cifar10,nb201,200,\"mean(777,888,999)\",3,ori-test,94.3733,,,,,,,ok\n");
+            "6111," + std::string(kArch6111) + ",cifar10,nb201,200,\"mean(777,888,999)\",3,ori-test,94.3733,,,1.073466,153.27297,,,ok\n");
   EXPECT_NE(one.err.find("budget 200 epochs (the only one stored"), std::string::npos);
 
   const CliResult by_arch = run_cli({"query", dir / "ref.h5", "--arch", kArch11472, "--budget", "200", "--format", "json"});
@@ -108,9 +108,15 @@ TEST(CliStore, QueryErrorsAndEmptyAnswers) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("error: condition 'flopz<50': unknown field 'flopz' (known: accuracy"), std::string::npos)
       << unknown.err;
-  const CliResult none = run_cli({"query", dir / "ref.h5", "--where", "flops<50"});
-  EXPECT_EQ(none.exit_code, 1) << "the CSV has no FLOPs, so nothing satisfies the condition";
+  // FLOPs of the imported cells (computed at import) on CIFAR-10: 15.6 M for
+  // cell 0, 153.3 M for 6111, 78.6 M for 11472.
+  const CliResult none = run_cli({"query", dir / "ref.h5", "--dataset", "cifar10", "--where", "flops<10"});
+  EXPECT_EQ(none.exit_code, 1) << none.out;
   EXPECT_NE(none.err.find("no runs in"), std::string::npos);
+  const CliResult small = run_cli({"query", dir / "ref.h5", "--dataset", "cifar10", "--where", "flops<50", "--format", "csv"});
+  EXPECT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_EQ(std::count(small.out.begin(), small.out.end(), '\n'), 2) << small.out;
+  EXPECT_NE(small.out.find("\n0,"), std::string::npos) << small.out;
   const CliResult bad_arch = run_cli({"query", dir / "ref.h5", "--arch", "|conv9~0|"});
   EXPECT_EQ(bad_arch.exit_code, 2);
   EXPECT_NE(bad_arch.err.find("error: "), std::string::npos);

@@ -90,6 +90,30 @@ TEST_F(CsvImport, IndexColumnAndBudgetFromTheFileName) {
   EXPECT_NE(report.notes.back().find("1 empty or NaN values were skipped"), std::string::npos);
 }
 
+// The benchmark's CSVs have no parameter or FLOP counts; nasrank computes
+// them for the benchmark's network. For cell 0 they equal what NAS-Bench-201
+// publishes (NATS-Bench record 000000: 0.129306 M parameters and 15.64737 M
+// FLOPs on CIFAR-10, 0.135156 / 15.65322 on CIFAR-100).
+TEST_F(CsvImport, ParamsAndFlopsOfTheBenchmarkNetwork) {
+  const auto file = write("table_12ep.csv", "arch,c10-test,c10-val,c100-test\n0,69.55,63.364,31.55\n");
+  CsvImportOptions options = index_options(file);
+  options.metrics.push_back(parse_metric_mapping("c100-test=cifar100"));
+  const auto runs = read_csv_runs(options);
+  ASSERT_EQ(runs.size(), 3u);
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.params_m, r.dataset == "cifar100" ? 0.135156 : 0.129306) << r.dataset;
+    EXPECT_EQ(r.flops_m, r.dataset == "cifar100" ? 15.65322 : 15.64737) << r.dataset;
+    EXPECT_NE(r.provenance.note.find("params_m and flops_m computed by nasrank"), std::string::npos);
+  }
+  // Another protocol's network is not known to be the benchmark's.
+  options.protocol = "my-protocol";
+  for (const auto& r : read_csv_runs(options)) {
+    EXPECT_TRUE(std::isnan(r.params_m));
+    EXPECT_TRUE(std::isnan(r.flops_m));
+    EXPECT_EQ(r.provenance.note.find("params_m"), std::string::npos);
+  }
+}
+
 TEST_F(CsvImport, ArchStringColumnAndBudgetFromTheColumns) {
   const auto file = write("t.csv",
                           "Acc200Epochs,Arch\r\n"
