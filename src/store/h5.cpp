@@ -506,18 +506,22 @@ std::size_t extent(hid_t dataset, const std::string& context) {
   return static_cast<std::size_t>(dims[0]);
 }
 
+struct OpenedDataset {
+  Id id;
+  std::size_t rows = 0;
+};
+
 // Opens `name` (a path from the file `location`) after checking its object
 // header, and checks its shape and type class. `type.width` becomes the
 // stored width for FixedText.
-Id open_dataset(hid_t location, const std::string& name, ColumnType& type, const std::string& context,
-                bool chunk_cache, bool variable_length_allowed) {
-  // (type is updated: FixedText learns its stored width)
+OpenedDataset open_dataset(hid_t location, const std::string& name, ColumnType& type, const std::string& context,
+                           bool chunk_cache, bool variable_length_allowed) {
   require_checksummed_object(location, name, context);
   const hid_t dataset = H5Dopen2(location, name.c_str(), access_plist(chunk_cache));
   if (dataset < 0) fail(Failure::Input, context);
-  Id opened(dataset, H5Dclose);
-  extent(opened.get(), context);
-  Id stored(check_id(H5Dget_type(opened.get()), Failure::Input, context), H5Tclose);
+  OpenedDataset opened{Id(dataset, H5Dclose)};
+  opened.rows = extent(opened.id.get(), context);
+  Id stored(check_id(H5Dget_type(opened.id.get()), Failure::Input, context), H5Tclose);
   const H5T_class_t cls = H5Tget_class(stored.get());
   bool matches = false;
   switch (type.kind) {
@@ -571,8 +575,9 @@ Column Column::open(hid_t location, const std::string& name, ColumnType type, co
   Column column;
   column.context_ = context;
   if (type.kind != Kind::Text) {
-    column.object_ = open_dataset(location, name, type, context, chunk_cache, false);
-    column.rows_ = extent(column.object_.get(), context);
+    OpenedDataset opened = open_dataset(location, name, type, context, chunk_cache, false);
+    column.object_ = std::move(opened.id);
+    column.rows_ = opened.rows;
     column.type_ = type;
     return column;
   }
@@ -584,17 +589,21 @@ Column Column::open(hid_t location, const std::string& name, ColumnType type, co
       return open_dataset(location, name + "/" + part_name, part_type, context + ": '" + part_name + "'", chunk_cache,
                           false);
     };
-    column.starts_ = part("start", text_index_type());
-    column.lengths_ = part("length", text_index_type());
-    column.bytes_ = part("utf8", text_bytes_type());
-    column.rows_ = extent(column.starts_.get(), context);
-    if (extent(column.lengths_.get(), context) != column.rows_)
+    OpenedDataset starts = part("start", text_index_type());
+    OpenedDataset lengths = part("length", text_index_type());
+    OpenedDataset bytes = part("utf8", text_bytes_type());
+    if (lengths.rows != starts.rows)
       throw InputError(context + ": 'start' and 'length' differ in length (damaged store)");
-    column.byte_count_ = extent(column.bytes_.get(), context);
+    column.starts_ = std::move(starts.id);
+    column.lengths_ = std::move(lengths.id);
+    column.bytes_ = std::move(bytes.id);
+    column.rows_ = starts.rows;
+    column.byte_count_ = bytes.rows;
   } else {
     object.reset();
-    column.object_ = open_dataset(location, name, type, context, chunk_cache, variable_length_allowed);
-    column.rows_ = extent(column.object_.get(), context);
+    OpenedDataset opened = open_dataset(location, name, type, context, chunk_cache, variable_length_allowed);
+    column.object_ = std::move(opened.id);
+    column.rows_ = opened.rows;
     column.variable_length_ = true;
   }
   column.type_ = type;

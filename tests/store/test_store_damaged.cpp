@@ -242,14 +242,7 @@ TEST(ResultStoreFormat1, MergeUpgradeKeepsEveryField) {
 TEST(ResultStoreErrors, RunCountBeyondTheFileIsAnInputError) {
   if (!have_h5py()) GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3 with h5py (Debian package python3-h5py)";
   ScratchDir dir("run-count");
-  const auto path = dir / "runs.h5";
-  {
-    ResultStore store = ResultStore::open(path, OpenMode::Append);
-    std::vector<RunRecord> runs;
-    for (int i = 0; i < 5; ++i) runs.push_back(sample_run(i, 1));
-    store.add(runs);
-    store.commit();
-  }
+  const auto path = write_store(dir, 5);
   const std::string patch = "/usr/bin/python3 -c \"import h5py, numpy, sys; "
                             "f = h5py.File(sys.argv[1], 'r+'); f.attrs['run_count'] = numpy.int64(1 << 40); f.close()\" '" +
                             path.string() + "'";
