@@ -18,8 +18,9 @@ std::vector<Nb201CellSummary> nb201_space(Isomorphism isomorphism) {
     cell.index = index;
     cell.unique_string = unique_string(graph, true);
     if (isomorphism != Isomorphism::All) {
-      const std::string key =
-          isomorphism == Isomorphism::UniqueWithZeros ? cell.unique_string : unique_string(graph, false);
+      const std::string key = isomorphism == Isomorphism::UniqueWithZeros ? cell.unique_string
+                              : isomorphism == Isomorphism::Exact        ? exact_class_key(graph)
+                                                                          : unique_string(graph, false);
       if (!seen_classes.insert(key).second) continue;
     }
     cell.arch_string = *to_arch_string(graph);
@@ -34,16 +35,19 @@ Nb201SpaceCounts count_nb201_space() {
   Nb201SpaceCounts counts;
   std::unordered_set<std::string> with_zeros;
   std::unordered_set<std::string> ignoring_zeros;
+  std::unordered_set<std::string> exact;
   for (int index = 0; index < kNb201SpaceSize; ++index) {
     const CellGraph graph = from_benchmark_index(index);
     const std::string key = unique_string(graph, true);
     counts.disconnected += is_disconnected(graph) ? 1 : 0;
     with_zeros.insert(key);
     ignoring_zeros.insert(unique_string(graph, false));
+    exact.insert(exact_class_key(graph));
     ++counts.total;
   }
   counts.unique_with_zeros = static_cast<int>(with_zeros.size());
   counts.unique_ignoring_zeros = static_cast<int>(ignoring_zeros.size());
+  counts.exact_classes = static_cast<int>(exact.size());
   return counts;
 }
 

@@ -21,6 +21,7 @@ struct RerankFlags {
   std::string space = "nb201";
   int dag_vertices = 5;
   bool unique = false;
+  std::string classes = "exact";
   std::size_t sample = 0;
   std::uint64_t sample_seed = 0;
   std::vector<std::string> archs;
@@ -112,6 +113,7 @@ int run_rerank_command(RerankFlags f) {
   o.selection.space = f.space;
   o.selection.dag_vertices = f.dag_vertices;
   o.selection.unique = f.unique;
+  o.selection.benchmark_classes = f.classes == "benchmark";
   if (f.sample > 0) o.selection.sample = f.sample;
   o.selection.sample_seed = f.sample_seed;
   o.selection.explicit_list = f.archs;
@@ -184,6 +186,12 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--space", f->space, "nb201 or dag")->check(CLI::IsMember({"nb201", "dag"}))->default_val("nb201");
   cmd->add_option("--vertices", f->dag_vertices, "Vertices of the DAG space")->default_val(5)->check(CLI::Range(2, 6));
   cmd->add_flag("--unique", f->unique, "One architecture per isomorphism class (trained once for the class)");
+  cmd->add_option("--classes", f->classes,
+                  "With --unique: 'exact' (merge only cells that train to the same network under every protocol) or "
+                  "'benchmark' (the benchmark's 6,466 classes; they also merge cells that differ by a trained constant "
+                  "term, e.g. 0_33_003 and 0_30_003, or by the in-degrees the principled init divides by)")
+      ->check(CLI::IsMember({"exact", "benchmark"}))
+      ->default_val("exact");
   cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(positive_number());
   cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0);
   cmd->add_option("--arch", f->archs, "Explicit architectures (repeatable; any encoding)");

@@ -19,9 +19,10 @@ struct Nb201CellSummary {
 };
 
 enum class Isomorphism {
-  All,                 // every cell
-  UniqueWithZeros,     // one per class of the zero-aware canonical string
-  UniqueIgnoringZeros  // one per class of the canonical string without zeros
+  All,                  // every cell
+  Exact,                // one per class of exact_class_key: cells that train identically
+  UniqueWithZeros,      // one per class of the benchmark's zero-aware canonical string
+  UniqueIgnoringZeros   // one per class of the canonical string without zeros
 };
 
 // In benchmark-index order; a class is represented by its lowest index.
@@ -31,6 +32,7 @@ struct Nb201SpaceCounts {
   int total = 0;
   int unique_with_zeros = 0;
   int unique_ignoring_zeros = 0;
+  int exact_classes = 0;  // classes of exact_class_key (see facts.h)
   int disconnected = 0;
 };
 Nb201SpaceCounts count_nb201_space();
