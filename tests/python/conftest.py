@@ -1,8 +1,8 @@
 """Shared fixtures. The package under test is the build tree's copy
 (<build>/python, where <build> is $NASRANK_BUILD_DIR or ./build) unless
 NASRANK_TEST_INSTALLED=1 asks for the installed one (the pip check in CI).
-The `nasrank` program of the same build gives the command line's answers to
-compare against."""
+The `nasrank` program of the same build (or $NASRANK_PROGRAM) gives the
+command line's answers to compare against."""
 import json
 import os
 import pathlib
@@ -26,7 +26,7 @@ STORE_INDICES = list(range(24)) + [1462]
 
 def run_cli(*args, check=True):
     """Runs the `nasrank` program; returns the CompletedProcess (text)."""
-    program = BUILD / "nasrank"
+    program = pathlib.Path(os.environ.get("NASRANK_PROGRAM", BUILD / "nasrank"))
     if not program.exists():
         pytest.skip(f"no nasrank program at {program} (build it, or set NASRANK_BUILD_DIR)")
     result = subprocess.run([str(program), *map(str, args)], capture_output=True, text=True)

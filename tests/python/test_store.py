@@ -82,7 +82,7 @@ def test_an_ambiguous_budget_is_refused_and_budgets_are_listed(nats_store):
     store = nasrank.Store(path)
     assert store.budgets(dataset="cifar10") == [12, 200]
     assert store.budgets(arch=5, dataset="cifar10-valid", protocol="nb201") == [12, 200]
-    with pytest.raises(ValueError, match="holds results for budgets 12 and 200 epochs .* budgets are never mixed"):
+    with pytest.raises(ValueError, match=r"holds results for budgets 12 and 200 epochs .*\(budgets are never mixed\)"):
         store.summary(arch=5, dataset="cifar10")
     assert store.summary(arch=5, dataset="no-such-dataset").empty
 

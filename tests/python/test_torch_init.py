@@ -175,7 +175,7 @@ def test_the_benchmark_shape_and_the_generator_are_honored():
     a, b = TinyNetwork(16, 5, arch, 100), TinyNetwork(16, 5, arch, 100)
     rows = nasrank.principled_init_(a, arch, generator=torch.Generator().manual_seed(7))
     nasrank.principled_init_(b, arch, generator=torch.Generator().manual_seed(7))
-    assert len(rows) == 2 + 3 * 2 + 15 * 4  # stem, classifier, 2 reduction blocks, 4 conv edges in 15 cells
+    assert len(rows) == 2 + 3 * 2 + 15 * 5  # stem, classifier, 2 reduction blocks, 5 conv edges in 15 cells
     for (name, p), q in zip(a.named_parameters(), b.parameters()):
         assert torch.equal(p, q), name
     assert a(torch.zeros(2, 3, 32, 32)).shape == (2, 100)
@@ -185,5 +185,5 @@ def test_a_module_built_for_another_cell_is_refused():
     net = TinyNetwork(8, 1, ARCHS[0], 10)
     with pytest.raises(ValueError, match="built for another cell|has shape|has no edges"):
         nasrank.principled_init_(net, ARCHS[1])
-    with pytest.raises(ValueError, match="has no 'cells'"):
+    with pytest.raises(ValueError, match="module has no 'stem'"):
         nasrank.principled_init_(nn.Linear(3, 4), ARCHS[0])

@@ -90,6 +90,10 @@ def principled_init_(
             key = f"{match.group(3)}<-{match.group(2)}"
             if not hasattr(block, "edges") or key not in block.edges:
                 raise ValueError(f"module.cells[{match.group(1)}] has no edges['{key}']: expected {_LAYOUT}")
+            convs = _convs(block.edges[key], nn)
+            if not convs:
+                raise ValueError(f"module.cells[{match.group(1)}].edges['{key}'] holds no convolution, but edge {key} "
+                                 f"of cell '{cell.input}' is one: the module was built for another cell")
             return _only_conv(block.edges[key], nn, f"module.cells[{match.group(1)}].edges['{key}']")
         part = {"shortcut": "downsample"}.get(match.group(4), match.group(4))
         if not hasattr(block, part):
