@@ -159,7 +159,7 @@ class Store {
   // the only one stored for the selection is used, as the CLI does.
   py::dict summary(const py::object& arch, std::optional<std::string> dataset, std::optional<std::string> protocol,
                    std::optional<int> budget, const std::string& split, std::optional<std::int64_t> seed,
-                   bool per_seed) const {
+                   bool per_seed, bool detail) const {
     store::QuerySpec spec;
     spec.arch_key = arch_key_of(arch);
     spec.dataset = dataset;
@@ -167,7 +167,9 @@ class Store {
     spec.split = split;
     spec.seed = seed;
     spec.per_seed = per_seed || seed.has_value();
-    spec.detail = true;
+    // Without detail the other splits' accuracies and the timings stay NaN
+    // (each is one more read); the NATS shim asks for one split at a time.
+    spec.detail = detail;
     if (budget) {
       spec.budget_epochs = *budget;
     } else {
@@ -262,7 +264,7 @@ void bind_store(py::module_& m) {
            py::arg("protocol") = py::none(), py::arg("budget") = py::none(), py::arg("seed") = py::none())
       .def("summary", &Store::summary, py::arg("arch") = py::none(), py::arg("dataset") = py::none(),
            py::arg("protocol") = py::none(), py::arg("budget") = py::none(), py::arg("split") = "test",
-           py::arg("seed") = py::none(), py::arg("per_seed") = false)
+           py::arg("seed") = py::none(), py::arg("per_seed") = false, py::arg("detail") = true)
       .def("budgets", &Store::budgets, py::arg("arch") = py::none(), py::arg("dataset") = py::none(),
            py::arg("protocol") = py::none());
 

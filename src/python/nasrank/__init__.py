@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import errno as _errno
 import os as _os
-from typing import Any, Dict, Iterator, List, Optional, Union
+TYPE_CHECKING = False  # `import typing` alone costs more than the rest of the package
 
 from . import _core
 from ._core import Cell
@@ -43,8 +43,11 @@ __all__ = [
     "nats",
 ]
 
-Encoding = Union[str, int, Cell]
-PathLike = Union[str, "_os.PathLike[str]"]
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Union
+
+    Encoding = Union[str, int, Cell]
+    PathLike = Union[str, _os.PathLike]
 
 
 def parse(encoding: Encoding) -> Cell:
@@ -227,7 +230,7 @@ class Store:
         gives one row per seed instead of the mean."""
         import pandas
 
-        return pandas.DataFrame(self._store.summary(arch, dataset, protocol, budget, split, seed, per_seed))
+        return pandas.DataFrame(self._store.summary(arch, dataset, protocol, budget, split, seed, per_seed, True))
 
     def budgets(
         self, arch: Optional[Encoding] = None, dataset: Optional[str] = None, protocol: Optional[str] = None

@@ -8,10 +8,11 @@ never by ``import nasrank``.
 """
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Optional
-
 from . import _core
+
+TYPE_CHECKING = False  # `import typing` alone costs more than the rest of the package
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 _LAYOUT = ("NAS-Bench-201's TinyNetwork layout: stem (Conv2d + BatchNorm2d), cells.{i} with "
            "edges['{j}<-{k}'] in normal cells and conv_a / conv_b / downsample in the reduction blocks, "
@@ -55,6 +56,8 @@ def principled_init_(
     tensor's name in ``module.named_parameters()``. Raises ValueError when the
     module does not match the encoding or the layout.
     """
+    import re
+
     import torch
     from torch import nn
 

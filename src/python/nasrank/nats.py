@@ -22,12 +22,13 @@ the README's coverage table.
 """
 from __future__ import annotations
 
-import random as _random
-import re
-from typing import Any, Dict, List, Optional, Tuple, Union
+TYPE_CHECKING = False  # `import typing` alone costs more than the rest of the package
 
 from . import _core
 from . import Store, parse
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple, Union
 
 __all__ = ["API"]
 
@@ -75,7 +76,9 @@ class API:
 
     def random(self) -> int:
         """A random benchmark index (Python's ``random`` module, as NATS-Bench)."""
-        return _random.randrange(_SPACE_SIZE)
+        import random
+
+        return random.randrange(_SPACE_SIZE)
 
     def query_index_by_arch(self, arch: Any) -> int:
         """The benchmark index of an arch string (any nasrank encoding, an int
@@ -139,10 +142,12 @@ class API:
         seed: Optional[int] = None
         if isinstance(is_random, bool):
             if is_random:
-                seeds = sorted({s for s in self._core.summary(cell, dataset, protocol, budget, "train", None, True)["seed"]
+                seeds = sorted({s for s in self._core.summary(cell, dataset, protocol, budget, "train", None, True, False)["seed"]
                                 if s is not None})
                 if seeds:
-                    seed = _random.choice(seeds)
+                    import random
+
+                    seed = random.choice(seeds)
         else:
             seed = int(is_random)
         splits = [("train", "train"), ("valid", "valid"), ("test", "test")]
@@ -152,7 +157,7 @@ class API:
         info: Dict[str, float] = {}
         found = False
         for prefix, split in splits:
-            rows = self._core.summary(cell, dataset, protocol, budget, split, seed, False)
+            rows = self._core.summary(cell, dataset, protocol, budget, split, seed, False, False)
             if not rows["index"]:
                 continue
             found = True
@@ -169,7 +174,7 @@ class API:
         (millions), as NATS-Bench names them. Latency and training times are
         not provided."""
         protocol, budget = self.resolve_hp(dataset, hp)
-        rows = self._core.summary(self._cell(index), dataset, protocol, budget, "test", None, False)
+        rows = self._core.summary(self._cell(index), dataset, protocol, budget, "test", None, False, False)
         if not rows["index"]:
             raise ValueError(self._missing(index, dataset, hp, protocol, budget, None))
         return {"flops": rows["flops_m"][0], "params": rows["params_m"][0]}
@@ -208,6 +213,8 @@ class API:
         return parse(index)
 
     def _resolve(self, dataset: str, hp: str) -> Tuple[str, int]:
+        import re
+
         match = re.fullmatch(r"(?:(.+)-)?(\d+)", hp)
         if match is None:
             raise ValueError(f"hp='{hp}': expected a budget in epochs ('12', '200') or PROTOCOL-BUDGET "

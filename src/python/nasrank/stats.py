@@ -8,10 +8,13 @@ pearsonr) and are the ones ``nasrank compare`` reports.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+TYPE_CHECKING = False  # `import typing` alone costs more than the rest of the package
 
 from . import _core
 from ._core import KendallResult, TopKOverlap, TopPercentPoint
+
+if TYPE_CHECKING:
+    from typing import List, Optional, Sequence
 
 __all__ = [
     "KendallResult",
