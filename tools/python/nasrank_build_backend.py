@@ -4,7 +4,7 @@ of the Python module and packs the result into a wheel.
 It needs nothing from a package index (pyproject.toml requires no build
 packages), so `pip install .` works offline with Debian's packages: cmake,
 ninja, pybind11-dev, python3-dev and the C++ dependencies tools/setup.sh
-installs. The build directory is <source>/build/pip-<python tag>, reused
+installs. The build directory is <source>/build-pip-<python tag>, reused
 between installs; CMake is given this interpreter, so a virtual environment
 gets a module for its own Python.
 
@@ -56,7 +56,9 @@ def _metadata():
 
 
 def _build_module():
-    build = SOURCE / "build" / f"pip-{_tag()}"
+    # Beside build/ rather than inside it: the same depth keeps ccache hits
+    # between the two trees (ccache rewrites paths relative to the build dir).
+    build = SOURCE / f"build-pip-{_tag()}"
     configure = ["cmake", "-S", str(SOURCE), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
                  "-DNASRANK_BUILD_TESTS=OFF", "-DNASRANK_BUILD_BENCH=OFF", "-DNASRANK_BUILD_PYTHON=ON",
                  f"-DPython_EXECUTABLE={sys.executable}"]
