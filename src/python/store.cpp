@@ -80,12 +80,17 @@ class Store {
       : path_(path), results_(store::ResultStore::open(path, store::OpenMode::Read)) {}
 
   const std::filesystem::path& path() const { return path_; }
-  std::size_t size() const { return results_.count(); }
+  std::size_t size() const { return open().count(); }
+  // Releases the HDF5 file now rather than at garbage collection: h5py in the
+  // same process shares Debian's libhdf5, which refuses to open a file that
+  // is open with another close degree.
+  void close() { results_.reset(); }
+  bool closed() const { return !results_; }
 
   py::dict runs(const py::object& arch, std::optional<std::string> dataset, std::optional<std::string> protocol,
                 std::optional<int> budget, std::optional<std::int64_t> seed, std::optional<std::string> split) const {
     Columns columns;
-    results_.for_each(
+    open().for_each(
         [&](std::size_t, const store::RunRecord& r) {
           auto add_row = [&](const std::string& split_name, const store::SplitMetrics* metrics) {
             columns.add_index("index", r.benchmark_index);
@@ -125,7 +130,7 @@ class Store {
   py::dict curves(const py::object& arch, std::optional<std::string> dataset, std::optional<std::string> protocol,
                   std::optional<int> budget, std::optional<std::int64_t> seed) const {
     Columns columns;
-    results_.for_each(
+    open().for_each(
         [&](std::size_t, const store::RunRecord& r) {
           auto series = [&](const std::vector<double>& values, const char* metric, const std::string& split) {
             for (std::size_t epoch = 0; epoch < values.size(); ++epoch) {
@@ -173,7 +178,7 @@ class Store {
     if (budget) {
       spec.budget_epochs = *budget;
     } else {
-      const std::vector<int> budgets = store::budgets_matching(results_, spec);
+      const std::vector<int> budgets = store::budgets_matching(open(), spec);
       if (budgets.size() > 1) {
         std::string list;
         for (int b : budgets) list += (list.empty() ? "" : " and ") + std::to_string(b);
@@ -184,7 +189,7 @@ class Store {
       spec.budget_epochs = budgets.front();
     }
     Columns columns;
-    for (const store::QueryRow& q : store::run_query(results_, spec)) {
+    for (const store::QueryRow& q : store::run_query(open(), spec)) {
       columns.add_index("index", q.benchmark_index);
       columns.add("arch", q.arch);
       columns.add("space", q.space);
@@ -220,7 +225,7 @@ class Store {
     spec.arch_key = arch_key_of(arch);
     spec.dataset = dataset;
     spec.protocol = protocol;
-    return store::budgets_matching(results_, spec);
+    return store::budgets_matching(open(), spec);
   }
 
  private:
@@ -246,8 +251,13 @@ class Store {
     return text.empty() ? "any run" : text;
   }
 
+  const store::ResultStore& open() const {
+    if (!results_) throw InputError("results store '" + path_.string() + "' is closed");
+    return *results_;
+  }
+
   std::filesystem::path path_;
-  store::ResultStore results_;
+  std::optional<store::ResultStore> results_;
 };
 
 }  // namespace
@@ -257,6 +267,8 @@ void bind_store(py::module_& m) {
       .def(py::init<std::filesystem::path>(), py::arg("path"))
       .def_property_readonly("path", &Store::path)
       .def("__len__", &Store::size)
+      .def("close", &Store::close)
+      .def_property_readonly("closed", &Store::closed)
       .def("runs", &Store::runs, py::arg("arch") = py::none(), py::arg("dataset") = py::none(),
            py::arg("protocol") = py::none(), py::arg("budget") = py::none(), py::arg("seed") = py::none(),
            py::arg("split") = py::none())

@@ -116,3 +116,17 @@ def test_help_describes_the_store():
     text = nasrank.Store.__doc__ + nasrank.Store.runs.__doc__ + nasrank.Store.summary.__doc__
     for word in ["DataFrame", "budget", "seeds", "split", "index"]:
         assert word in text
+
+
+def test_a_closed_store_lets_h5py_open_the_file(nats_store):
+    h5py = pytest.importorskip("h5py")
+    path, _ = nats_store
+    with nasrank.Store(path) as store:
+        runs = len(store)
+    assert repr(store) == "nasrank.Store(closed)"
+    with pytest.raises(ValueError, match="is closed"):
+        store.runs()
+    with h5py.File(path, "r") as f:  # the same libhdf5 refuses this while nasrank holds the file
+        assert f["runs/benchmark_index"].shape[0] == runs
+        with pytest.raises(ValueError, match="close degree"):  # and the other way round
+            nasrank.Store(path)

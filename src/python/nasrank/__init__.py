@@ -171,7 +171,21 @@ class Store:
         return len(self._store)
 
     def __repr__(self) -> str:
+        if getattr(self, "_store", None) is None or self._store.closed:
+            return "nasrank.Store(closed)"
         return f"nasrank.Store({self.path!r}, runs={len(self)})"
+
+    def close(self) -> None:
+        """Release the file now (also at the end of a ``with`` block). Needed
+        before h5py opens the same file in this process: both use Debian's
+        libhdf5, which refuses a second open with another close degree."""
+        self._store.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def runs(
         self,
