@@ -105,3 +105,16 @@ def test_hp_selects_a_retrained_protocol(tmp_path, nats_store):
     assert principled["test-accuracy"] == pytest.approx(final(retrained[(5, 200, "cifar10", 888)], "ori-test")[0])
     with pytest.raises(ValueError, match="no 12-epoch runs"):
         api.get_more_info(5, "cifar10", hp="12")
+
+
+def test_the_mean_over_stored_runs_wins_over_a_published_mean(tmp_path, nats_store):
+    path, written = nats_store
+    store = tmp_path / "mixed.h5"
+    run_cli("import", "nats", path.parent / "simple", "--out", store, "--budget", 200)
+    (tmp_path / "means.csv").write_text("arch,acc\n5,12.5\n")
+    run_cli("import", "csv", tmp_path / "means.csv", "--out", store, "--arch-column", "arch", "--metric", "acc=cifar10",
+            "--budget", 200)
+    api = nasrank.nats.API(store)
+    assert len(api.store.summary(arch=5, dataset="cifar10", budget=200)) == 2  # the CSV's mean and the runs' mean
+    info = api.get_more_info(5, "cifar10", hp="200", is_random=False)
+    assert info["test-accuracy"] == pytest.approx(mean_over_seeds(written, 5, 200, "cifar10", "ori-test")[0])

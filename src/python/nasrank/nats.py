@@ -161,8 +161,11 @@ class API:
             if not rows["index"]:
                 continue
             found = True
+            # A store can hold a published mean (e.g. a CSV import) beside the
+            # runs it summarizes; the mean over the stored runs wins.
+            row = next((k for k, pre in enumerate(rows["pre_averaged"]) if not pre), 0)
             for metric in ("loss", "accuracy"):
-                value = rows[metric][0]
+                value = rows[metric][row]
                 if value == value:  # NaN: the store has no such value
                     info[f"{prefix}-{metric}"] = value
         if not found:
