@@ -42,5 +42,9 @@ Nb201SpaceCounts count_nb201_space();
 constexpr int kMaxEnumeratedDagVertices = 6;
 std::uint64_t dag_space_size(int vertices);
 void for_each_dag(int vertices, const std::function<bool(const CellGraph&)>& visit);
+// The DAG for_each_dag visits at position `ordinal` (0 <= ordinal <
+// dag_space_size(vertices)): lets a caller that cannot take a callback (a
+// Python iterator) walk the space lazily, or resume in the middle.
+CellGraph dag_at(int vertices, std::uint64_t ordinal);
 
 }  // namespace nasrank::cell
