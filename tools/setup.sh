@@ -28,7 +28,7 @@ done
 build_packages=(build-essential cmake ninja-build libtorch-dev nlohmann-json3-dev libhdf5-dev
   libboost-graph-dev libgtest-dev libbenchmark-dev libcli11-dev libbz2-dev zlib1g-dev
   libopenblas0 dataset-fashion-mnist)
-test_packages=(hdf5-tools python3-h5py python3-numpy python3-scipy python3-torch chromium
+test_packages=(hdf5-tools python3-h5py python3-numpy python3-scipy python3-torch python3-jsonschema chromium
   slurm-wlm slurmctld slurmd slurm-client munge clang-14 libclang-rt-14-dev)
 
 wanted=("${build_packages[@]}")
