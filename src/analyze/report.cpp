@@ -620,13 +620,14 @@ std::string report_html(const Report& r) {
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem auto;padding:0 .8rem;max-width:1180px;color:#1b1b1b;line-height:1.4}
 h1{font-size:1.5rem;margin-bottom:.2rem;overflow-wrap:anywhere}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
 .meta{color:#555;overflow-wrap:anywhere}.headline{background:#f4f6f9;border-left:4px solid #1f5fa8;padding:.6rem 1rem;font-size:1.05rem}
-.warnings{color:#8a4b00}
+.warnings{color:#8a4b00}code{overflow-wrap:anywhere;word-break:break-all}
 table{border-collapse:collapse;margin:.5rem 0;max-width:100%}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}
 th{background:#f7f7f7;text-align:left}td.arch{font-family:ui-monospace,monospace;font-size:.78rem;text-align:left;word-break:break-all}
 td.seeds{font-size:.78rem;text-align:left}table.stats th{overflow-wrap:anywhere}
 table.sortable th{cursor:pointer}table.sortable th[aria-sort=ascending]::after{content:" ▲"}table.sortable th[aria-sort=descending]::after{content:" ▼"}
 .scroll{overflow-x:auto;max-width:100%;max-height:40rem;overflow-y:auto}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{background:#fff;border:1px solid #e5e5e5;max-width:100%;height:auto}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{background:#fff;border:1px solid #e5e5e5;max-width:100%;height:auto;overflow:hidden}
+table.moves{width:100%;table-layout:fixed}table.moves th,table.moves td{overflow-wrap:anywhere}table.moves th:first-child{width:38%}
 .chart-title{font-size:14px;font-weight:600}.tick{font-size:11px;fill:#444}.axis-label{font-size:12px;fill:#222}
 .legend{font-size:11px}.grid{stroke:#eee}.frame{fill:none;stroke:#999}.identity{stroke:#888;stroke-dasharray:4 3}
 .points circle{fill:#d1495b}pre{background:#f7f7f7;padding:.6rem;overflow:auto;font-size:.8rem;max-width:100%}

@@ -81,15 +81,21 @@ std::string x_label_svg(const std::string& label) {
 std::string legend(const std::vector<Series>& series, bool bars) {
   std::string out;
   double x = kLeft + 8;
+  double y = kTop + 12;
   for (const Series& s : series) {
-    const double y = kTop + 12;
+    // Long names (user labels) wrap to the next line instead of running off the chart.
+    const double width = 26 + 6.5 * static_cast<double>(s.name.size());
+    if (x > kLeft + 8 && x + width > kWidth - kRight) {
+      x = kLeft + 8;
+      y += 14;
+    }
     if (bars)
       out += "<rect x=\"" + num(x) + "\" y=\"" + num(y - 8) + "\" width=\"12\" height=\"10\" fill=\"" + s.color + "\"/>\n";
     else
       out += "<line x1=\"" + num(x) + "\" x2=\"" + num(x + 14) + "\" y1=\"" + num(y - 3) + "\" y2=\"" + num(y - 3) +
              "\" stroke=\"" + s.color + "\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>\n";
     out += "<text class=\"legend\" x=\"" + num(x + 18) + "\" y=\"" + num(y) + "\">" + escape(s.name) + "</text>\n";
-    x += 26 + 6.5 * static_cast<double>(s.name.size());
+    x += width;
   }
   return out;
 }
