@@ -507,7 +507,9 @@ namespace nasrank::rerank {
 std::vector<WrittenReport> write_store_reports(const std::filesystem::path& store,
                                                const std::optional<std::filesystem::path>& reference,
                                                const std::optional<int>& reference_budget, const std::string& baseline,
-                                               const ComparisonOptions& options, const std::filesystem::path& out_dir) {
+                                               const ComparisonOptions& requested, const std::filesystem::path& out_dir) {
+  ComparisonOptions options = requested;
+  options.dataset = store::match_dataset(store::ResultStore::open(store, store::OpenMode::Read), requested.dataset);
   const StoreContents contents = store_contents(store, options.dataset);
   if (contents.protocols.empty())
     throw InputError("store '" + store.string() + "' has no runs for dataset '" + options.dataset + "'");
