@@ -347,7 +347,8 @@ std::string report_markdown(const Report& r) {
     md += "\n";
   }
   const DivergedTreatment& d = in.diverged;
-  md += "\n## Diverged runs\n\nPolicy **" + d.policy + "**: " + d.description + ". Diverged architectures: " +
+  md += "\n## Diverged runs\n\nPolicy **" + d.policy + "**" + (d.description.empty() ? "" : ": " + d.description) +
+        ". Diverged architectures: " +
         std::to_string(d.reference) + " on " + in.reference.label + ", " + std::to_string(d.candidate) + " on " +
         in.candidate.label + ".";
   if (!d.alternate_description.empty())
@@ -595,7 +596,8 @@ std::string report_html(const Report& r) {
                            escape(fixed(r.noise_test->difference, 4) + " " + interval_text(r.noise_test->difference_interval)),
                            "noise-test");
   const DivergedTreatment& dv = in.diverged;
-  std::string diverged_text = "Policy <b>" + escape(dv.policy) + "</b>: " + escape(dv.description) + ". Diverged: " +
+  std::string diverged_text = "Policy <b>" + escape(dv.policy) + "</b>" +
+                              (dv.description.empty() ? std::string() : ": " + escape(dv.description)) + ". Diverged: " +
                               std::to_string(dv.reference) + " on " + escape(in.reference.label) + ", " +
                               std::to_string(dv.candidate) + " on " + escape(in.candidate.label) + ".";
   if (!dv.alternate_description.empty())

@@ -80,8 +80,9 @@ std::string x_label_svg(const std::string& label) {
 
 std::string legend(const std::vector<Series>& series, bool bars) {
   std::string out;
+  // Above the plot frame, below the title: the legend never hides a line.
   double x = kLeft + 8;
-  double y = kTop + 12;
+  double y = kTop - 5;
   for (const Series& s : series) {
     // Long names (user labels) wrap to the next line instead of running off the chart.
     const double width = 26 + 6.5 * static_cast<double>(s.name.size());
