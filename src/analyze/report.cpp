@@ -432,7 +432,10 @@ std::string arch_tooltip(const ComparisonInput& in, const Report& r, std::size_t
 }
 
 // Rank change against a per-architecture quantity, when it is known for some.
-std::string lens_chart(const Report& r, const std::vector<double>& x, const std::string& x_label, const std::string& title) {
+// Counts (paths, depth) are spread by a fixed jitter of up to +-0.3 so that
+// thousands of architectures at one count show as a cloud, not one dot.
+std::string lens_chart(const Report& r, const std::vector<double>& x, const std::string& x_label, const std::string& title,
+                       bool jitter) {
   const ComparisonInput& in = r.input;
   std::vector<svg::Point> points;
   double lo = INFINITY, hi = -INFINITY, move_lo = 0.0, move_hi = 0.0;
@@ -440,9 +443,10 @@ std::string lens_chart(const Report& r, const std::vector<double>& x, const std:
   for (std::size_t k = 0; k < x.size(); ++k) {
     if (!std::isfinite(x[k])) continue;
     const double move = r.reference_ranks[k] - r.candidate_ranks[k];
-    points.push_back({x[k], move, tooltips ? arch_tooltip(in, r, k) + "\nmove " + fixed(move, 1) : std::string()});
-    lo = std::min(lo, x[k]);
-    hi = std::max(hi, x[k]);
+    const double spread = jitter ? 0.6 * (static_cast<double>((k * 2654435761u) % 1000u) / 1000.0 - 0.5) : 0.0;
+    points.push_back({x[k] + spread, move, tooltips ? arch_tooltip(in, r, k) + "\nmove " + fixed(move, 1) : std::string()});
+    lo = std::min(lo, x[k] - (jitter ? 0.5 : 0.0));
+    hi = std::max(hi, x[k] + (jitter ? 0.5 : 0.0));
     move_lo = std::min(move_lo, move);
     move_hi = std::max(move_hi, move);
   }
@@ -543,9 +547,9 @@ std::string report_html(const Report& r) {
       depth[k] = d.longest_depth >= 0 ? d.longest_depth : std::nan("");
     }
     const std::string lr_side = use_reference ? in.reference.label : in.candidate.label;
-    lens += lens_chart(r, lr, "learning rate under " + lr_side, "Rank move against the learning rate");
-    lens += lens_chart(r, paths, "input-to-output paths", "Rank move against the number of paths");
-    lens += lens_chart(r, depth, "longest path (parameterized edges)", "Rank move against the longest path");
+    lens += lens_chart(r, lr, "learning rate under " + lr_side, "Rank move against the learning rate", false);
+    lens += lens_chart(r, paths, "input-to-output paths (jittered)", "Rank move against the number of paths", true);
+    lens += lens_chart(r, depth, "longest path, parameterized edges (jittered)", "Rank move against the longest path", true);
   }
 
   std::string moves;

@@ -89,6 +89,13 @@ std::string summary_line(const analyze::Report& r) {
          statistic(c.supported, n, c.spearman_rho, &c.rho_interval) + "  Pearson r " +
          statistic(c.supported, n, c.pearson_r, nullptr) + "  top-" + std::to_string(r.comparison.top_k.k) + " overlap " +
          statistic(r.comparison.top_k.supported, n, r.comparison.top_k.fraction, nullptr) + "\n";
+  const auto& diverged = r.input.diverged;
+  if (!diverged.alternate_description.empty())
+    out += "  diverged: " + std::to_string(diverged.reference) + " on " + r.input.reference.label + ", " +
+           std::to_string(diverged.candidate) + " on " + r.input.candidate.label + "; Kendall tau-b " +
+           diverged.alternate_description + " " +
+           statistic(r.diverged_alternate_supported, r.diverged_alternate.n, r.diverged_alternate.tau_b, nullptr) + " (n=" +
+           std::to_string(r.diverged_alternate.n) + ")\n";
   std::snprintf(buffer, sizeof buffer, "  accuracy change mean %+.3f, median %+.3f points\n", r.comparison.change.mean,
                 r.comparison.change.median);
   out += buffer;
