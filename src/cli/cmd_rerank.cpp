@@ -154,17 +154,9 @@ int run_rerank_command(RerankFlags f) {
                 s.failed, o.store.string().c_str());
   std::string out = line;
   for (const auto& r : s.reports) {
-    const auto& c = r.report.comparison.correlation;
-    std::snprintf(line, sizeof line, "  %s: Kendall tau-b %.3f [%.3f, %.3f], Spearman rho %.3f [%.3f, %.3f]", r.title.c_str(),
-                  c.kendall.tau_b, c.tau_b_interval.lower, c.tau_b_interval.upper, c.spearman_rho, c.rho_interval.lower,
-                  c.rho_interval.upper);
-    out += line;
-    if (r.report.ceiling) {
-      std::snprintf(line, sizeof line, "; noise ceiling tau-b %.3f [%.3f, %.3f] -> change %s seed noise",
-                    r.report.ceiling->kendall.tau_b, r.report.ceiling->tau_b_interval.lower,
-                    r.report.ceiling->tau_b_interval.upper, r.report.exceeds_seed_noise ? "exceeds" : "does not exceed");
-      out += line;
-    }
+    // The report's own headline: it withholds numbers the sample cannot support.
+    out += "  " + r.title + ": " + r.report.headline;
+    for (const auto& warning : r.report.warnings) std::cerr << "warning: " << warning << "\n";
     out += "\n  report: " + std::filesystem::absolute(r.html).string() + "\n";
   }
   write_stdout(out);
