@@ -127,6 +127,10 @@ void bind_cells(py::module_& m) {
                              "True when no input-to-output path exists (the output is always zero)")
       .def_property_readonly("dead_edges", [](Cell& c) { return c.fact("dead_edges"); },
                              "Non-zero edges on no input-to-output path: [{'from', 'to', 'op'}]")
+      .def_property_readonly("constant_edges", [](Cell& c) { return c.fact("constant_edges"); },
+                             "Dead edges that still add a trained constant (built by the trainer; docs/method.md)")
+      .def_property_readonly("exact_class_key", [](Cell& c) { return c.fact("exact_class_key"); },
+                             "Equal keys train to the same network under every protocol (unique=True classes)")
       .def_property_readonly("unique_string", [](Cell& c) { return c.fact("unique_string"); },
                              "The benchmark's canonical string, zeros considered")
       .def_property_readonly("unique_string_ignoring_zeros",
@@ -160,9 +164,10 @@ void bind_cells(py::module_& m) {
       .def("__length_hint__", &SpaceIterator::remaining);
   m.def("nb201_space", [](const std::string& unique) {
           if (unique == "all") return SpaceIterator::nb201(cell::Isomorphism::All);
-          if (unique == "with-zeros") return SpaceIterator::nb201(cell::Isomorphism::UniqueWithZeros);
+          if (unique == "exact") return SpaceIterator::nb201(cell::Isomorphism::Exact);
+          if (unique == "benchmark") return SpaceIterator::nb201(cell::Isomorphism::UniqueWithZeros);
           if (unique == "ignoring-zeros") return SpaceIterator::nb201(cell::Isomorphism::UniqueIgnoringZeros);
-          throw InputError("unique='" + unique + "': expected all, with-zeros or ignoring-zeros");
+          throw InputError("unique='" + unique + "': expected all, exact, benchmark or ignoring-zeros");
         },
         py::arg("unique"));
   m.def("dag_space", &SpaceIterator::dag, py::arg("vertices"));
@@ -210,9 +215,11 @@ void bind_cells(py::module_& m) {
             row["name"] = layer.name;
             row["shape"] = py::tuple(py::cast(layer.shape));
             row["fan_in"] = layer.fan_in;
+            row["fan_out"] = layer.fan_out;
             row["in_degree"] = layer.in_degree;
             row["std"] = layer.stddev;
             row["rule"] = layer.rule;
+            row["computed"] = layer.computed;
             rows.append(std::move(row));
           }
           return rows;

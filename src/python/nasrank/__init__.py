@@ -68,8 +68,11 @@ def space(name: str = "nb201", unique: Union[bool, str] = False, vertices: Optio
     """Iterate the cells of a search space, lazily.
 
     ``space("nb201")`` yields the 15,625 NAS-Bench-201 cells in benchmark-index
-    order; ``unique=True`` keeps one cell per isomorphism class (the lowest
-    index; 6,466 classes), ``unique="ignoring-zeros"`` one per class of the
+    order; ``unique=True`` (or ``"exact"``) keeps one cell per exact class (the
+    lowest index; cells that train to the same network under every protocol,
+    see ``Cell.exact_class_key``), ``unique="benchmark"`` one per class of the
+    benchmark's canonical string (6,466; it also merges cells that differ by a
+    trained constant term), ``unique="ignoring-zeros"`` one per class of the
     canonical string without zeros (12,751). ``space("dag", vertices=5)`` yields
     every generic DAG code on that many vertices (2..6) in base-3 counting
     order.
@@ -77,7 +80,7 @@ def space(name: str = "nb201", unique: Union[bool, str] = False, vertices: Optio
     if name == "nb201":
         if vertices not in (None, 4):
             raise ValueError(f"space 'nb201' has 4 vertices, not {vertices}")
-        mode = {False: "all", True: "with-zeros"}.get(unique, unique) if isinstance(unique, bool) else unique
+        mode = {False: "all", True: "exact"}.get(unique, unique) if isinstance(unique, bool) else unique
         return _core.nb201_space(mode)
     if name == "dag":
         if vertices is None:
@@ -118,8 +121,10 @@ def init_table(
     """Per-layer initialization of the whole network (``nasrank scale --layers``).
 
     One dict per weight tensor: ``name`` (nasrank's trainer's parameter name),
-    ``shape``, ``fan_in``, ``in_degree``, ``std`` and ``rule``; weights are
-    drawn from N(0, std^2), biases are 0, BatchNorm weight 1 and bias 0.
+    ``shape``, ``fan_in``, ``fan_out``, ``in_degree``, ``std``, ``rule`` and
+    ``computed`` (False for an edge that cannot change the output, which
+    nasrank's trainer leaves out); weights are drawn from N(0, std^2), biases
+    are 0, BatchNorm weight 1 and bias 0.
     ``degree`` chooses whose in-degree divides the variance: ``"source"``
     (reference code) or ``"target"`` (paper appendix).
     """

@@ -43,8 +43,8 @@ def principled_init_(
     the std of :func:`nasrank.init_table` (He fan-in divided by the source
     vertex's in-degree; ``degree="target"`` for the paper appendix's choice;
     classifier std 2/fan_in). Biases become 0, BatchNorm weights 1 and biases
-    0. Convolutions on dead edges (on no input-to-output path; they cannot
-    change the output) keep their values.
+    0. Every convolution of the network is drawn, dead edges included (a conv
+    out of an identically zero vertex still adds its BatchNorm's trained bias).
 
     ``module`` must follow the benchmark's layout: ``stem``,
     ``cells.{i}.edges['{j}<-{k}']``, ``cells.{i}.conv_a`` / ``conv_b`` /
@@ -112,14 +112,13 @@ def principled_init_(
                              f"cell '{cell.input}' in this network needs {tuple(row['shape'])} for {row['name']}")
         drawn_layers.append((row, layer))
 
-    # A convolution the table does not name must sit on a dead edge of this
-    # cell; otherwise the module was built for another architecture.
-    dead = {f"{e['to']}<-{e['from']}" for e in cell.dead_edges}
+    # The table names every convolution of this cell's network; one it does
+    # not name means the module was built for another architecture.
     drawn = {id(layer) for _, layer in drawn_layers}
     for index, block in enumerate(cells):
         for key, edge in getattr(block, "edges", {}).items():
             for conv in _convs(edge, nn):
-                if id(conv) not in drawn and key not in dead:
+                if id(conv) not in drawn:
                     raise ValueError(f"module.cells[{index}].edges['{key}'] holds a convolution, but edge {key} of "
                                      f"cell '{cell.input}' has none: the module was built for another cell")
 
