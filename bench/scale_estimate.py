@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """What re-ranking the whole NAS-Bench-201 space costs, from measured figures.
 
-Counts the trainings nasrank needs for the full space (one per isomorphism
-class, disconnected classes recorded without training) against the naive
+Counts the trainings nasrank needs for the full space (one per exact
+isomorphism class, disconnected classes recorded without training) against the naive
 count, and turns them into machine time with two measured per-epoch costs:
 
 * this machine's CPU, from nasrank's own trainer: the per-cell training
@@ -107,7 +107,8 @@ def main():
     cpu_epoch_seconds = sum(per_image_factor * (cpu_a + cpu_b * f) for f in flops_built)
     cpu_epoch_seconds_naive = sum(per_image_factor * (cpu_a + cpu_b * f) for f in flops_benchmark_all)
 
-    print(f"NAS-Bench-201 on CIFAR-10: {total} cells, {counts['unique_with_zeros']} isomorphism classes, "
+    print(f"NAS-Bench-201 on CIFAR-10: {total} cells, {counts['exact_classes']} exact classes (cells that train "
+          f"identically; the benchmark's canonical string has {counts['unique_with_zeros']}), "
           f"{len(unique) - len(trained)} of them disconnected (recorded at chance, not trained), "
           f"{counts['disconnected']} disconnected cells in all")
     print(f"CPU cost model (this machine, 2 threads, nasrank's trainer, {cpu_cells} cells measured): "

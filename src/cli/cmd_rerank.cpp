@@ -22,6 +22,7 @@ struct RerankFlags {
   int dag_vertices = 5;
   bool unique = false;
   std::string classes = "exact";
+  bool connected = false;
   std::size_t sample = 0;
   std::uint64_t sample_seed = 0;
   std::vector<std::string> archs;
@@ -114,6 +115,7 @@ int run_rerank_command(RerankFlags f) {
   o.selection.dag_vertices = f.dag_vertices;
   o.selection.unique = f.unique;
   o.selection.benchmark_classes = f.classes == "benchmark";
+  o.selection.connected_only = f.connected;
   if (f.sample > 0) o.selection.sample = f.sample;
   o.selection.sample_seed = f.sample_seed;
   o.selection.explicit_list = f.archs;
@@ -184,6 +186,8 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
                   "term, e.g. 0_33_003 and 0_30_003, or by the in-degrees the principled init divides by)")
       ->check(CLI::IsMember({"exact", "benchmark"}))
       ->default_val("exact");
+  cmd->add_flag("--connected", f->connected,
+                "Leave out architectures with no input-to-output path (before --sample draws)");
   cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(positive_number());
   cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0);
   cmd->add_option("--arch", f->archs, "Explicit architectures (repeatable; any encoding)");

@@ -77,7 +77,7 @@ void bind_analyze(py::module_& m) {
            const std::string& split, std::optional<std::string> protocol_a, std::optional<std::string> protocol_b,
            std::optional<int> budget_a, std::optional<int> budget_b, const std::string& label_a,
            const std::string& label_b, bool include_disconnected, const std::string& ceiling, std::size_t bootstrap,
-           std::uint64_t seed, std::size_t top_k, std::size_t threads) {
+           std::uint64_t seed, std::size_t top_k, std::size_t threads, const std::string& diverged, std::size_t min_n) {
           rerank::ComparisonSide a{reference, protocol_a, budget_a, label_a};
           rerank::ComparisonSide b{candidate, protocol_b, budget_b, label_b};
           rerank::ComparisonOptions options;
@@ -85,6 +85,8 @@ void bind_analyze(py::module_& m) {
           options.split = split;
           options.include_disconnected = include_disconnected;
           options.ceiling = ceiling;
+          options.diverged = diverged;
+          options.analysis.min_n = min_n;
           options.analysis.bootstrap.resamples = bootstrap;
           options.analysis.bootstrap.seed = seed;
           options.analysis.bootstrap.threads = threads;
@@ -99,7 +101,7 @@ void bind_analyze(py::module_& m) {
         py::arg("reference"), py::arg("candidate"), py::arg("dataset"), py::arg("split"), py::arg("protocol_a"),
         py::arg("protocol_b"), py::arg("budget_a"), py::arg("budget_b"), py::arg("label_a"), py::arg("label_b"),
         py::arg("include_disconnected"), py::arg("ceiling"), py::arg("bootstrap"), py::arg("seed"), py::arg("top_k"),
-        py::arg("threads"));
+        py::arg("threads"), py::arg("diverged"), py::arg("min_n"));
 }
 
 }  // namespace nasrank::python

@@ -5,6 +5,7 @@
 #include "nasrank/cell/space.h"
 #include "nasrank/common/error.h"
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <unordered_map>
@@ -79,10 +80,13 @@ std::vector<PlannedArchitecture> select_architectures(const ArchitectureSelectio
     }
     pool = std::move(kept);
   }
+  if (selection.connected_only)
+    pool.erase(std::remove_if(pool.begin(), pool.end(), [](const PlannedArchitecture& a) { return a.disconnected; }),
+               pool.end());
   if (selection.sample) {
     if (*selection.sample == 0 || *selection.sample > pool.size())
       throw InputError("sample of " + std::to_string(*selection.sample) + " architectures: expected 1.." +
-                       std::to_string(pool.size()) + " (the candidates after --unique)");
+                       std::to_string(pool.size()) + " (the candidates after --unique and --connected)");
     // Partial Fisher-Yates: the first `sample` slots become the sample, then
     // restored to candidate order so runs stay in a stable, readable order.
     std::mt19937_64 engine(selection.sample_seed);

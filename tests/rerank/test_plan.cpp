@@ -109,3 +109,20 @@ TEST(ArchitectureList, ReadsLinesAndNamesBadOnes) {
 
 }  // namespace
 }  // namespace nasrank::rerank
+
+namespace nasrank::rerank {
+namespace {
+
+TEST(SelectArchitectures, ConnectedOnlyLeavesOutDisconnectedCellsBeforeSampling) {
+  ArchitectureSelection connected;
+  connected.connected_only = true;
+  EXPECT_EQ(select_architectures(connected).size(), 15625U - 341U);
+  connected.sample = 200;
+  connected.sample_seed = 1;
+  const auto sample = select_architectures(connected);
+  ASSERT_EQ(sample.size(), 200U);
+  for (const auto& a : sample) EXPECT_FALSE(a.disconnected) << a.encoding;
+}
+
+}  // namespace
+}  // namespace nasrank::rerank

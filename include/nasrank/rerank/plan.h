@@ -24,6 +24,9 @@ struct ArchitectureSelection {
   // merges cells that differ by a trained constant term or by in-degrees.
   bool unique = false;
   bool benchmark_classes = false;
+  // Leave out architectures with no input-to-output path (they are never
+  // trained and would sit tied at chance on both sides of a comparison).
+  bool connected_only = false;
   // A seeded random sample of this many architectures from the candidates.
   std::optional<std::size_t> sample;
   std::uint64_t sample_seed = 0;

@@ -268,13 +268,15 @@ def compare(
     budget: Optional[int] = None,
     budget_a: Optional[int] = None,
     budget_b: Optional[int] = None,
-    label_a: str = "A",
-    label_b: str = "B",
+    label_a: Optional[str] = None,
+    label_b: Optional[str] = None,
     include_disconnected: bool = False,
     ceiling: str = "auto",
     bootstrap: int = 1000,
     seed: int = 0,
     top_k: int = 100,
+    diverged: str = "chance",
+    min_n: int = 8,
 ) -> Dict[str, Any]:
     """Compare the rankings of two stores, as ``nasrank compare A B`` does.
 
@@ -283,14 +285,17 @@ def compare(
     Pearson, top-k overlap, the top-K% curve, accuracy changes, pairwise gaps,
     rank moves, the seed-noise ceiling, provenance). Arguments mirror the
     command's options (``split`` is ``--metric``, ``bootstrap`` the number of
-    resamples).
+    resamples; a label left out is the side's protocol and budget, as on the
+    command line; ``diverged`` is ``--diverged``: chance, exclude or last-finite;
+    ``min_n`` is ``--min-n``: below it a rank statistic is None plus its n).
     """
     try:
         return _core.compare(
             _os.fspath(reference), _os.fspath(candidate), dataset, split, protocol_a, protocol_b,
             budget_a if budget_a is not None else budget, budget_b if budget_b is not None else budget,
-            label_a, label_b, include_disconnected, ceiling, bootstrap, seed, top_k,
-            2)  # the command line's thread count; it never changes a number, but the report records it
+            label_a or "", label_b or "", include_disconnected, ceiling, bootstrap, seed, top_k,
+            2,  # the command line's thread count; it never changes a number, but the report records it
+            diverged, min_n)
     except ValueError as error:
         _raise_for_path(error, reference, candidate)
 
