@@ -236,11 +236,14 @@ std::string curves_small_multiples(const LrSearchReport& r) {
         yhi = std::max(yhi, m);
       }
     if (!std::isfinite(ylo)) ylo = 0, yhi = 1;
+    // Losses just short of divergence can be 1e20: the axis stops at three
+    // times the smallest loss and anything above is drawn on the top edge.
+    yhi = std::min(yhi, 3.0 * ylo);
     if (!(yhi > ylo)) yhi = ylo + 1e-3;
     double xlo = std::log10(rates.front()), xhi = std::log10(rates.back());
     widen(xlo, xhi);
     auto px = [&](double rate) { return left + (std::log10(rate) - xlo) / (xhi - xlo) * w; };
-    auto py = [&](double loss) { return top + h - (loss - ylo) / (yhi - ylo) * h; };
+    auto py = [&](double loss) { return top + h - (std::min(loss, yhi) - ylo) / (yhi - ylo) * h; };
     out += "<g><text class=\"tick\" x=\"" + num(left) + "\" y=\"" + num(top - 4) + "\">" + escape(e.architecture.key) +
            (e.estimate.edge != scale::GridEdge::None ? " (edge)" : "") + "</text>";
     out += "<rect class=\"frame\" x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w) + "\" height=\"" +

@@ -51,9 +51,9 @@ struct LrSearchFlags {
   bool no_report = false;
 };
 
-// The built-in experiment: 16 DAG MLPs spanning a wide range of predicted
+// The built-in experiment: 12 DAG MLPs spanning a wide range of predicted
 // rates, small enough for 15 minutes on a 2-core machine.
-constexpr std::size_t kBuiltinSample = 16;
+constexpr std::size_t kBuiltinSample = 12;
 constexpr std::uint64_t kBuiltinSeed = 2024;
 constexpr const char* kBuiltinProtocol = "lr-search-dag-mlp";
 constexpr const char* kBuiltinDir = "nasrank-lr-search";
