@@ -69,7 +69,8 @@ std::vector<PlannedArchitecture> select_architectures(const ArchitectureSelectio
     std::vector<PlannedArchitecture> kept;
     std::unordered_map<std::string, std::size_t> class_of;
     for (auto& a : pool) {
-      auto [it, inserted] = class_of.emplace(a.unique_string, kept.size());
+      auto [it, inserted] =
+          class_of.emplace(selection.benchmark_classes ? a.unique_string : cell::exact_class_key(a.graph), kept.size());
       if (inserted) {
         kept.push_back(std::move(a));
       } else if (a.benchmark_index >= 0) {

@@ -285,8 +285,15 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
     std::int64_t seen = 0;
     std::size_t batch_number = 0;
     std::vector<double> step_losses;
+    const bool per_step = protocol.schedule.update == ScheduleConfig::Update::Step;
     while (loader.next(batch)) {
       const auto n = static_cast<std::int64_t>(batch.size);
+      if (per_step) {
+        const double rate = scheduled_learning_rate(protocol.schedule, lr.learning_rate, epoch, protocol.epochs,
+                                                    batch_number, loader.batches_per_epoch());
+        for (auto& group : optimizer.param_groups())
+          static_cast<torch::optim::SGDOptions&>(group.options()).lr(rate);
+      }
       const torch::Tensor input = placement.images(batch.images.data(), n, train_transform);
       const torch::Tensor target = placement.labels(batch.labels.data(), n);
       const StepOutput step = training_step(model, optimizer, input, target);

@@ -1,6 +1,8 @@
 #include "nasrank/common/error.h"
 #include "nasrank/rerank/plan.h"
 
+#include "nasrank/cell/space.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -15,10 +17,14 @@ TEST(SelectArchitectures, WholeSpaceAndUniqueClasses) {
   EXPECT_EQ(every.size(), 15625U);
   EXPECT_EQ(every[1].encoding,
             "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|");
+  ArchitectureSelection benchmark_classes;
+  benchmark_classes.unique = true;
+  benchmark_classes.benchmark_classes = true;
+  EXPECT_EQ(select_architectures(benchmark_classes).size(), 6466U);
   ArchitectureSelection unique;
   unique.unique = true;
   const auto classes = select_architectures(unique);
-  ASSERT_EQ(classes.size(), 6466U);
+  ASSERT_EQ(classes.size(), static_cast<std::size_t>(cell::count_nb201_space().exact_classes));
   std::size_t represented = 0, disconnected = 0;
   for (const auto& a : classes) {
     represented += a.represents.size();

@@ -17,9 +17,13 @@ namespace nasrank::rerank {
 struct ArchitectureSelection {
   std::string space = "nb201";  // "nb201", or "dag" (generic DAGs on dag_vertices vertices)
   int dag_vertices = 5;
-  // One representative per isomorphism class (the benchmark's canonical string
-  // with zeros considered; the lowest index represents its class).
+  // One representative per isomorphism class (the lowest index represents
+  // its class): by default cell::exact_class_key, so that merged cells train
+  // identically under every protocol; `benchmark_classes` uses the
+  // benchmark's canonical string with zeros considered (6,466 classes), which
+  // merges cells that differ by a trained constant term or by in-degrees.
   bool unique = false;
+  bool benchmark_classes = false;
   // A seeded random sample of this many architectures from the candidates.
   std::optional<std::size_t> sample;
   std::uint64_t sample_seed = 0;

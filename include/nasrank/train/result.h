@@ -30,7 +30,7 @@ struct SplitMetrics {
 
 struct EpochRecord {
   int epoch = 0;                  // 0-based
-  double learning_rate = 0.0;     // the rate this epoch ran at
+  double learning_rate = 0.0;     // the rate this epoch ran at (its first step's, when updated per step)
   double train_loss = 0.0;        // running average over the epoch's batches (as the benchmark)
   double train_accuracy = 0.0;    // running average, percent
   std::int64_t train_images = 0;  // images seen this epoch
