@@ -64,7 +64,15 @@ std::string percent(double fraction) {
 std::string make_verdict(const LrSearchReport& r) {
   const std::string& headline = r.input.predictors.front();
   const LawFit* law = find_fit(r, headline);
-  if (law == nullptr) return "Too few usable architectures to test the law.";
+  if (law == nullptr) {
+    std::size_t usable = 0;
+    for (const auto& e : r.estimates) usable += e.used_in_fit ? 1 : 0;
+    return "The law cannot be tested on this search: only " + std::to_string(usable) + " of " +
+           std::to_string(r.estimates.size()) +
+           " architectures have their smallest loss strictly inside the grid (the others sit at a grid edge, "
+           "diverged at every rate, or miss runs; see the curves below). Widen the grid (--grid) and run the same "
+           "command again: stored points are reused.";
+  }
   std::string v = "Over " + std::to_string(law->n) + " architectures, the law with " + headline +
                   " depths (slope 1, one fitted base rate " + general(law->base_rate_slope_one) + ") explains " +
                   percent(law->explained_slope_one) + " of the variance of log max-LR on this data; the free fit has slope " +
@@ -78,6 +86,9 @@ std::string make_verdict(const LrSearchReport& r) {
   else if (law->explained_slope_one < 0.0)
     v += "The rates do follow the topology, but with the law's slope they are predicted worse than by one constant rate "
          "for every architecture: the law does not hold here.";
+  else if (slope_one && law->slope_interval.upper - law->slope_interval.lower > 0.5)
+    v += "The slope is consistent with 1, but its interval is wide: these data do not contradict the law, and do not "
+         "pin it down either (more architectures or seeds would).";
   else if (slope_one)
     v += "The slope is consistent with 1: the data agree with the law.";
   else if (law->slope_interval.upper < 1.0)
@@ -387,11 +398,8 @@ LrSearchReport analyze_lr_search(const LrSearchInput& input, const BootstrapOpti
       depths.push_back(e.architecture.longest_depth);
     }
     if (empirical.size() < 3) {
-      if (predictor == input.predictors.front())
-        throw InputError("learning-rate search '" + input.search_id + "': " + std::to_string(empirical.size()) +
-                         " architecture(s) with a usable maximal rate under " + predictor +
-                         "; need at least 3 (widen the grid if the minima sit at its edges)");
-      r.skipped_predictors.push_back(predictor + ": " + std::to_string(empirical.size()) + " usable architecture(s)");
+      r.skipped_predictors.push_back(predictor + ": " + std::to_string(empirical.size()) +
+                                     " architecture(s) with a maximal rate inside the grid; a fit needs 3");
       continue;
     }
     r.fits.push_back(fit_law(predictor, empirical, predicted, bootstrap));

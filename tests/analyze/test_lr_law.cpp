@@ -156,12 +156,19 @@ TEST(LrSearchReport, RatesUnrelatedToThePredictionAreSaidToBreakTheLaw) {
   EXPECT_LT(r.fits[0].explained_slope_one, 0.0);
 }
 
-TEST(LrSearchReport, TooFewUsableArchitecturesIsAnInputError) {
+TEST(LrSearchReport, TooFewUsableArchitecturesAreReportedNotFitted) {
   LrSearchInput in;
   in.search_id = "few";
   in.predictors = {"dag-reference"};
   in.architectures.push_back(synthetic("dag:1", 1.0, 0.1, {0.05, 0.1, 0.2}, 1, 1));
-  EXPECT_THROW(analyze_lr_search(in, BootstrapOptions{}), InputError);
+  in.architectures.push_back(synthetic("dag:2", 0.5, 0.01, {0.05, 0.1, 0.2}, 1, 2));  // below the grid
+  const LrSearchReport r = analyze_lr_search(in, BootstrapOptions{});
+  EXPECT_TRUE(r.fits.empty());
+  ASSERT_EQ(r.skipped_predictors.size(), 1u);
+  EXPECT_NE(r.verdict.find("cannot be tested"), std::string::npos) << r.verdict;
+  EXPECT_NE(r.verdict.find("only 1 of 2"), std::string::npos) << r.verdict;
+  EXPECT_NE(lr_search_html(r).find("<svg"), std::string::npos);  // the curves are still shown
+  EXPECT_THROW(analyze_lr_search(LrSearchInput{}, BootstrapOptions{}), InputError);  // nothing to test
 }
 
 }  // namespace

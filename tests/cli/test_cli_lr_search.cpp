@@ -68,9 +68,12 @@ TEST(CliLrSearch, StoresEveryPointAndWritesTheReport) {
   std::ifstream in(dir / "report" / "lr-search.json");
   const json report = json::parse(in);
   EXPECT_EQ(report["architectures"].size(), 4u);
-  EXPECT_EQ(report["fits"][0]["predictor"], "dag-reference");
+  EXPECT_EQ(report["architectures"][0]["rates"].size(), 10u);
+  EXPECT_EQ(report["architectures"][0]["losses"][0].size(), 2u);  // per seed
   EXPECT_EQ(report["rule"], "smallest-loss");
-  EXPECT_NE(r.out.find("dag-reference"), std::string::npos) << r.out;
+  EXPECT_EQ(report["loss"], "epoch-mean");
+  EXPECT_FALSE(report["verdict"].get<std::string>().empty());
+  EXPECT_NE(r.out.find(report["verdict"].get<std::string>()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("report: "), std::string::npos) << r.out;
   // Run again: everything is already stored, nothing is trained.
   const CliResult again = run_cli(search_args(protocol, dir / "runs.h5", dir / "report"));

@@ -31,7 +31,11 @@ TEST(LrSearchPlan, EveryArchitectureRateAndSeedOnceAndShardsPartitionThem) {
   EXPECT_EQ(plan.predictors.front(), "dag-reference");
   EXPECT_NE(std::find(plan.predictors.begin(), plan.predictors.end(), "longest path only"), plan.predictors.end());
   // The shallowest network predicts the base rate (factor 1).
-  EXPECT_DOUBLE_EQ(plan.predicted[0][0], scale::learning_rate(cell::parse_encoding("dag:1_01_001_0001"), {1.0, scale::DepthConvention::DagReference}).learning_rate);
+  scale::ScalerOptions base;
+  base.base_lr = 1.0;
+  base.convention = scale::DepthConvention::DagReference;
+  EXPECT_DOUBLE_EQ(plan.predicted[0][0], scale::learning_rate(cell::parse_encoding("dag:1_01_001_0001"), base).learning_rate);
+  EXPECT_DOUBLE_EQ(plan.predicted[0][0], 1.0);  // all skip: one path of the base depth
   std::multiset<std::tuple<std::size_t, std::size_t, std::uint64_t>> all, from_shards;
   for (const auto& r : plan.runs) all.emplace(r.architecture, r.protocol, r.seed);
   for (int i = 0; i < 3; ++i) {

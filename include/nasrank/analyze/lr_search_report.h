@@ -64,16 +64,17 @@ struct LrSearchReport {
 // input's tolerance, on the interpolated value) and fits each predictor on
 // the architectures whose estimate is usable; an estimate at a grid edge is
 // censored (the true maximum lies outside the grid) and left out of the fit,
-// with its count in the report. InputError for fewer than 3 usable
-// architectures under the headline predictor.
+// with its count in the report. A predictor with fewer than 3 usable
+// architectures is not fitted (skipped_predictors says so); without the
+// headline fit the verdict says the law could not be tested and why.
 LrSearchReport analyze_lr_search(const LrSearchInput& input, const BootstrapOptions& bootstrap);
 
 std::string lr_search_markdown(const LrSearchReport& report);
 std::string lr_search_html(const LrSearchReport& report);
 nlohmann::json to_json(const LrSearchReport& report);
 
-// report.html, report.md and report.json in `out_dir` (created); returns the
-// HTML path.
+// lr-search.html, lr-search.md and lr-search.json in `out_dir` (created);
+// returns the HTML path.
 std::filesystem::path write_lr_search_report(const LrSearchReport& report, const std::filesystem::path& out_dir);
 
 }  // namespace nasrank::analyze
