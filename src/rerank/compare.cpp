@@ -147,6 +147,10 @@ ResolvedSide resolve(const ComparisonSide& side, const ComparisonOptions& reques
               config["network"].value("num_classes", 0) > 0)
             r.classes = config["network"]["num_classes"].get<int>();
         }
+        // A base rate nobody calibrated for this dataset must be visible in the report, not only deep in the configuration.
+        const nlohmann::json::json_pointer note_at("/configuration/scaler/base_lr_note");
+        if (provenance.contains(note_at) && provenance[note_at].is_string() && !provenance[note_at].get<std::string>().empty())
+          provenance["base_lr_note"] = provenance[note_at];
         if (run.provenance.imported)
           provenance["imported_from"] = {{"file", run.provenance.source_path},     {"sha256", run.provenance.source_sha256},
                                          {"format", run.provenance.source_format}, {"split", run.provenance.source_split},
@@ -391,6 +395,9 @@ analyze::ComparisonInput build_comparison(const ComparisonSide& reference, const
   in.reference = ref.description;
   in.candidate = cand.description;
   in.title = cand.description.label + " vs " + ref.description.label + " on " + ref.dataset;
+  for (const ResolvedSide* side : {&cand, &ref})
+    if (side->description.provenance.contains("base_lr_note"))
+      in.title += " (" + side->description.label + ": " + side->description.provenance["base_lr_note"].get<std::string>() + ")";
   in.options = options.analysis;
 
   auto chance_of = [&](const ResolvedSide& side) { return side.classes > 0 ? 100.0 / side.classes : kNaN; };

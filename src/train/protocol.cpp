@@ -143,6 +143,17 @@ LearningRateRule read_learning_rate(ObjectReader reader) {
   if (fixed) {
     rule.kind = LearningRateRule::Kind::Fixed;
     reader.read("fixed", rule.fixed, 0.0, 1e9, true);
+    // Principled init divides by an in-degree whichever rule sets the rate
+    // (a learning-rate search trains principled networks at fixed rates).
+    if (reader.has("degree")) {
+      std::string degree;
+      reader.read("degree", degree);
+      try {
+        rule.degree = scale::parse_degree(degree);
+      } catch (const InputError& e) {
+        reader.fail(reader.key_path("degree"), degree, e.what());
+      }
+    }
   } else {
     rule.kind = LearningRateRule::Kind::Scaler;
     ObjectReader s = reader.child("scaler");
@@ -264,6 +275,8 @@ json to_json(const Protocol& p) {
   json lr;
   if (p.learning_rate.kind == LearningRateRule::Kind::Fixed) {
     lr = {{"fixed", p.learning_rate.fixed}};
+    if (p.learning_rate.degree != scale::DegreeChoice::Source)
+      lr["degree"] = std::string(scale::degree_name(p.learning_rate.degree));
   } else {
     json scaler = json::object();
     if (p.learning_rate.base_lr) scaler["base_lr"] = *p.learning_rate.base_lr;

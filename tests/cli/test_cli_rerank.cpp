@@ -92,6 +92,27 @@ TEST(CliRerank, TrainsStoresAndReportsEveryPlannedRun) {
   EXPECT_TRUE(report["statistics"]["correlation"]["kendall"].is_null());
 }
 
+TEST(CliRerank, TheReferenceBaseRateOnAnotherDatasetIsStatedEverywhere) {
+  ScratchDir dir;
+  const fs::path benchmark = tiny_protocol(dir.path(), "tiny-benchmark", kFixedRate, {1});
+  // A principled-* protocol carries the reference's CIFAR-10 base, 0.46.
+  const fs::path principled = tiny_protocol(dir.path(), "tiny-ref046", {{"scaler", {{"base_lr", 0.46}}}}, {1},
+                                            {{"initialization", "principled"}});
+  const fs::path store = dir / "runs.h5";
+  const fs::path reports = dir / "reports";
+  const CliResult r =
+      run_cli(rerank_args({kIsoA, kConvChain, kConvPool}, {benchmark, principled}, store, {"-o", reports.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string note = "base 0.46 from CIFAR-10 (reference), not calibrated on synthetic";
+  EXPECT_NE(r.err.find("rerank: note: tiny-ref046: " + note), std::string::npos) << r.err;
+  for (const auto& row : export_rows(store)) {
+    if (row["protocol"] != "tiny-ref046") continue;
+    EXPECT_NE(row.dump().find(note), std::string::npos) << row.dump();  // the run's provenance
+  }
+  const std::string report = read_file(reports / "report.json");
+  EXPECT_NE(report.find("tiny-ref046 (2 ep): " + note), std::string::npos) << report.substr(0, 2000);
+}
+
 TEST(CliRerank, UniqueTrainsEachIsomorphismClassOnce) {
   ScratchDir dir;
   const fs::path protocol = tiny_protocol(dir.path(), "tiny-benchmark", kFixedRate, {1, 2});

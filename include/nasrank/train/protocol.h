@@ -10,7 +10,7 @@
 //    "network": {"channels": 16, "cells_per_stage": 5, "dag_network": "mlp", "kernel_size": 3},
 //    "optimizer": {"type": "sgd", "momentum": 0.9, "nesterov": true, "weight_decay": 0.0005},
 //    "batch_size": 256, "epochs": 200,
-//    "learning_rate": {"fixed": 0.1}
+//    "learning_rate": {"fixed": 0.1 [, "degree": "source" | "target" (principled init)]}
 //        or {"scaler": {"base_lr": 0.46 | "calibration": "file.json",
 //                       "convention": "nb201-reference", "degree": "source"}},
 //    "schedule": {"type": "cosine", "warmup_epochs": 0, "update": "epoch" | "step"},

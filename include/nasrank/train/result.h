@@ -58,6 +58,10 @@ struct TrainResult {
   // "train" (last epoch's running averages) and every evaluation split after
   // the last epoch. Disconnected: accuracy 100 / classes, loss ln(classes).
   std::map<std::string, SplitMetrics> final_metrics;
+  // Loss of each of the final epoch's last steps (at most
+  // scale::kRecordedTailSteps, oldest first; a diverged run ends with its
+  // non-finite step): what an end-of-epoch loss is computed from.
+  std::vector<double> final_step_losses;
 
   // Hyperparameters used.
   double learning_rate = 0.0;             // peak rate before the schedule
