@@ -1,6 +1,6 @@
 // `nasrank lr-search`: does the paper's learning-rate law hold on this data?
 // With no selection, protocol or dataset it runs the built-in experiment: a
-// stratified sample of 5-vertex DAG MLPs on Fashion-MNIST, 2 seeds, 10 rates.
+// stratified sample of 5-vertex DAG MLPs on Fashion-MNIST, 2 seeds, 12 rates.
 #include "cli_common.h"
 #include "progress.h"
 #include "worker_binary.h"
@@ -32,7 +32,7 @@ struct LrSearchFlags {
   std::string dataset;
   std::string data_dir;
   std::string grid;
-  std::size_t grid_points = 10;
+  std::size_t grid_points = 12;
   std::vector<std::uint64_t> seeds;
   int epochs = 1;
   std::string search_id;
@@ -202,8 +202,8 @@ void add_lr_search_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--data-dir", f->data_dir, "Folder with the dataset files (default $NASRANK_DATA_DIR)");
   cmd->add_option("--grid", f->grid,
                   "Rates (at least 3): a,b,c or geom:LOW:HIGH:COUNT (default: log-spaced from the protocol's base x "
-                  "the smallest predicted factor / 4 to x the largest x 8)");
-  cmd->add_option("--grid-points", f->grid_points, "Rates of the default grid")->default_val(10)->check(CLI::Range(3, 100));
+                  "the smallest predicted factor / 16 to x the largest x 8)");
+  cmd->add_option("--grid-points", f->grid_points, "Rates of the default grid")->default_val(12)->check(CLI::Range(3, 100));
   cmd->add_option("--seeds", f->seeds, "Seeds (default: the protocol's); rates are ranked by the mean over seeds");
   cmd->add_option("--epochs", f->epochs, "Budget of every run at a constant rate (the paper: 1)")->default_val(1);
   cmd->add_option("--search-id", f->search_id, "Names this search's runs in the store (default: the protocol's name)");

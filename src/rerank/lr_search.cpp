@@ -78,7 +78,11 @@ std::vector<double> default_rate_grid(double center, const std::vector<double>& 
       high = std::max(high, f);
     }
   if (!(high > 0.0)) throw InputError("default grid: no architecture of the selection has a predicted rate");
-  low *= center / 4.0;
+  // A protocol's base is only a guess at the calibrated one (the built-in
+  // experiment's fitted base came out 5x below its protocol's), so the grid
+  // reaches 16x below the deepest prediction: a minimum at the grid's lower
+  // edge is flagged and left out of the fit, which loses the deepest networks.
+  low *= center / 16.0;
   high *= center * 8.0;
   std::vector<double> grid;
   for (std::size_t k = 0; k < points; ++k)

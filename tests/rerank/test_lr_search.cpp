@@ -79,13 +79,13 @@ TEST(LrSearchPlan, BadInputIsRefusedBeforeAnyTraining) {
 TEST(LrSearchPlan, DefaultGridReachesBelowTheDeepestAndAboveTheShallowest) {
   const std::vector<double> grid = default_rate_grid(0.5, {1.0, 0.25}, 10);
   ASSERT_EQ(grid.size(), 10u);
-  EXPECT_NEAR(grid.front(), 0.5 * 0.25 / 4, 1e-12);
+  EXPECT_NEAR(grid.front(), 0.5 * 0.25 / 16, 1e-12);
   EXPECT_NEAR(grid.back(), 0.5 * 8, 1e-12);
   for (std::size_t k = 1; k < grid.size(); ++k) EXPECT_NEAR(grid[k] / grid[k - 1], grid[1] / grid[0], 1e-9);
   EXPECT_THROW(default_rate_grid(0.5, {1.0}, 2), InputError);
   LrSearchOptions o = dag_options();
   o.grid.clear();
-  EXPECT_EQ(plan_lr_search(o).grid.size(), 10u);
+  EXPECT_EQ(plan_lr_search(o).grid.size(), 12u);
 }
 
 TEST(LrSearchSample, StratifiedSampleSpansAtLeastFourfoldInPredictedRate) {

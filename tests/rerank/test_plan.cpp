@@ -1,6 +1,8 @@
 #include "nasrank/common/error.h"
 #include "nasrank/rerank/plan.h"
 
+#include "nasrank/cell/encoding.h"
+#include "nasrank/cell/facts.h"
 #include "nasrank/cell/space.h"
 
 #include <gtest/gtest.h>
@@ -122,6 +124,39 @@ TEST(SelectArchitectures, ConnectedOnlyLeavesOutDisconnectedCellsBeforeSampling)
   const auto sample = select_architectures(connected);
   ASSERT_EQ(sample.size(), 200U);
   for (const auto& a : sample) EXPECT_FALSE(a.disconnected) << a.encoding;
+}
+
+}  // namespace
+}  // namespace nasrank::rerank
+
+namespace nasrank::rerank {
+namespace {
+
+int convolutions_with_effect(const std::string& arch) {
+  const cell::CellGraph graph = cell::parse_encoding(arch);
+  const auto edges = graph.edges();
+  const auto effects = cell::edge_effects(graph);
+  int convs = 0;
+  for (std::size_t k = 0; k < edges.size(); ++k)
+    convs += cell::is_parameterized(edges[k].op) && effects[k] != cell::EdgeEffect::NoEffect ? 1 : 0;
+  return convs;
+}
+
+TEST(SampleAcrossConvCounts, SpansZeroToSixConvolutionsDeterministically) {
+  const auto sample = nb201_sample_across_conv_counts(10, 2024);
+  ASSERT_EQ(sample.size(), 10u);
+  EXPECT_EQ(sample, nb201_sample_across_conv_counts(10, 2024));
+  EXPECT_NE(sample, nb201_sample_across_conv_counts(10, 2025));
+  std::multiset<int> counts;
+  std::set<std::string> distinct(sample.begin(), sample.end());
+  EXPECT_EQ(distinct.size(), 10u);
+  for (const auto& arch : sample) {
+    EXPECT_FALSE(cell::is_disconnected(cell::parse_encoding(arch))) << arch;
+    counts.insert(convolutions_with_effect(arch));
+  }
+  // round(6k / 9) for k = 0..9
+  EXPECT_EQ(counts, (std::multiset<int>{0, 1, 1, 2, 3, 3, 4, 5, 5, 6}));
+  EXPECT_THROW(nb201_sample_across_conv_counts(1, 0), InputError);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ struct LrSearchOptions {
   std::string dataset;
   std::string data_dir;
   std::vector<double> grid;              // empty: default_rate_grid over the selection
-  std::size_t grid_points = 10;          // rates of the default grid
+  std::size_t grid_points = 12;          // rates of the default grid
   std::vector<std::uint64_t> seeds;      // empty: the protocol's
   int epochs = 1;                        // budget of every point (the paper: one epoch)
   std::string search_id;                 // names the runs in the store; empty: the protocol's name
@@ -59,7 +59,7 @@ struct LrSearchPlan {
 };
 LrSearchPlan plan_lr_search(const LrSearchOptions& options);
 
-// log-spaced from center * smallest factor / 4 to center * largest factor * 8
+// log-spaced from center * smallest factor / 16 to center * largest factor * 8
 // (factors: the headline convention's predicted rates for base 1), so the
 // deepest architecture's minimum and the shallowest one's divergence both
 // fall inside. InputError for points < 3 or no factor.

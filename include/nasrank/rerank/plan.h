@@ -50,6 +50,14 @@ struct PlannedArchitecture {
 // sample larger than the candidates.
 std::vector<PlannedArchitecture> select_architectures(const ArchitectureSelection& selection);
 
+// A seeded sample of `count` connected NAS-Bench-201 cells spread evenly over
+// the number of convolutions that can change the output (0 to 6): sample k
+// of n is drawn from the cells with round(6k / (n - 1)) such convolutions, so
+// the sample spans weak (identity and pooling only) to strong cells instead
+// of clustering where most cells are. Returned as arch strings in
+// benchmark-index order. InputError for count < 2 or count > 64.
+std::vector<std::string> nb201_sample_across_conv_counts(std::size_t count, std::uint64_t seed);
+
 // Reads one encoding per line ('#' comments and blank lines skipped); errors
 // name the file and line.
 std::vector<std::string> read_architecture_list(const std::string& path);
