@@ -23,11 +23,14 @@ end=$(date +%s.%N)
 python3 - "$repo_dir/README.md" "$work" "$start" "$end" <<'PY'
 import os, re, sys
 readme, work, start, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
-stdout = open(os.path.join(work, "stdout.txt")).read().rstrip("\n")
+# The run's temporary folder is not the reader's: print it as <folder>.
+stdout = open(os.path.join(work, "stdout.txt")).read().rstrip("\n").replace(work + "/", "<folder>/")
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 seconds = end - start
+planned = re.search(r"(\d+) runs planned", stdout)
+rate = f" ({planned.group(1)} runs: about {int(planned.group(1)) * 3600 / seconds:,.0f} runs per hour)" if planned else ""
 timing = (f"On a {os.cpu_count()}-core {cpu}, quiet, it took {int(seconds // 60)} min {int(round(seconds % 60))} s "
-          f"from an empty folder. It printed (stdout):")
+          f"from an empty folder{rate}. It printed (stdout):")
 body = timing + "\n\n```\n" + stdout + "\n```"
 text = open(readme).read()
 pattern = re.compile(r"(<!-- lr-search-transcript:begin -->\n).*?(<!-- lr-search-transcript:end -->)", re.S)
