@@ -61,6 +61,10 @@ bool is_hdf5_file(const std::filesystem::path& path);
 Id open_file(const std::filesystem::path& path, bool writable);
 Id create_file(const std::filesystem::path& path);               // Runtime failure, truncates
 void flush_file(hid_t file, const std::string& context);
+// For a file being abandoned after a failed write (a full disk): its later
+// writes go nowhere, so closing it cannot fail. A close that fails leaves
+// HDF5 holding a half-closed file, which crashes at the next touch.
+void discard_pending_writes(hid_t file) noexcept;
 
 bool link_exists(hid_t location, const std::string& name);
 // Throws InputError unless every object on the path `name` (relative to
