@@ -35,7 +35,7 @@ void add_export_command(CLI::App& app, CommandRunner& run) {
       "export", "Print every run of a results store as a flat table (one column per field and per split metric)");
   command->add_option("store", options->store, "Results store (HDF5)")->required();
   command->add_option("--dataset", options->dataset, "Only runs on this dataset");
-  command->add_option("--budget", options->budget, "Only runs of this budget (epochs)");
+  command->add_option("--budget", options->budget, "Only runs of this budget (epochs)")->check(whole_number(1, kMaxBudgetEpochs));
   add_format_option(*command, options->format, Format::Csv);
   command->callback([&run, options] { run = [options] { return run_export(*options); }; });
 }

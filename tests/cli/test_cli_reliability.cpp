@@ -187,5 +187,47 @@ TEST(CliReliability, AStoreWithHardLinksIsRefusedForWriting) {
   EXPECT_EQ(run_cli({"query", dir / "twin.h5", "--index", "0", "--format", "csv"}).exit_code, 0);
 }
 
+// ---- messages that quote input ----------------------------------------------------
+
+TEST(CliReliability, MessagesEscapeControlCharactersOfTheInput) {
+  // An escape sequence inside an encoding, and inside an option value CLI11 rejects.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"parse", "|nor_conv_3x3~0|\x1b[2J|"},
+        std::vector<std::string>{"query", "store.h5", "--format", "\x1b]0;title\x07table"}}) {
+    const CliResult result = run_cli(args);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find('\x07'), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("\\x1b"), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "");
+  }
+}
+
+// ---- option ranges ---------------------------------------------------------------
+
+TEST(CliReliability, OutOfRangeOptionsAreRefusedNotReadAsNoFilter) {
+  ScratchDir dir("options");
+  write_tables(dir);
+  ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "s.h5")).exit_code, 0);
+  const std::string store = dir / "s.h5";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"query", store, "--index", "0", "--budget", "-1"}, "'-1' is out of range (1 to 1000000)"},
+      {{"query", store, "--index", "0", "--budget", "0"}, "'0' is out of range"},
+      {{"export", store, "--budget", "0"}, "'0' is out of range"},
+      {{"compare", store, store, "--budget", "-5"}, "'-5' is out of range"},
+      {{"query", store, "--index", "0", "--seed", "99999999999999999999"}, "'99999999999999999999' is too large"},
+      {{"query", store, "--index", "0", "--seed", "7x"}, "'7x' is not a whole number"},
+      {{"rerank", "--arch", "0", "--workers", "-3"}, "'-3' is out of range (1 to 4096)"},
+      {{"rerank", "--arch", "0", "--threads", "-5"}, "'-5' is out of range (1 to 4096)"},
+      {{"rerank", "--arch", "0", "--seeds", "99999999999999999999"}, "is too large"},
+  };
+  for (const auto& [args, message] : cases) {
+    const CliResult result = run_cli(args);
+    EXPECT_EQ(result.exit_code, 2) << args[0] << " " << args.back() << ": " << result.err;
+    EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "");
+  }
+}
+
 }  // namespace
 }  // namespace nasrank::testing
