@@ -509,7 +509,8 @@ Id create_dataset(hid_t location, const std::string& name, ColumnType type, std:
     check_status(H5Pset_deflate(dcpl.get(), 4), Failure::Runtime, context);
   }
   // A checksum per chunk turns silent corruption into a read error.
-  if (creation.filtered) check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
+  if (creation.filtered || creation.checksum)
+    check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
   if (type.kind == Kind::F64) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), Failure::Runtime, context);

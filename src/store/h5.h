@@ -114,6 +114,9 @@ struct ColumnType {
 struct ColumnCreation {
   std::size_t chunk_rows = 8192;
   bool filtered = true;  // shuffle + deflate + Fletcher-32 checksum (always for Text)
+  // Fletcher-32 checksum per chunk even when not `filtered`: a damaged chunk
+  // is a read error instead of a wrong answer.
+  bool checksum = true;
 };
 
 // Bytes per chunk of a Text column's `utf8` dataset.
