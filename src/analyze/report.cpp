@@ -9,12 +9,31 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <string_view>
 
 namespace nasrank::analyze {
 namespace {
 
 using svg::escape;
 using svg::fixed;
+
+// Text from the user (titles, labels, store paths, arch strings) in Markdown:
+// every character Markdown or a table gives a meaning is backslash-escaped
+// and line breaks become spaces, so a label shows as written and cannot break
+// a table row or inject a link.
+std::string markdown_text(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (const char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') {
+      out += ' ';
+      continue;
+    }
+    if (std::string_view("\\`*_[]<>#!|~").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
 
 constexpr const char* kReferenceColor = "#1f5fa8";
 constexpr const char* kCandidateColor = "#d1495b";
@@ -133,9 +152,10 @@ nlohmann::json report_json(const Report& r) {
 std::string report_markdown(const Report& r) {
   const ComparisonInput& in = r.input;
   const RankingComparison& s = r.comparison;
-  std::string md = "# " + in.title + "\n\n";
-  md += "Dataset **" + in.dataset + "**, metric **" + in.metric + "**. Reference: **" + in.reference.label + "** (`" +
-        in.reference.source + "`); candidate: **" + in.candidate.label + "** (`" + in.candidate.source + "`).\n\n";
+  std::string md = "# " + markdown_text(in.title) + "\n\n";
+  md += "Dataset **" + markdown_text(in.dataset) + "**, metric **" + markdown_text(in.metric) + "**. Reference: **" +
+        markdown_text(in.reference.label) + "** (" + markdown_text(in.reference.source) + "); candidate: **" +
+        markdown_text(in.candidate.label) + "** (" + markdown_text(in.candidate.source) + ").\n\n";
   md += verdict(r) + "\n\n## Rank correlation\n\n| statistic | value | " +
         std::to_string(static_cast<int>(std::round(in.options.bootstrap.level * 100))) + "% bootstrap CI |\n|---|---|---|\n";
   md += "| Kendall tau-b | " + fixed(s.correlation.kendall.tau_b, 4) + " | [" + fixed(s.correlation.tau_b_interval.lower, 4) +
@@ -146,7 +166,7 @@ std::string report_markdown(const Report& r) {
   md += "| top-" + std::to_string(s.top_k.k) + " overlap | " + fixed(s.top_k.fraction, 4) + " (" +
         std::to_string(s.top_k.shared) + " of " + std::to_string(s.top_k.k) + ") | |\n";
   if (r.ceiling)
-    md += "| noise ceiling tau-b (" + in.noise_ceiling->description + ") | " + fixed(r.ceiling->kendall.tau_b, 4) + " | [" +
+    md += "| noise ceiling tau-b (" + markdown_text(in.noise_ceiling->description) + ") | " + fixed(r.ceiling->kendall.tau_b, 4) + " | [" +
           fixed(r.ceiling->tau_b_interval.lower, 4) + ", " + fixed(r.ceiling->tau_b_interval.upper, 4) + "] |\n";
   md += "\n## Kendall tau-b within the top K% of the reference\n\n| K | architectures | tau-b |" +
         std::string(r.ceiling ? " ceiling tau-b |" : "") + "\n|---|---|---|" + (r.ceiling ? "---|" : "") + "\n";
@@ -165,7 +185,7 @@ std::string report_markdown(const Report& r) {
         " (candidate); mean " + fixed(s.reference_gaps.mean, 3) + " vs " + fixed(s.candidate_gaps.mean, 3) + ".\n\n";
   md += "## Largest rank moves\n\n| architecture | reference | candidate | rank ref. | rank cand. | move |\n|---|---|---|---|---|---|\n";
   for (const auto& m : s.rank_moves)
-    md += "| `" + in.labels[m.index] + "` | " + fixed(m.value_a, 2) + " | " + fixed(m.value_b, 2) + " | " +
+    md += "| " + markdown_text(in.labels[m.index]) + " | " + fixed(m.value_a, 2) + " | " + fixed(m.value_b, 2) + " | " +
           fixed(m.rank_a, 1) + " | " + fixed(m.rank_b, 1) + " | " + fixed(m.move, 1) + " |\n";
   md += "\n## Counts\n\n| matched | only in reference | only in candidate | disconnected (excluded) | diverged | other missing |\n"
         "|---|---|---|---|---|---|\n| " +
