@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """What re-ranking the whole NAS-Bench-201 space costs, from measured figures.
 
-Counts the trainings nasrank needs for the full space (one per isomorphism
-class, disconnected classes recorded without training) against the naive
+Counts the trainings nasrank needs for the full space (one per exact
+isomorphism class, disconnected classes recorded without training) against the naive
 count, and turns them into machine time with two measured per-epoch costs:
 
 * this machine's CPU, from nasrank's own trainer: the per-cell training
@@ -17,6 +17,15 @@ count, and turns them into machine time with two measured per-epoch costs:
 Usage:
   bench/scale_estimate.py --nasrank build/nasrank --train-bench train_bench.txt \
       [--nats ../shared/data/nb201/nats-tss-fixtures]
+  bench/scale_estimate.py --nasrank build/nasrank --cpu-fit 0.85e-3,23.1e-6 --gpu-fit 11.2,0.136 \
+      --lr-search 10,2 [--lr-search-sample 200]
+
+--cpu-fit A,B / --gpu-fit A,B give the fitted constants directly (the README's
+measured ones) instead of re-deriving them. --lr-search RATES,SEEDS adds the
+cost of `nasrank lr-search` on the same network (C=16 N=5, CIFAR-10): one
+epoch of training per architecture x rate x seed (evaluation of a 2,000-image
+subset, counted like the re-rank's), for every trained class and for a sample
+of --lr-search-sample classes (the mean class cost times the sample size).
 
 `train_bench.txt` is the output of bench/run_train_bench.sh (only the
 nasrank pruned-network lines are used: tool "nasrank", every_edge false).
@@ -87,9 +96,15 @@ def gpu_fit(nasrank, nats_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nasrank", required=True)
-    parser.add_argument("--train-bench", required=True)
+    parser.add_argument("--train-bench", default=None)
+    parser.add_argument("--cpu-fit", default=None, help="A,B: seconds/image = A + B x MFLOPs")
     parser.add_argument("--nats", default=None)
+    parser.add_argument("--gpu-fit", default=None, help="A,B: seconds/epoch = A + B x MFLOPs")
+    parser.add_argument("--lr-search", default=None, help="RATES,SEEDS of a learning-rate search")
+    parser.add_argument("--lr-search-sample", type=int, default=200)
     args = parser.parse_args()
+    if (args.train_bench is None) == (args.cpu_fit is None):
+        sys.exit("give exactly one of --train-bench and --cpu-fit")
 
     counts = next(csv.DictReader(io.StringIO(run([args.nasrank, "space", "nb201", "--counts", "--format", "csv"]))))
     unique = list(csv.DictReader(io.StringIO(run([args.nasrank, "space", "nb201", "--unique", "--format", "csv"]))))
@@ -102,19 +117,26 @@ def main():
     flops_benchmark_all = [float(r["flops_m"]) for r in csv.DictReader(io.StringIO(run(
         [args.nasrank, "cost", *[str(i) for i in range(total)], "--dataset", "cifar10", "--format", "csv"])))]
 
-    (cpu_a, cpu_b), cpu_cells = cpu_fit(args.train_bench)
+    if args.cpu_fit:
+        (cpu_a, cpu_b), cpu_cells = tuple(float(v) for v in args.cpu_fit.split(",")), "given"
+    else:
+        (cpu_a, cpu_b), cpu_cells = cpu_fit(args.train_bench)
     per_image_factor = CIFAR10_TRAIN_IMAGES + EVAL_COST_FRACTION * CIFAR10_EVAL_IMAGES
     cpu_epoch_seconds = sum(per_image_factor * (cpu_a + cpu_b * f) for f in flops_built)
     cpu_epoch_seconds_naive = sum(per_image_factor * (cpu_a + cpu_b * f) for f in flops_benchmark_all)
 
-    print(f"NAS-Bench-201 on CIFAR-10: {total} cells, {counts['unique_with_zeros']} isomorphism classes, "
+    print(f"NAS-Bench-201 on CIFAR-10: {total} cells, {counts['exact_classes']} exact classes (cells that train "
+          f"identically; the benchmark's canonical string has {counts['unique_with_zeros']}), "
           f"{len(unique) - len(trained)} of them disconnected (recorded at chance, not trained), "
           f"{counts['disconnected']} disconnected cells in all")
     print(f"CPU cost model (this machine, 2 threads, nasrank's trainer, {cpu_cells} cells measured): "
           f"seconds/image = {cpu_a * 1e3:.3f} ms + {cpu_b * 1e6:.3f} us x MFLOPs; "
           f"mean epoch {cpu_epoch_seconds / len(trained):.0f} s over the trained classes")
     gpu, points = (None, {})
-    if args.nats:
+    if args.gpu_fit:
+        gpu = tuple(float(v) for v in args.gpu_fit.split(","))
+        print(f"GPU cost model (given): seconds/epoch = {gpu[0]:.2f} + {gpu[1]:.4f} x MFLOPs")
+    elif args.nats:
         gpu, points = gpu_fit(args.nasrank, args.nats)
         if gpu:
             detail = ", ".join(f"#{i}: {f:.1f} MFLOPs {s:.1f} s" for i, (f, s) in sorted(points.items()))
@@ -139,6 +161,24 @@ def main():
     print()
     print(f"({SEEDS} seeds x {PROTOCOLS} protocols; CPU figures are for one 2-core machine like this one, "
           "one process with 2 threads; nasrank's default of one single-threaded worker per core measured 1.28x faster)")
+
+    if args.lr_search:
+        rates, seeds = (int(v) for v in args.lr_search.split(","))
+        search_images = CIFAR10_TRAIN_IMAGES + EVAL_COST_FRACTION * 2_000
+        cpu_point = [search_images * (cpu_a + cpu_b * f) for f in flops_built]
+        mean_cpu = sum(cpu_point) / len(cpu_point)
+        print()
+        print(f"lr-search, C=16 N=5 on CIFAR-10, one epoch per point, {rates} rates x {seeds} seeds "
+              f"(diverged points stop early; counted in full):")
+        for label, n in ((f"all {len(trained)} trained classes", len(trained)),
+                         (f"a sample of {args.lr_search_sample} classes", args.lr_search_sample)):
+            runs = n * rates * seeds
+            cpu_hours = mean_cpu * runs / 3600
+            line = f"  {label}: {runs:,} runs, {cpu_hours:,.0f} CPU hours on this machine ({cpu_hours / 24:,.1f} days)"
+            if gpu:
+                mean_gpu = sum(gpu[0] + gpu[1] * f for f in flops_built) / len(flops_built)
+                line += f", {mean_gpu * runs / 3600:,.0f} GPU-hours (benchmark's GPUs)"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -143,4 +143,64 @@ bool exceeds_seed_noise(const CorrelationSummary& change, const CorrelationSumma
   return change.tau_b_interval.upper < ceiling.tau_b_interval.lower;
 }
 
+SeedNoiseTest seed_noise_test(const std::vector<double>& half_a, const std::vector<double>& half_b,
+                              const std::vector<double>& other, const BootstrapOptions& bootstrap) {
+  detail::require_paired("seed_noise_test", "half_a", half_a, "half_b", half_b);
+  detail::require_paired("seed_noise_test", "half_a", half_a, "other", other);
+  detail::require_valid("seed_noise_test", bootstrap);
+  const std::size_t n = half_a.size();
+  SeedNoiseTest test;
+  test.n = n;
+  test.bootstrap = bootstrap;
+  test.false_positive_rate = 0.5 * (1.0 - bootstrap.level);
+  detail::RankScratch scratch;
+  test.ceiling_tau_b = detail::kendall_core(half_a.data(), half_b.data(), n, scratch).tau_b;
+  test.cross_tau_b = detail::kendall_core(half_a.data(), other.data(), n, scratch).tau_b;
+  test.difference = test.ceiling_tau_b - test.cross_tau_b;
+
+  // Both taus of a replicate see the same resampled architectures: the
+  // difference is paired, which is what makes its interval narrow enough.
+  std::vector<double> differences(bootstrap.resamples, kNaN);
+  auto work = [&](std::size_t first, std::size_t step) {
+    detail::RankScratch local;
+    std::vector<double> a(n), b(n), o(n);
+    for (std::size_t r = first; r < bootstrap.resamples; r += step) {
+      std::mt19937_64 engine(replicate_seed(bootstrap.seed, r));
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto pick = static_cast<std::size_t>(uniform_below(engine, n));
+        a[i] = half_a[pick];
+        b[i] = half_b[pick];
+        o[i] = other[pick];
+      }
+      differences[r] = detail::kendall_core(a.data(), b.data(), n, local).tau_b -
+                       detail::kendall_core(a.data(), o.data(), n, local).tau_b;
+    }
+  };
+  const std::size_t workers = std::max<std::size_t>(1, std::min(bootstrap.threads, bootstrap.resamples));
+  if (workers == 1) {
+    work(0, 1);
+  } else {
+    std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> failures(workers);
+    for (std::size_t w = 0; w < workers; ++w)
+      threads.emplace_back([&, w] {
+        try {
+          work(w, workers);
+        } catch (...) {
+          failures[w] = std::current_exception();
+        }
+      });
+    for (auto& thread : threads) thread.join();
+    for (const auto& failure : failures)
+      if (failure) std::rethrow_exception(failure);
+  }
+  std::vector<double> defined;
+  for (double d : differences)
+    if (!std::isnan(d)) defined.push_back(d);
+  test.difference_interval = percentile_interval(std::move(defined), bootstrap.level);
+  // NaN compares false: an undefined interval never claims an effect.
+  test.exceeds = test.difference_interval.lower > 0.0;
+  return test;
+}
+
 }  // namespace nasrank::analyze

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -140,6 +141,7 @@ TopKOverlap top_k_overlap(const std::vector<double>& a, const std::vector<double
   for (std::size_t i = 0; i < k; ++i) in_top_a[order_a[i]] = true;
   TopKOverlap overlap;
   overlap.k = k;
+  overlap.n = n;
   for (std::size_t i = 0; i < k; ++i) overlap.shared += in_top_a[order_b[i]] ? 1 : 0;
   overlap.fraction = static_cast<double>(overlap.shared) / static_cast<double>(k);
   return overlap;
@@ -162,15 +164,41 @@ std::vector<TopPercentPoint> top_percent_kendall(const std::vector<double>& refe
   for (const double percent : percents) {
     TopPercentPoint point;
     point.percent = percent;
-    point.count = top_count(percent, n);
-    subset_reference.resize(point.count);
-    subset_other.resize(point.count);
+    point.nominal_count = top_count(percent, n);
+    // Which of several tied architectures would fall inside the cut is an
+    // accident of their order; keeping all of them makes the subset a
+    // function of the values alone.
+    std::size_t count = point.nominal_count;
+    const double last_inside = reference[order[count - 1]];
+    while (count < n && reference[order[count]] == last_inside) ++count;
+    point.count = count;
+    subset_reference.resize(count);
+    subset_other.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      subset_reference[i] = reference[order[i]];
+      subset_other[i] = other[order[i]];
+    }
+    point.kendall = detail::kendall_core(subset_reference.data(), subset_other.data(), count, scratch);
+    curve.push_back(point);
+  }
+  return curve;
+}
+
+std::vector<TopPercentPoint> top_percent_curve(const std::vector<double>& reference, const std::vector<double>& other,
+                                               const AnalysisOptions& options) {
+  detail::require_valid("top_percent_curve", options);
+  std::vector<TopPercentPoint> curve = top_percent_kendall(reference, other, options.top_percents);
+  const std::vector<std::size_t> order = best_first(reference);
+  for (TopPercentPoint& point : curve) {
+    point.supported = point.count >= options.min_n;
+    if (!point.supported) continue;
+    std::vector<double> subset_reference(point.count);
+    std::vector<double> subset_other(point.count);
     for (std::size_t i = 0; i < point.count; ++i) {
       subset_reference[i] = reference[order[i]];
       subset_other[i] = other[order[i]];
     }
-    point.kendall = detail::kendall_core(subset_reference.data(), subset_other.data(), point.count, scratch);
-    curve.push_back(point);
+    point.tau_b_interval = correlate(subset_reference, subset_other, options.bootstrap).tau_b_interval;
   }
   return curve;
 }
@@ -276,14 +304,39 @@ RankingComparison compare_rankings(const std::vector<double>& reference, const s
                                    const AnalysisOptions& options) {
   detail::require_paired("compare_rankings", "reference", reference, "candidate", candidate);
   detail::require_valid("compare_rankings", options);
+  const std::size_t n = reference.size();
   RankingComparison comparison;
-  comparison.correlation = correlate(reference, candidate, options.bootstrap);
-  comparison.top_k = top_k_overlap(reference, candidate, std::min(options.top_k, reference.size()));
-  comparison.top_percent_curve = top_percent_kendall(reference, candidate, options.top_percents);
+  comparison.n = n;
+  comparison.supported = n >= options.min_n;
   comparison.change = accuracy_change(reference, candidate);
   comparison.reference_gaps = pairwise_gaps(reference, options.gap_edges);
   comparison.candidate_gaps = pairwise_gaps(candidate, options.gap_edges);
   comparison.rank_moves = largest_rank_moves(reference, candidate, options.rank_moves);
+  comparison.top_k.k = options.top_k;
+  comparison.top_k.n = n;
+  comparison.top_k.supported = n >= 2 * options.top_k;
+  if (comparison.top_k.supported) comparison.top_k = top_k_overlap(reference, candidate, options.top_k);
+  comparison.top_k.n = n;
+  if (!comparison.supported) {
+    // Below the minimum no rank statistic is computed at all, so none can be
+    // printed by mistake; the curve still lists every point with its count.
+    comparison.correlation.n = n;
+    comparison.correlation.supported = false;
+    comparison.correlation.bootstrap = options.bootstrap;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    comparison.correlation.kendall.n = n;
+    comparison.correlation.kendall.tau_b = comparison.correlation.kendall.p_value = nan;
+    comparison.correlation.spearman_rho = comparison.correlation.pearson_r = nan;
+    comparison.correlation.tau_b_interval = comparison.correlation.rho_interval = {nan, nan};
+    comparison.top_percent_curve = top_percent_kendall(reference, candidate, options.top_percents);
+    for (TopPercentPoint& point : comparison.top_percent_curve) {
+      point.supported = false;
+      point.kendall.tau_b = point.kendall.p_value = nan;
+    }
+    return comparison;
+  }
+  comparison.correlation = correlate(reference, candidate, options.bootstrap);
+  comparison.top_percent_curve = top_percent_curve(reference, candidate, options);
   return comparison;
 }
 

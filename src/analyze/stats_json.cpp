@@ -100,19 +100,21 @@ void to_json(json& out, const AnalysisOptions& options) {
              {"top_percents", options.top_percents},
              {"top_k", options.top_k},
              {"gap_edges", options.gap_edges},
-             {"rank_moves", options.rank_moves}};
+             {"rank_moves", options.rank_moves},
+             {"min_n", options.min_n}};
 }
 
 void from_json(const json& in, AnalysisOptions& options) {
   const std::string context = "analysis options";
   require_object(in, context);
-  reject_unknown_keys(in, context, {"bootstrap", "top_percents", "top_k", "gap_edges", "rank_moves"});
+  reject_unknown_keys(in, context, {"bootstrap", "top_percents", "top_k", "gap_edges", "rank_moves", "min_n"});
   AnalysisOptions parsed;
   if (const auto it = in.find("bootstrap"); it != in.end()) read_bootstrap(*it, context + ".bootstrap", parsed.bootstrap);
   read_numbers(in, context, "top_percents", parsed.top_percents);
   read_count(in, context, "top_k", parsed.top_k);
   read_numbers(in, context, "gap_edges", parsed.gap_edges);
   read_count(in, context, "rank_moves", parsed.rank_moves);
+  read_count(in, context, "min_n", parsed.min_n);
   detail::require_valid(context.c_str(), parsed);
   options = parsed;
 }
@@ -130,8 +132,17 @@ void to_json(json& out, const KendallResult& result) {
 
 void to_json(json& out, const Interval& interval) { out = json{{"lower", number_or_null(interval.lower)}, {"upper", number_or_null(interval.upper)}}; }
 
+// Below the minimum n a statistic is null (never a number that looks
+// meaningful) and `supported` is false; n stays.
 void to_json(json& out, const CorrelationSummary& summary) {
+  if (!summary.supported) {
+    out = json{{"n", summary.n},         {"supported", false},       {"kendall", nullptr},
+               {"spearman_rho", nullptr}, {"pearson_r", nullptr},     {"tau_b_interval", nullptr},
+               {"rho_interval", nullptr}, {"degenerate_resamples", 0}, {"bootstrap", summary.bootstrap}};
+    return;
+  }
   out = json{{"n", summary.n},
+             {"supported", true},
              {"kendall", summary.kendall},
              {"spearman_rho", number_or_null(summary.spearman_rho)},
              {"pearson_r", number_or_null(summary.pearson_r)},
@@ -142,11 +153,34 @@ void to_json(json& out, const CorrelationSummary& summary) {
 }
 
 void to_json(json& out, const TopKOverlap& overlap) {
-  out = json{{"k", overlap.k}, {"shared", overlap.shared}, {"fraction", number_or_null(overlap.fraction)}};
+  const bool shown = overlap.supported;
+  out = json{{"k", overlap.k},
+             {"n", overlap.n},
+             {"supported", shown},
+             {"shared", shown ? json(overlap.shared) : json(nullptr)},
+             {"fraction", shown ? number_or_null(overlap.fraction) : json(nullptr)}};
 }
 
 void to_json(json& out, const TopPercentPoint& point) {
-  out = json{{"percent", number_or_null(point.percent)}, {"count", point.count}, {"kendall", point.kendall}};
+  out = json{{"percent", number_or_null(point.percent)},
+             {"nominal_count", point.nominal_count},
+             {"count", point.count},
+             {"supported", point.supported},
+             {"kendall", point.supported ? json(point.kendall) : json(nullptr)},
+             {"tau_b_interval", point.supported ? json(point.tau_b_interval) : json(nullptr)}};
+}
+
+void to_json(json& out, const SeedNoiseTest& test) {
+  const bool shown = test.supported;
+  out = json{{"n", test.n},
+             {"supported", shown},
+             {"ceiling_tau_b", shown ? number_or_null(test.ceiling_tau_b) : json(nullptr)},
+             {"cross_tau_b", shown ? number_or_null(test.cross_tau_b) : json(nullptr)},
+             {"difference", shown ? number_or_null(test.difference) : json(nullptr)},
+             {"difference_interval", shown ? json(test.difference_interval) : json(nullptr)},
+             {"false_positive_rate", test.false_positive_rate},
+             {"exceeds", shown && test.exceeds},
+             {"bootstrap", test.bootstrap}};
 }
 
 void to_json(json& out, const AccuracyChange& change) {
@@ -179,7 +213,9 @@ void to_json(json& out, const RankMove& move) {
 }
 
 void to_json(json& out, const RankingComparison& comparison) {
-  out = json{{"correlation", comparison.correlation},
+  out = json{{"n", comparison.n},
+             {"supported", comparison.supported},
+             {"correlation", comparison.correlation},
              {"top_k", comparison.top_k},
              {"top_percent_curve", comparison.top_percent_curve},
              {"change", comparison.change},

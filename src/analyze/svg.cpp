@@ -80,16 +80,23 @@ std::string x_label_svg(const std::string& label) {
 
 std::string legend(const std::vector<Series>& series, bool bars) {
   std::string out;
+  // Above the plot frame, below the title: the legend never hides a line.
   double x = kLeft + 8;
+  double y = kTop - 5;
   for (const Series& s : series) {
-    const double y = kTop + 12;
+    // Long names (user labels) wrap to the next line instead of running off the chart.
+    const double width = 26 + 6.5 * static_cast<double>(s.name.size());
+    if (x > kLeft + 8 && x + width > kWidth - kRight) {
+      x = kLeft + 8;
+      y += 14;
+    }
     if (bars)
       out += "<rect x=\"" + num(x) + "\" y=\"" + num(y - 8) + "\" width=\"12\" height=\"10\" fill=\"" + s.color + "\"/>\n";
     else
       out += "<line x1=\"" + num(x) + "\" x2=\"" + num(x + 14) + "\" y1=\"" + num(y - 3) + "\" y2=\"" + num(y - 3) +
              "\" stroke=\"" + s.color + "\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>\n";
     out += "<text class=\"legend\" x=\"" + num(x + 18) + "\" y=\"" + num(y) + "\">" + escape(s.name) + "</text>\n";
-    x += 26 + 6.5 * static_cast<double>(s.name.size());
+    x += width;
   }
   return out;
 }
@@ -126,8 +133,18 @@ Axis nice_axis(double lo, double hi, std::string label) {
   return Axis{std::floor(lo / step) * step, std::ceil(hi / step) * step, std::move(label)};
 }
 
-std::string scatter(const std::vector<double>& x, const std::vector<double>& y, const Axis& x_axis, const Axis& y_axis,
-                    bool identity_line, const std::string& title) {
+double marker_radius(std::size_t n) {
+  const double scaled = 5.0 - 0.9 * std::log10(static_cast<double>(std::max<std::size_t>(n, 1)));
+  return std::clamp(scaled, 1.6, 5.0);
+}
+
+double marker_opacity(std::size_t n) {
+  const double scaled = 0.9 - 0.17 * std::log10(static_cast<double>(std::max<std::size_t>(n, 1)));
+  return std::clamp(scaled, 0.25, 0.9);
+}
+
+std::string scatter(const std::vector<Point>& points, const Axis& x_axis, const Axis& y_axis, bool identity_line,
+                    const std::string& title) {
   const Frame f{x_axis, y_axis};
   std::string out = open_svg(title, "chart scatter");
   out += y_axis_svg(f);
@@ -142,10 +159,17 @@ std::string scatter(const std::vector<double>& x, const std::vector<double>& y, 
       out += "<line class=\"identity\" x1=\"" + num(f.px(lo)) + "\" y1=\"" + num(f.py(lo)) + "\" x2=\"" + num(f.px(hi)) +
              "\" y2=\"" + num(f.py(hi)) + "\"><title>y = x</title></line>\n";
   }
-  out += "<g class=\"points\">\n";
-  for (std::size_t k = 0; k < x.size() && k < y.size(); ++k)
-    out += "<circle cx=\"" + num(f.px(x[k])) + "\" cy=\"" + num(f.py(y[k])) + "\" r=\"1.6\"/>";
-  out += "\n</g>\n</svg>\n";
+  char style[96];
+  std::snprintf(style, sizeof style, " style=\"fill-opacity:%.2f\"", marker_opacity(points.size()));
+  out += std::string("<g class=\"points\"") + style + ">\n";
+  const std::string radius = num(marker_radius(points.size()));
+  for (const Point& p : points) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
+    out += "<circle cx=\"" + num(f.px(p.x)) + "\" cy=\"" + num(f.py(p.y)) + "\" r=\"" + radius + "\"";
+    out += p.tooltip.empty() ? "/>" : "><title>" + escape(p.tooltip) + "</title></circle>";
+    out += "\n";
+  }
+  out += "</g>\n</svg>\n";
   return out;
 }
 
@@ -158,6 +182,26 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
     out += "<text class=\"tick\" x=\"" + num(f.px(static_cast<double>(k))) + "\" y=\"" + num(kTop + plot_height() + 16) +
            "\" text-anchor=\"middle\">" + escape(categories[k]) + "</text>\n";
   out += x_label_svg(x_label);
+  for (const Series& s : series) {
+    if (s.lower.empty() || s.upper.empty()) continue;
+    // One shaded polygon per run of categories with a finite band.
+    std::size_t k = 0;
+    while (k < s.lower.size() && k < s.upper.size()) {
+      if (!std::isfinite(s.lower[k]) || !std::isfinite(s.upper[k])) {
+        ++k;
+        continue;
+      }
+      std::size_t end = k;
+      while (end < s.lower.size() && end < s.upper.size() && std::isfinite(s.lower[end]) && std::isfinite(s.upper[end])) ++end;
+      std::string polygon;
+      for (std::size_t j = k; j < end; ++j)
+        polygon += num(f.px(static_cast<double>(j))) + "," + num(f.py(s.upper[j])) + " ";
+      for (std::size_t j = end; j-- > k;) polygon += num(f.px(static_cast<double>(j))) + "," + num(f.py(s.lower[j])) + " ";
+      out += "<polygon class=\"band\" fill=\"" + s.color + "\" fill-opacity=\"0.15\" stroke=\"none\" points=\"" + polygon +
+             "\"><title>" + escape(s.name) + ": bootstrap interval</title></polygon>\n";
+      k = end;
+    }
+  }
   for (const Series& s : series) {
     std::string points;
     auto flush = [&] {
@@ -174,7 +218,9 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
       const double cx = f.px(static_cast<double>(k)), cy = f.py(s.y[k]);
       points += (points.empty() ? "" : " ") + num(cx) + "," + num(cy);
       out += "<circle class=\"marker\" cx=\"" + num(cx) + "\" cy=\"" + num(cy) + "\" r=\"3\" fill=\"" + s.color +
-             "\"><title>" + escape(s.name) + " at " + escape(categories[k]) + ": " + fixed(s.y[k], 3) + "</title></circle>\n";
+             "\"><title>" +
+             escape(k < s.tooltips.size() ? s.tooltips[k] : s.name + " at " + categories[k] + ": " + fixed(s.y[k], 3)) +
+             "</title></circle>\n";
     }
     flush();
   }

@@ -92,6 +92,9 @@ void require_valid(const char* function, const AnalysisOptions& options) {
   require_valid_percents(function, options.top_percents);
   require_valid_edges(function, options.gap_edges);
   if (options.top_k < 1) throw InputError(std::string(function) + ": top_k = 0; at least 1 is needed");
+  if (options.min_n < 2)
+    throw InputError(std::string(function) + ": min_n = " + std::to_string(options.min_n) +
+                     "; a rank statistic needs at least 2 architectures");
 }
 
 }  // namespace nasrank::analyze::detail

@@ -34,9 +34,12 @@ nlohmann::json describe(const CellGraph& graph, const CellFacts& facts) {
     for (Op op : p.ops) ops.push_back(std::string(op_name(op, graph.space())));
     paths.push_back({{"vertices", p.vertices}, {"ops", ops}, {"parameterized_edges", p.parameterized_edges}});
   }
-  nlohmann::json dead = nlohmann::json::array();
-  for (const Edge& e : facts.dead_edges)
-    dead.push_back({{"from", e.from}, {"to", e.to}, {"op", std::string(op_name(e.op, graph.space()))}});
+  auto edge_list = [&](const std::vector<Edge>& edges) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Edge& e : edges)
+      list.push_back({{"from", e.from}, {"to", e.to}, {"op", std::string(op_name(e.op, graph.space()))}});
+    return list;
+  };
   return nlohmann::json{
       {"space", std::string(space_name(graph.space()))},
       {"vertices", facts.num_vertices},
@@ -49,8 +52,10 @@ nlohmann::json describe(const CellGraph& graph, const CellFacts& facts) {
       {"in_degree", facts.in_degree},
       {"paths", paths},
       {"disconnected", facts.disconnected},
-      {"dead_edges", dead},
+      {"dead_edges", edge_list(facts.dead_edges)},
+      {"constant_edges", edge_list(facts.constant_edges)},
       {"unique_string", facts.unique_string},
+      {"exact_class_key", facts.exact_class_key},
       {"unique_string_ignoring_zeros", facts.unique_string_ignoring_zeros},
   };
 }

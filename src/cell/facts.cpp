@@ -113,6 +113,71 @@ std::string unique_string(const CellGraph& graph, bool consider_zeros) {
   return expr.back();
 }
 
+std::vector<VertexValue> vertex_values(const CellGraph& graph) {
+  const auto n = static_cast<std::size_t>(graph.num_vertices());
+  std::vector<VertexValue> value(n, VertexValue::Zero);
+  value[0] = VertexValue::Input;
+  for (const Edge& e : graph.edges()) {  // ordered by target: sources are final first
+    if (is_zero(e.op)) continue;
+    const VertexValue source = value[static_cast<std::size_t>(e.from)];
+    VertexValue term = source;
+    if (source == VertexValue::Zero) term = is_parameterized(e.op) ? VertexValue::Constant : VertexValue::Zero;
+    VertexValue& target = value[static_cast<std::size_t>(e.to)];
+    if (term == VertexValue::Input || (term == VertexValue::Constant && target == VertexValue::Zero)) target = term;
+  }
+  return value;
+}
+
+std::vector<EdgeEffect> edge_effects(const CellGraph& graph) {
+  const std::vector<Edge> edges = graph.edges();
+  const Reachability r = reachability(graph, edges);
+  const std::vector<VertexValue> value = vertex_values(graph);
+  std::vector<EdgeEffect> effect(edges.size(), EdgeEffect::NoEffect);
+  for (std::size_t k = 0; k < edges.size(); ++k) {
+    const Edge& e = edges[k];
+    if (is_zero(e.op) || !r.to_output[static_cast<std::size_t>(e.to)]) continue;
+    if (value[static_cast<std::size_t>(e.from)] != VertexValue::Zero) effect[k] = EdgeEffect::Computed;
+    else if (is_parameterized(e.op)) effect[k] = EdgeEffect::ConstantFromZero;
+  }
+  return effect;
+}
+
+std::string exact_class_key(const CellGraph& graph) {
+  const int n = graph.num_vertices();
+  const std::vector<int> degree = nonzero_in_degrees(graph);
+  std::vector<std::string> expr(static_cast<std::size_t>(n));
+  expr[0] = "0";
+  std::vector<std::string> terms;
+  for (int to = 1; to < n; ++to) {
+    terms.clear();
+    for (int from = 0; from < to; ++from) {
+      const Op op = graph.op(from, to);
+      const std::string& input = expr[static_cast<std::size_t>(from)];
+      if (is_zero(op)) continue;
+      if (input == "#") {
+        if (!is_parameterized(op)) continue;
+        terms.emplace_back(graph.space() == Space::Nb201 ? "B" : "(#)@" + std::string(op_name(op, graph.space())));
+      } else if (op == Op::Skip) {
+        terms.push_back(input);
+      } else if (!is_parameterized(op)) {
+        terms.push_back("(" + input + ")@" + std::string(op_name(op, graph.space())));
+      } else {
+        terms.push_back("(" + input + ")@" + std::string(op_name(op, graph.space())) + "{" +
+                        std::to_string(degree[static_cast<std::size_t>(from)]) + "," +
+                        std::to_string(degree[static_cast<std::size_t>(to)]) + "}");
+      }
+    }
+    std::sort(terms.begin(), terms.end());
+    std::string joined;
+    for (std::size_t k = 0; k < terms.size(); ++k) {
+      if (k) joined += '+';
+      joined += terms[k];
+    }
+    expr[static_cast<std::size_t>(to)] = joined.empty() ? "#" : joined;
+  }
+  return expr.back();
+}
+
 CellFacts analyze(const CellGraph& graph) {
   CellFacts facts;
   facts.num_vertices = graph.num_vertices();
@@ -125,6 +190,10 @@ CellFacts analyze(const CellGraph& graph) {
   const std::vector<bool> live = live_edge_mask(graph);
   for (std::size_t k = 0; k < edges.size(); ++k)
     if (!is_zero(edges[k].op) && !live[k]) facts.dead_edges.push_back(edges[k]);
+  const std::vector<EdgeEffect> effects = edge_effects(graph);
+  for (std::size_t k = 0; k < edges.size(); ++k)
+    if (!live[k] && effects[k] != EdgeEffect::NoEffect) facts.constant_edges.push_back(edges[k]);
+  facts.exact_class_key = exact_class_key(graph);
   facts.unique_string = unique_string(graph, true);
   facts.unique_string_ignoring_zeros = unique_string(graph, false);
   return facts;

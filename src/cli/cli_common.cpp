@@ -95,7 +95,9 @@ std::string cell_text(const nlohmann::json& cell) {
 
 namespace {
 std::string csv_quote(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  // '#' is quoted too, so a field can never start a comment for readers
+  // that skip '#' lines (pandas.read_csv(comment="#")).
+  if (text.find_first_of(",\"\n#") == std::string::npos) return text;
   std::string out = "\"";
   for (char c : text) {
     if (c == '"') out += '"';

@@ -70,5 +70,6 @@ void add_cost_command(CLI::App& app, CommandRunner& run);
 void add_compare_command(CLI::App& app, CommandRunner& run);
 void add_report_command(CLI::App& app, CommandRunner& run);
 void add_rerank_command(CLI::App& app, CommandRunner& run);
+void add_lr_search_command(CLI::App& app, CommandRunner& run);
 
 }  // namespace nasrank::cli

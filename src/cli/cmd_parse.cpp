@@ -38,11 +38,17 @@ std::string facts_table(const std::string& input, const nlohmann::json& d) {
   for (const auto& v : d["in_degree"]) degrees += (degrees.empty() ? "" : " ") + cell_text(v);
   line("in-degrees", degrees);
   line("disconnected", d["disconnected"].get<bool>() ? "yes (output is always zero)" : "no");
-  std::string dead;
-  for (const auto& e : d["dead_edges"])
-    dead += (dead.empty() ? "" : ", ") + cell_text(e["from"]) + "->" + cell_text(e["to"]) + " " + cell_text(e["op"]);
-  line("dead edges", dead.empty() ? "none" : dead);
+  auto edges = [&](const nlohmann::json& list) {
+    std::string text;
+    for (const auto& e : list)
+      text += (text.empty() ? "" : ", ") + cell_text(e["from"]) + "->" + cell_text(e["to"]) + " " + cell_text(e["op"]);
+    return text.empty() ? std::string("none") : text;
+  };
+  line("dead edges", edges(d["dead_edges"]));
+  line("constant edges", d["constant_edges"].empty() ? std::string("none")
+                                                     : edges(d["constant_edges"]) + "  (dead, but add a trained constant: built)");
   line("unique string", cell_text(d["unique_string"]));
+  line("exact class", cell_text(d["exact_class_key"]));
   line("unique (ignoring 0s)", cell_text(d["unique_string_ignoring_zeros"]));
   line("paths", std::to_string(d["paths"].size()) + "  (depth = parameterized edges on the path)");
   for (const auto& p : d["paths"]) {

@@ -3,6 +3,7 @@
 
 #include "nasrank/cell/encoding.h"
 #include "nasrank/common/error.h"
+#include "nasrank/store/export.h"
 #include "nasrank/store/query.h"
 
 #include <cmath>
@@ -28,6 +29,7 @@ struct QueryOptions {
   std::string by;
   bool ascending = false;
   std::vector<std::string> where;
+  bool curves = false;
   Format format = Format::Table;
 };
 
@@ -53,7 +55,9 @@ int run_query(const QueryOptions& options) {
     spec.arch_key = graph.space() == cell::Space::Nb201 ? store::arch_key("nb201", *cell::to_arch_string(graph))
                                                         : store::arch_key("dag", *cell::to_dag_code(graph));
   }
-  if (!options.dataset.empty()) spec.dataset = options.dataset;
+  const store::ResultStore results = store::ResultStore::open(options.store, store::OpenMode::Read);
+  // CIFAR10, cifar-10 and Cifar10 all name the stored cifar10; an unknown name lists the stored ones.
+  if (!options.dataset.empty()) spec.dataset = store::match_dataset(results, options.dataset);
   if (!options.protocol.empty()) spec.protocol = options.protocol;
   spec.split = options.split;
   spec.seed = options.seed;
@@ -66,7 +70,6 @@ int run_query(const QueryOptions& options) {
   spec.ascending = options.ascending;
   spec.limit = options.top;
 
-  const store::ResultStore results = store::ResultStore::open(options.store, store::OpenMode::Read);
   if (options.budget > 0) {
     spec.budget_epochs = options.budget;
   } else {
@@ -83,6 +86,25 @@ int run_query(const QueryOptions& options) {
     }
     spec.budget_epochs = budgets.front();
     std::cerr << "note: budget " << spec.budget_epochs << " epochs (the only one stored for this selection)\n";
+  }
+
+  if (options.curves) {
+    store::RunFilter filter;
+    filter.arch_key = spec.arch_key;
+    filter.dataset = spec.dataset;
+    filter.protocol = spec.protocol;
+    filter.budget_epochs = spec.budget_epochs;
+    filter.seed = spec.seed;
+    const store::FlatTable curves = store::curve_table(results, filter);
+    if (curves.rows.empty()) {
+      std::cerr << "no per-epoch curves in '" << options.store << "' for " << selection_text(options) << " with budget "
+                << spec.budget_epochs << " (imported benchmark rows store final values only)\n";
+      return kExitFailure;
+    }
+    ResultTable table(curves.columns);
+    for (const auto& row : curves.rows) table.add_row(row);
+    write_stdout(table.render(options.format));
+    return kExitOk;
   }
 
   const std::vector<store::QueryRow> rows = store::run_query(results, spec);
@@ -133,6 +155,10 @@ void add_query_command(CLI::App& app, CommandRunner& run) {
                     "index, n_seeds, ... (largest first)");
   query->add_flag("--ascending", options->ascending, "Smallest first");
   query->add_option("--where", options->where, "Condition FIELD OP NUMBER, e.g. 'flops<50'; repeat to combine");
+  auto* curves = query->add_flag("--curves", options->curves,
+                                  "Print the per-epoch values of every matching stored run (one row per run and epoch) "
+                                  "instead of final accuracies");
+  curves->excludes(mean);
   add_format_option(*query, options->format);
   query->callback([&run, options] { run = [options] { return run_query(*options); }; });
 }

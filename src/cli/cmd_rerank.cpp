@@ -2,13 +2,19 @@
 // demonstration (a seeded sample of NAS-Bench-201 cells on Fashion-MNIST
 // under the small CPU budgets of both protocols, then the report).
 #include "cli_common.h"
+#include "progress.h"
 #include "worker_binary.h"
 
 #include "nasrank/common/error.h"
+#include "nasrank/rerank/plan.h"
 #include "nasrank/rerank/rerank.h"
 
+#include <sys/wait.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -21,6 +27,8 @@ struct RerankFlags {
   std::string space = "nb201";
   int dag_vertices = 5;
   bool unique = false;
+  std::string classes = "exact";
+  bool connected = false;
   std::size_t sample = 0;
   std::uint64_t sample_seed = 0;
   std::vector<std::string> archs;
@@ -51,31 +59,30 @@ bool is_demo(const RerankFlags& f) {
   return f.protocols.empty() && f.dataset.empty() && f.archs.empty() && f.arch_file.empty() && f.sample == 0 && !f.unique;
 }
 
-std::string format_duration(double seconds) {
-  char buffer[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600) std::snprintf(buffer, sizeof buffer, "%dh%02dm", s / 3600, s / 60 % 60);
-  else std::snprintf(buffer, sizeof buffer, "%dm%02ds", s / 60, s % 60);
-  return buffer;
-}
-
-void draw_progress(const rerank::Progress& p, bool terminal) {
-  if (!terminal) {
-    // Logs and CI: one line per finished run, nothing else.
-    if (!p.last_line.empty()) std::fprintf(stderr, "[%zu/%zu] %s\n", p.done, p.total, p.last_line.c_str());
-    return;
-  }
-  if (!p.last_line.empty()) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s\n", p.done, p.total, p.last_line.c_str());
-  constexpr int kWidth = 28;
-  const int filled = p.total ? static_cast<int>(kWidth * p.done / p.total) : kWidth;
-  std::string bar(static_cast<std::size_t>(filled), '#');
-  bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-  std::fprintf(stderr, "\r\033[K[%s] %zu/%zu runs  %.0f runs/h  ETA %s  %s", bar.c_str(), p.done, p.total, p.runs_per_hour,
-               p.runs_per_hour > 0 ? format_duration(p.eta_seconds).c_str() : "?", p.current.substr(0, 40).c_str());
-  std::fflush(stderr);
-}
-
 void on_signal(int) { rerank::request_stop(); }
+
+// Runs `program args...` with stdout sent to stderr (the demo's stdout is for
+// results) and waits; no shell, so no quoting. Returns the exit status.
+int run_to_stderr(const std::filesystem::path& program, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  std::string path = program.string();
+  argv.push_back(path.data());
+  std::vector<std::string> copies = args;
+  for (std::string& a : copies) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  if (child < 0) throw std::runtime_error("demo calibration: cannot start '" + path + "': " + std::strerror(errno));
+  if (child == 0) {
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
 
 int run_rerank_command(RerankFlags f) {
   const bool demo = is_demo(f);
@@ -83,8 +90,9 @@ int run_rerank_command(RerankFlags f) {
   rerank::RerankOptions o;
   if (demo) {
     std::filesystem::create_directories(kDemoDir);
-    f.sample = kDemoSample;
-    f.sample_seed = kDemoSampleSeed;
+    // Spread over weak to strong cells: a seed-noise ceiling means something
+    // only where the architectures differ by more than seed noise.
+    f.archs = rerank::nb201_sample_across_conv_counts(kDemoSample, kDemoSampleSeed);
     f.protocols = {"demo-benchmark", "demo-principled"};
     f.seeds = {1, 2};
     f.dataset = "fashion-mnist";
@@ -96,22 +104,26 @@ int run_rerank_command(RerankFlags f) {
       f.calibration = std::string(kDemoDir) + "/calibration-fashion-mnist-demo.json";
       if (!std::filesystem::exists(f.calibration)) {
         std::cerr << "demo: calibrating the base learning rate on fashion-mnist (cached in " << f.calibration << ")\n";
-        const std::string command = "'" + worker.string() +
-                                    "' calibrate --dataset fashion-mnist --protocol demo-principled --out '" +
-                                    f.calibration + "' >&2";
-        if (std::system(command.c_str()) != 0) throw std::runtime_error("demo calibration failed: " + command);
+        // One seed: the demo's ten minutes cannot afford the protocol's two.
+        const std::vector<std::string> args{"calibrate", "--dataset", "fashion-mnist", "--protocol", "demo-principled",
+                                            "--seeds", "1", "--out", f.calibration};
+        if (run_to_stderr(worker, args) != 0)
+          throw std::runtime_error("demo calibration failed: " + worker.string() + " calibrate --dataset fashion-mnist "
+                        "--protocol demo-principled --seeds 1 --out " + f.calibration + " (its message is above)");
       } else {
         std::cerr << "demo: reusing the calibration in " << f.calibration << "\n";
       }
     }
-    std::cerr << "demo: " << kDemoSample << " NAS-Bench-201 cells (sample seed " << kDemoSampleSeed
-              << ") on Fashion-MNIST, protocols demo-benchmark and demo-principled, seeds 1 and 2\n";
+    std::cerr << "demo: " << kDemoSample << " NAS-Bench-201 cells with 0 to 6 convolutions (sample seed "
+              << kDemoSampleSeed << ") on Fashion-MNIST, protocols demo-benchmark and demo-principled, seeds 1 and 2\n";
   }
   if (f.protocols.empty()) throw InputError("rerank: give --protocol (one or more), or no arguments for the demo");
   if (f.dataset.empty()) throw InputError("rerank: give --dataset (e.g. cifar10, fashion-mnist)");
   o.selection.space = f.space;
   o.selection.dag_vertices = f.dag_vertices;
   o.selection.unique = f.unique;
+  o.selection.benchmark_classes = f.classes == "benchmark";
+  o.selection.connected_only = f.connected;
   if (f.sample > 0) o.selection.sample = f.sample;
   o.selection.sample_seed = f.sample_seed;
   o.selection.explicit_list = f.archs;
@@ -152,20 +164,13 @@ int run_rerank_command(RerankFlags f) {
                 s.failed, o.store.string().c_str());
   std::string out = line;
   for (const auto& r : s.reports) {
-    const auto& c = r.report.comparison.correlation;
-    std::snprintf(line, sizeof line, "  %s: Kendall tau-b %.3f [%.3f, %.3f], Spearman rho %.3f [%.3f, %.3f]", r.title.c_str(),
-                  c.kendall.tau_b, c.tau_b_interval.lower, c.tau_b_interval.upper, c.spearman_rho, c.rho_interval.lower,
-                  c.rho_interval.upper);
-    out += line;
-    if (r.report.ceiling) {
-      std::snprintf(line, sizeof line, "; noise ceiling tau-b %.3f [%.3f, %.3f] -> change %s seed noise",
-                    r.report.ceiling->kendall.tau_b, r.report.ceiling->tau_b_interval.lower,
-                    r.report.ceiling->tau_b_interval.upper, r.report.exceeds_seed_noise ? "exceeds" : "does not exceed");
-      out += line;
-    }
+    // The report's own headline: it withholds numbers the sample cannot support.
+    out += "  " + r.title + ": " + r.report.headline;
+    for (const auto& warning : r.report.warnings) std::cerr << "warning: " << warning << "\n";
     out += "\n  report: " + std::filesystem::absolute(r.html).string() + "\n";
   }
   write_stdout(out);
+  for (const std::string& note : s.notes) std::cerr << "rerank: note: " << note << "\n";
   if (!s.report_error.empty()) std::cerr << "rerank: no report written: " << s.report_error << "\n";
   if (s.interrupted) {
     std::cerr << "rerank: interrupted; finished runs are in the store, run the same command again to resume\n";
@@ -184,6 +189,14 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--space", f->space, "nb201 or dag")->check(CLI::IsMember({"nb201", "dag"}))->default_val("nb201");
   cmd->add_option("--vertices", f->dag_vertices, "Vertices of the DAG space")->default_val(5)->check(CLI::Range(2, 6));
   cmd->add_flag("--unique", f->unique, "One architecture per isomorphism class (trained once for the class)");
+  cmd->add_option("--classes", f->classes,
+                  "With --unique: 'exact' (merge only cells that train to the same network under every protocol) or "
+                  "'benchmark' (the benchmark's 6,466 classes; they also merge cells that differ by a trained constant "
+                  "term, e.g. 0_33_003 and 0_30_003, or by the in-degrees the principled init divides by)")
+      ->check(CLI::IsMember({"exact", "benchmark"}))
+      ->default_val("exact");
+  cmd->add_flag("--connected", f->connected,
+                "Leave out architectures with no input-to-output path (before --sample draws)");
   cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(positive_number());
   cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0)->check(whole_number(0, kMaxSeed));
   cmd->add_option("--arch", f->archs, "Explicit architectures (repeatable; any encoding)");

@@ -107,7 +107,7 @@ int run_scale(const ScaleOptions& o) {
   }
 
   ResultTable summary(columns);
-  ResultTable layer_rows({"input", "layer", "shape", "fan_in", "in_degree", "std", "rule"});
+  ResultTable layer_rows({"input", "layer", "shape", "fan_in", "fan_out", "in_degree", "std", "rule", "computed"});
   nlohmann::json documents = nlohmann::json::array();
   std::string table_text;
   for (const Scaled& r : rows) {
@@ -133,19 +133,20 @@ int run_scale(const ScaleOptions& o) {
       if (o.layers) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& l : layers)
-          list.push_back({{"name", l.name}, {"shape", l.shape}, {"fan_in", l.fan_in}, {"in_degree", l.in_degree},
-                          {"std", l.stddev}, {"rule", l.rule}});
+          list.push_back({{"name", l.name}, {"shape", l.shape}, {"fan_in", l.fan_in}, {"fan_out", l.fan_out},
+                          {"in_degree", l.in_degree}, {"std", l.stddev}, {"rule", l.rule}, {"computed", l.computed}});
         doc["layers"] = list;
       }
       documents.push_back(std::move(doc));
     } else if (o.layers) {
       for (const auto& l : layers)
-        layer_rows.add_row({r.input, l.name, shape_text(l.shape), l.fan_in, l.in_degree, shortest(l.stddev), l.rule});
+        layer_rows.add_row({r.input, l.name, shape_text(l.shape), l.fan_in, l.fan_out, l.in_degree, shortest(l.stddev),
+                            l.rule, l.computed});
       if (o.format == Format::Table) {
         ResultTable one(columns);
         one.add_row(cells);
         table_text += (table_text.empty() ? "" : "\n") + one.render(Format::Table) + "\n" + layer_rows.render(Format::Table);
-        layer_rows = ResultTable({"input", "layer", "shape", "fan_in", "in_degree", "std", "rule"});
+        layer_rows = ResultTable({"input", "layer", "shape", "fan_in", "fan_out", "in_degree", "std", "rule", "computed"});
       }
     } else {
       summary.add_row(std::move(cells));

@@ -14,6 +14,7 @@ namespace {
 struct SpaceOptions {
   bool unique = false;
   bool ignore_zeros = false;
+  std::string classes = "exact";
   bool counts_only = false;
   int vertices = 5;
   Format format = Format::Table;
@@ -22,14 +23,16 @@ struct SpaceOptions {
 int run_nb201(const SpaceOptions& options) {
   if (options.counts_only) {
     const cell::Nb201SpaceCounts counts = cell::count_nb201_space();
-    ResultTable table({"total", "unique_with_zeros", "unique_ignoring_zeros", "disconnected"});
-    table.add_row({counts.total, counts.unique_with_zeros, counts.unique_ignoring_zeros, counts.disconnected});
+    ResultTable table({"total", "exact_classes", "unique_with_zeros", "unique_ignoring_zeros", "disconnected"});
+    table.add_row({counts.total, counts.exact_classes, counts.unique_with_zeros, counts.unique_ignoring_zeros,
+                   counts.disconnected});
     write_stdout(table.render(options.format));
     return kExitOk;
   }
-  const auto isomorphism = !options.unique       ? cell::Isomorphism::All
-                           : options.ignore_zeros ? cell::Isomorphism::UniqueIgnoringZeros
-                                                  : cell::Isomorphism::UniqueWithZeros;
+  const auto isomorphism = !options.unique                 ? cell::Isomorphism::All
+                           : options.ignore_zeros           ? cell::Isomorphism::UniqueIgnoringZeros
+                           : options.classes == "benchmark" ? cell::Isomorphism::UniqueWithZeros
+                                                            : cell::Isomorphism::Exact;
   const auto cells = cell::nb201_space(isomorphism);
   if (options.format == Format::Csv) {
     // The whole space as CSV is the hot path of scripts; build it directly.
@@ -74,8 +77,14 @@ void add_space_command(CLI::App& app, CommandRunner& run) {
 
   auto* nb201 = space->add_subcommand("nb201", "The 15,625 NAS-Bench-201 cells in benchmark-index order");
   nb201->add_flag("--unique", options->unique, "Keep one cell per isomorphism class (its lowest index)");
+  nb201->add_option("--classes", options->classes,
+                    "With --unique: 'exact' (cells that train to the same network under the benchmark's and the "
+                    "principled protocol) or 'benchmark' (the benchmark's 6,466 classes, which also merge cells that "
+                    "differ by a trained constant term or by the in-degrees the principled init divides by)")
+      ->check(CLI::IsMember({"exact", "benchmark"}))
+      ->default_val("exact");
   nb201->add_flag("--ignore-zeros", options->ignore_zeros,
-                  "With --unique: classes of the canonical string that ignores zeros (12,751 instead of 6,466)");
+                  "With --unique: classes of the benchmark's canonical string that ignores zeros (12,751)");
   nb201->add_flag("--counts", options->counts_only, "Print only the counts: total, classes, disconnected");
   add_format_option(*nb201, options->format);
   nb201->callback([&run, options] { run = [options] { return run_nb201(*options); }; });

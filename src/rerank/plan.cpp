@@ -5,6 +5,8 @@
 #include "nasrank/cell/space.h"
 #include "nasrank/common/error.h"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <unordered_map>
@@ -69,7 +71,8 @@ std::vector<PlannedArchitecture> select_architectures(const ArchitectureSelectio
     std::vector<PlannedArchitecture> kept;
     std::unordered_map<std::string, std::size_t> class_of;
     for (auto& a : pool) {
-      auto [it, inserted] = class_of.emplace(a.unique_string, kept.size());
+      auto [it, inserted] =
+          class_of.emplace(selection.benchmark_classes ? a.unique_string : cell::exact_class_key(a.graph), kept.size());
       if (inserted) {
         kept.push_back(std::move(a));
       } else if (a.benchmark_index >= 0) {
@@ -78,10 +81,13 @@ std::vector<PlannedArchitecture> select_architectures(const ArchitectureSelectio
     }
     pool = std::move(kept);
   }
+  if (selection.connected_only)
+    pool.erase(std::remove_if(pool.begin(), pool.end(), [](const PlannedArchitecture& a) { return a.disconnected; }),
+               pool.end());
   if (selection.sample) {
     if (*selection.sample == 0 || *selection.sample > pool.size())
       throw InputError("sample of " + std::to_string(*selection.sample) + " architectures: expected 1.." +
-                       std::to_string(pool.size()) + " (the candidates after --unique)");
+                       std::to_string(pool.size()) + " (the candidates after --unique and --connected)");
     // Partial Fisher-Yates: the first `sample` slots become the sample, then
     // restored to candidate order so runs stay in a stable, readable order.
     std::mt19937_64 engine(selection.sample_seed);
@@ -96,6 +102,38 @@ std::vector<PlannedArchitecture> select_architectures(const ArchitectureSelectio
     pool = std::move(sampled);
   }
   return pool;
+}
+
+std::vector<std::string> nb201_sample_across_conv_counts(std::size_t count, std::uint64_t seed) {
+  if (count < 2 || count > 64)
+    throw InputError("sample across conv counts of " + std::to_string(count) + " cells: expected 2..64");
+  constexpr int kMaxConvs = 6;
+  std::vector<std::vector<int>> by_convs(kMaxConvs + 1);
+  for (int index = 0; index < cell::kNb201SpaceSize; ++index) {
+    const cell::CellGraph graph = cell::from_benchmark_index(index);
+    if (cell::is_disconnected(graph)) continue;
+    const std::vector<cell::Edge> edges = graph.edges();
+    const std::vector<cell::EdgeEffect> effects = cell::edge_effects(graph);
+    int convs = 0;
+    for (std::size_t k = 0; k < edges.size(); ++k)
+      convs += cell::is_parameterized(edges[k].op) && effects[k] != cell::EdgeEffect::NoEffect ? 1 : 0;
+    by_convs[static_cast<std::size_t>(convs)].push_back(index);
+  }
+  std::mt19937_64 engine(seed);
+  std::vector<int> picked;
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto stratum = static_cast<std::size_t>(
+        std::lround(static_cast<double>(kMaxConvs * k) / static_cast<double>(count - 1)));
+    std::vector<int>& members = by_convs[stratum];
+    NASRANK_CHECK(!members.empty(), "every conv count 0..6 has connected cells");
+    const std::size_t at = static_cast<std::size_t>(uniform_below(engine, members.size()));
+    picked.push_back(members[at]);
+    members.erase(members.begin() + static_cast<std::ptrdiff_t>(at));  // no cell twice
+  }
+  std::sort(picked.begin(), picked.end());
+  std::vector<std::string> out;
+  for (int index : picked) out.push_back(*cell::to_arch_string(cell::from_benchmark_index(index)));
+  return out;
 }
 
 std::vector<std::string> read_architecture_list(const std::string& path) {

@@ -50,6 +50,10 @@ store::RunRecord to_run_record(const train::TrainResult& r) {
   run.flops_m = r.flops_m;
   run.wall_seconds = r.wall_seconds;
   run.images_per_second = r.images_per_second;
+  // Kept for end-of-epoch losses (see scale::LossChoice); the store has no per-step series.
+  nlohmann::json step_losses = nlohmann::json::array();
+  for (double loss : r.final_step_losses)
+    step_losses.push_back(std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json(nullptr));
   // Everything that decided the numbers, in one document: the resolved
   // protocol, the data actually read, the scaler's working, seed and device.
   run.config_json = nlohmann::json{{"configuration", r.config},
@@ -61,6 +65,7 @@ store::RunRecord to_run_record(const train::TrainResult& r) {
                                    {"threads", r.threads},
                                    {"params_built_m", r.params_built_m},
                                    {"flops_built_m", r.flops_built_m},
+                                   {"final_step_losses", step_losses},
                                    {"build", r.build}}
                         .dump();
   run.tool_version = r.tool_version.empty() ? version() : r.tool_version;

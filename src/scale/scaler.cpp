@@ -110,46 +110,55 @@ LearningRateResult learning_rate(const cell::CellGraph& graph, const ScalerOptio
 
 namespace {
 
-LayerInit he_layer(std::string name, std::vector<std::int64_t> shape, int in_degree, std::string rule) {
+enum class Fan { In, Out };
+
+LayerInit he_layer(std::string name, std::vector<std::int64_t> shape, int in_degree, std::string rule, Fan fan = Fan::In) {
   LayerInit layer;
-  layer.fan_in = 1;
-  for (std::size_t k = 1; k < shape.size(); ++k) layer.fan_in *= shape[k];
+  std::int64_t area = 1;
+  for (std::size_t k = 2; k < shape.size(); ++k) area *= shape[k];
+  layer.fan_in = shape[1] * area;
+  layer.fan_out = shape[0] * area;
   layer.name = std::move(name);
   layer.shape = std::move(shape);
   layer.in_degree = std::max(in_degree, 1);
-  layer.stddev = std::sqrt(2.0 / (static_cast<double>(layer.fan_in) * layer.in_degree));
+  const std::int64_t n = fan == Fan::In ? layer.fan_in : layer.fan_out;
+  layer.stddev = std::sqrt(2.0 / (static_cast<double>(n) * layer.in_degree));
   layer.rule = std::move(rule);
   return layer;
 }
 
-// The reference draws the classifier with std = (sqrt(2 / fan_in))^2, the
-// mean-field (muP-style) output scaling.
-LayerInit output_layer(std::string name, std::int64_t classes, std::int64_t fan_in) {
+// The reference draws the output layer with std = (sqrt(2 / fan))^2, the
+// mean-field (muP-style) output scaling; NAS-Bench-201's TinyNetwork uses
+// fan_in, the DAG networks fan_out (= the number of classes).
+LayerInit output_layer(std::string name, std::int64_t classes, std::int64_t fan_in, Fan fan) {
   LayerInit layer;
   layer.name = std::move(name);
   layer.shape = {classes, fan_in};
   layer.fan_in = fan_in;
+  layer.fan_out = classes;
   layer.in_degree = 1;
-  layer.stddev = 2.0 / static_cast<double>(fan_in);
-  layer.rule = "output-2/fan_in";
+  layer.stddev = 2.0 / static_cast<double>(fan == Fan::In ? fan_in : classes);
+  layer.rule = fan == Fan::In ? "output-2/fan_in" : "output-2/fan_out";
   return layer;
 }
 
-struct LiveEdge {
+struct WeightedEdge {
   cell::Edge edge;
   int degree = 1;
+  bool computed = true;
 };
 
-std::vector<LiveEdge> live_parameterized_edges(const cell::CellGraph& graph, DegreeChoice choice) {
+// Every non-zero parameterized edge and the in-degree its init divides by.
+std::vector<WeightedEdge> parameterized_edges(const cell::CellGraph& graph, DegreeChoice choice) {
   const std::vector<cell::Edge> edges = graph.edges();
-  const std::vector<bool> live = cell::live_edge_mask(graph);
+  const std::vector<cell::EdgeEffect> effects = cell::edge_effects(graph);
   std::vector<int> degrees = cell::nonzero_in_degrees(graph);
   degrees[0] = 1;  // the cell (or network) input is one tensor
-  std::vector<LiveEdge> out;
+  std::vector<WeightedEdge> out;
   for (std::size_t k = 0; k < edges.size(); ++k) {
-    if (!live[k] || !cell::is_parameterized(edges[k].op)) continue;
+    if (!cell::is_parameterized(edges[k].op)) continue;
     const int vertex = choice == DegreeChoice::Source ? edges[k].from : edges[k].to;
-    out.push_back({edges[k], degrees[static_cast<std::size_t>(vertex)]});
+    out.push_back({edges[k], degrees[static_cast<std::size_t>(vertex)], effects[k] != cell::EdgeEffect::NoEffect});
   }
   return out;
 }
@@ -172,7 +181,7 @@ std::vector<LayerInit> layer_init_table(const cell::CellGraph& graph, const Netw
                                         const ScalerOptions& options) {
   validate(options);
   validate_shape(shape, graph.space());
-  const std::vector<LiveEdge> edges = live_parameterized_edges(graph, options.degree);
+  const std::vector<WeightedEdge> edges = parameterized_edges(graph, options.degree);
   std::vector<LayerInit> layers;
   if (graph.space() == cell::Space::Nb201) {
     const std::int64_t c = shape.channels;
@@ -190,14 +199,15 @@ std::vector<LayerInit> layer_init_table(const cell::CellGraph& graph, const Netw
         layers.push_back(he_layer(prefix + "shortcut.conv.weight", {channels, in, 1, 1}, 2, "he-fan-in/degree"));
       }
       for (int k = 0; k < shape.cells_per_stage; ++k, ++cell_index) {
-        for (const LiveEdge& live : edges) {
-          const std::int64_t kernel = live.edge.op == cell::Op::Conv1x1 ? 1 : 3;
-          layers.push_back(he_layer("cells." + std::to_string(cell_index) + "." + edge_suffix(live.edge) + ".conv.weight",
-                                    {channels, channels, kernel, kernel}, live.degree, "he-fan-in/degree"));
+        for (const WeightedEdge& e : edges) {
+          const std::int64_t kernel = e.edge.op == cell::Op::Conv1x1 ? 1 : 3;
+          layers.push_back(he_layer("cells." + std::to_string(cell_index) + "." + edge_suffix(e.edge) + ".conv.weight",
+                                    {channels, channels, kernel, kernel}, e.degree, "he-fan-in/degree"));
+          layers.back().computed = e.computed;
         }
       }
     }
-    layers.push_back(output_layer("classifier.weight", shape.num_classes, 4 * c));
+    layers.push_back(output_layer("classifier.weight", shape.num_classes, 4 * c, Fan::In));
     return layers;
   }
   // Generic DAG networks: an MLP, or a CNN with kernel q when a kernel size is set.
@@ -208,10 +218,12 @@ std::vector<LayerInit> layer_init_table(const cell::CellGraph& graph, const Netw
     dims.insert(dims.end(), kernel_dims.begin(), kernel_dims.end());
     return dims;
   };
-  layers.push_back(he_layer("stem.weight", with_kernel({width, shape.input_channels}), 1, "he-fan-in"));
-  for (const LiveEdge& live : edges)
-    layers.push_back(he_layer(edge_suffix(live.edge) + ".weight", with_kernel({width, width}), live.degree, "he-fan-in/degree"));
-  layers.push_back(output_layer("readout.weight", shape.num_classes, width));
+  layers.push_back(he_layer("stem.weight", with_kernel({width, shape.input_channels}), 1, "he-fan-out", Fan::Out));
+  for (const WeightedEdge& e : edges) {
+    layers.push_back(he_layer(edge_suffix(e.edge) + ".weight", with_kernel({width, width}), e.degree, "he-fan-out/degree", Fan::Out));
+    layers.back().computed = e.computed;
+  }
+  layers.push_back(output_layer("readout.weight", shape.num_classes, width, Fan::Out));
   return layers;
 }
 

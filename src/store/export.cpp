@@ -3,6 +3,7 @@
 #include "store/store_impl.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace nasrank::store {
@@ -73,6 +74,114 @@ FlatTable flat_table(const ResultStore& store, const RunFilter& filter) {
         return true;
       },
       filter, ReadOptions{false});
+  return table;
+}
+
+LongTable long_table(const ResultStore& store, const RunFilter& filter) {
+  auto& impl = detail::StoreAccess::impl(store);
+  LongTable table;
+  table.columns = {"run",           "space",          "benchmark_index", "arch",          "dataset",
+                   "protocol",      "budget_epochs",  "seed",            "seeds_averaged", "status",
+                   "split",         "accuracy",       "loss",            "learning_rate", "init",
+                   "params_m",      "flops_m",        "wall_seconds",    "images_per_second", "epochs_recorded",
+                   "provenance_id", "configuration_id", "created_at",    "error_message"};
+  const std::vector<std::size_t> rows = store.select(filter);
+  const std::vector<std::int32_t> epochs =
+      rows.empty() ? std::vector<std::int32_t>()
+                   : impl.column(layout::kRunsGroup, layout::runs::curve_length).read_rows<std::int32_t>(rows);
+  std::map<std::string, std::size_t> provenance_ids, configuration_ids;
+  auto id_of = [](std::map<std::string, std::size_t>& ids, std::vector<nlohmann::json>& list, const nlohmann::json& value) {
+    const std::string text = value.dump();
+    const auto [it, added] = ids.emplace(text, list.size());
+    if (added) list.push_back(value);
+    return it->second;
+  };
+  std::size_t visited = 0;
+  store.for_each(
+      [&](std::size_t row, const RunRecord& r) {
+        const Provenance& p = r.provenance;
+        const nlohmann::json provenance{{"imported", p.imported},           {"source_path", p.source_path},
+                                        {"source_sha256", p.source_sha256}, {"source_size", p.source_size},
+                                        {"source_mtime", p.source_mtime},   {"source_format", p.source_format},
+                                        {"source_split", p.source_split},   {"note", p.note},
+                                        {"tool_version", r.tool_version}};
+        const std::size_t provenance_id = id_of(provenance_ids, table.provenance, provenance);
+        nlohmann::json configuration_id;
+        if (!r.config_json.empty()) {
+          const auto config = nlohmann::json::parse(r.config_json, nullptr, false);
+          configuration_id = id_of(configuration_ids, table.configurations, config.is_discarded() ? nlohmann::json(r.config_json) : config);
+        }
+        const std::int32_t recorded = epochs[visited++];
+        auto add = [&](const std::string& split, double accuracy, double loss) {
+          table.rows.push_back({row,
+                                r.space,
+                                r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json(),
+                                r.arch,
+                                r.dataset,
+                                r.protocol,
+                                r.budget_epochs,
+                                r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed),
+                                r.seeds_averaged,
+                                std::string(status_name(r.status)),
+                                split,
+                                number(accuracy),
+                                number(loss),
+                                number(r.learning_rate),
+                                r.init,
+                                number(r.params_m),
+                                number(r.flops_m),
+                                number(r.wall_seconds),
+                                number(r.images_per_second),
+                                recorded,
+                                provenance_id,
+                                configuration_id,
+                                r.created_at,
+                                r.error_message});
+        };
+        if (r.final_metrics.empty()) add("", kNotMeasured, kNotMeasured);
+        for (const auto& [split, metrics] : r.final_metrics) add(split, metrics.accuracy, metrics.loss);
+        return true;
+      },
+      filter, ReadOptions{false});
+  return table;
+}
+
+FlatTable curve_table(const ResultStore& store, const RunFilter& filter) {
+  const std::vector<RunRecord> runs = store.list(filter, ReadOptions{true});
+  std::set<std::string> splits;
+  for (const RunRecord& r : runs) {
+    for (const auto& [split, values] : r.curves.eval_accuracy) splits.insert(split);
+    for (const auto& [split, values] : r.curves.eval_loss) splits.insert(split);
+  }
+  FlatTable table;
+  table.columns = {"benchmark_index", "arch", "dataset", "protocol", "budget_epochs", "seed", "epoch",
+                   "train_loss", "train_accuracy", "learning_rate", "epoch_seconds"};
+  for (const auto& split : splits) table.columns.push_back("accuracy:" + split);
+  for (const auto& split : splits) table.columns.push_back("loss:" + split);
+  auto at = [](const std::vector<double>& series, std::size_t epoch) {
+    return number(epoch < series.size() ? series[epoch] : kNotMeasured);
+  };
+  auto split_at = [&](const std::map<std::string, std::vector<double>>& series, const std::string& split, std::size_t epoch) {
+    const auto it = series.find(split);
+    return it == series.end() ? nlohmann::json() : at(it->second, epoch);
+  };
+  for (const RunRecord& r : runs)
+    for (std::size_t epoch = 0; epoch < r.curves.epochs(); ++epoch) {
+      std::vector<nlohmann::json> cells{r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json(),
+                                        r.arch,
+                                        r.dataset,
+                                        r.protocol,
+                                        r.budget_epochs,
+                                        r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed),
+                                        epoch,
+                                        at(r.curves.train_loss, epoch),
+                                        at(r.curves.train_accuracy, epoch),
+                                        at(r.curves.learning_rate, epoch),
+                                        at(r.curves.epoch_seconds, epoch)};
+      for (const auto& split : splits) cells.push_back(split_at(r.curves.eval_accuracy, split, epoch));
+      for (const auto& split : splits) cells.push_back(split_at(r.curves.eval_loss, split, epoch));
+      table.rows.push_back(std::move(cells));
+    }
   return table;
 }
 

@@ -181,6 +181,38 @@ int count_listed_seeds(const std::string& text) {
 
 }  // namespace
 
+std::vector<std::string> stored_datasets(const ResultStore& store) {
+  auto& impl = detail::StoreAccess::impl(store);
+  const std::vector<std::size_t> rows = impl.select(RunFilter{});
+  std::set<std::string> names;
+  for (auto& name : impl.scan_text(runs::dataset, rows)) names.insert(std::move(name));
+  std::vector<std::string> ordered(names.begin(), names.end());
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const std::string& a, const std::string& b) { return dataset_rank(a) < dataset_rank(b); });
+  return ordered;
+}
+
+std::string match_dataset(const ResultStore& store, std::string_view name) {
+  const std::vector<std::string> stored = stored_datasets(store);
+  for (const std::string& key : stored)
+    if (key == name) return key;
+  auto folded = [](std::string_view text) {
+    std::string out;
+    for (char c : text)
+      if (c != '-' && c != '_' && c != ' ') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::vector<std::string> matches;
+  for (const std::string& key : stored)
+    if (folded(key) == folded(name)) matches.push_back(key);
+  if (matches.size() == 1) return matches.front();
+  std::string list;
+  for (const std::string& key : (matches.empty() ? stored : matches)) list += (list.empty() ? "" : ", ") + key;
+  if (stored.empty()) throw InputError("store '" + store.path().string() + "' holds no runs (asked for dataset '" + std::string(name) + "')");
+  throw InputError("store '" + store.path().string() + "' has " + (matches.empty() ? "no dataset '" : "several datasets matching '") +
+                   std::string(name) + "' (it has: " + list + ")");
+}
+
 std::vector<int> budgets_matching(const ResultStore& store, const QuerySpec& spec) {
   auto& impl = detail::StoreAccess::impl(store);
   const std::vector<std::size_t> rows = impl.select(filter_of(spec, false));

@@ -13,15 +13,17 @@ using Count = std::int64_t;
 struct Tally {
   CostCount benchmark;
   CostCount built;
-  void add(Count params, Count flops, bool is_built) {
+  void add_always(Count params, Count flops) { add_edge(params, flops, cell::EdgeEffect::Computed); }
+  // An edge's weights exist in the default build unless it has no effect; a
+  // constant term out of a zero vertex is computed as BatchNorm's bias alone
+  // (NAS-Bench-201) or as a block over zeros (DAG: counted in full).
+  void add_edge(Count params, Count flops, cell::EdgeEffect effect, bool bias_only_when_constant = false) {
     benchmark.params += params;
     benchmark.flops += flops;
-    if (is_built) {
-      built.params += params;
-      built.flops += flops;
-    }
+    if (effect == cell::EdgeEffect::NoEffect) return;
+    built.params += params;
+    if (!(bias_only_when_constant && effect == cell::EdgeEffect::ConstantFromZero)) built.flops += flops;
   }
-  void add_always(Count params, Count flops) { add(params, flops, true); }
 };
 
 // Conv without bias: one multiply-add per weight per output position.
@@ -35,14 +37,14 @@ Count batch_norm_params(Count channels) { return 2 * channels; }
 
 int kernel_of(cell::Op op) { return op == cell::Op::Conv1x1 ? 1 : 3; }
 
-void tally_nb201_cell(Tally& tally, const std::vector<cell::Edge>& edges, const std::vector<bool>& live, Count channels,
-                      Count h, Count w) {
+void tally_nb201_cell(Tally& tally, const std::vector<cell::Edge>& edges, const std::vector<cell::EdgeEffect>& effects,
+                      Count channels, Count h, Count w) {
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const cell::Op op = edges[k].op;
     if (op != cell::Op::Conv1x1 && op != cell::Op::Conv3x3) continue;
     const Count kernel = kernel_of(op);
-    tally.add(conv_params(channels, channels, kernel) + batch_norm_params(channels),
-              conv_flops(h, w, channels, channels, kernel), live[k]);
+    tally.add_edge(conv_params(channels, channels, kernel) + batch_norm_params(channels),
+                   conv_flops(h, w, channels, channels, kernel), effects[k], /*bias_only_when_constant=*/true);
   }
 }
 
@@ -61,7 +63,7 @@ void tally_basic_block(Tally& tally, Count in_channels, Count out_channels, Coun
 Tally nb201_cost(const cell::CellGraph& graph, const NetworkSpec& spec) {
   Tally tally;
   const std::vector<cell::Edge> edges = graph.edges();
-  const std::vector<bool> live = cell::live_edge_mask(graph);
+  const std::vector<cell::EdgeEffect> effects = cell::edge_effects(graph);
   const Count c = spec.channels;
   Count h = spec.input_height;
   Count w = spec.input_width;
@@ -73,7 +75,7 @@ Tally nb201_cost(const cell::CellGraph& graph, const NetworkSpec& spec) {
       tally_basic_block(tally, channels, 2 * channels, h, w);
       channels *= 2;
     }
-    for (int k = 0; k < spec.cells_per_stage; ++k) tally_nb201_cell(tally, edges, live, channels, h, w);
+    for (int k = 0; k < spec.cells_per_stage; ++k) tally_nb201_cell(tally, edges, effects, channels, h, w);
   }
   tally.add_always(batch_norm_params(channels), 0);
   tally.add_always(channels * spec.num_classes + spec.num_classes, channels * spec.num_classes + spec.num_classes);
@@ -83,21 +85,25 @@ Tally nb201_cost(const cell::CellGraph& graph, const NetworkSpec& spec) {
 Tally dag_cost(const cell::CellGraph& graph, const NetworkSpec& spec) {
   Tally tally;
   const std::vector<cell::Edge> edges = graph.edges();
-  const std::vector<bool> live = cell::live_edge_mask(graph);
+  const std::vector<cell::EdgeEffect> effects = cell::edge_effects(graph);
   const Count width = spec.channels;
+  // The reference's blocks carry a bias: one parameter and, per output
+  // position, one multiply-add per output channel.
   if (spec.dag_kind == DagNetworkKind::Mlp) {
     const Count in_features = Count{spec.input_channels} * spec.input_height * spec.input_width;
-    tally.add_always(in_features * width, in_features * width);
+    tally.add_always(in_features * width + width, in_features * width + width);
     for (std::size_t k = 0; k < edges.size(); ++k)
-      if (cell::is_parameterized(edges[k].op)) tally.add(width * width, width * width, live[k]);
+      if (cell::is_parameterized(edges[k].op)) tally.add_edge(width * width + width, width * width + width, effects[k]);
   } else {
     const Count q = spec.kernel_size;
     const Count h = spec.input_height;
     const Count w = spec.input_width;
-    tally.add_always(conv_params(spec.input_channels, width, q), conv_flops(h, w, spec.input_channels, width, q));
+    tally.add_always(conv_params(spec.input_channels, width, q) + width,
+                     conv_flops(h, w, spec.input_channels, width, q) + h * w * width);
     for (std::size_t k = 0; k < edges.size(); ++k)
       if (cell::is_parameterized(edges[k].op))
-        tally.add(conv_params(width, width, q), conv_flops(h, w, width, width, q), live[k]);
+        tally.add_edge(conv_params(width, width, q) + width, conv_flops(h, w, width, width, q) + h * w * width,
+                       effects[k]);
   }
   tally.add_always(width * spec.num_classes + spec.num_classes, width * spec.num_classes + spec.num_classes);
   return tally;

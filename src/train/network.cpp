@@ -5,6 +5,7 @@
 #include "nasrank/cell/facts.h"
 #include "nasrank/common/error.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
@@ -36,19 +37,21 @@ ConvBn::ConvBn(std::int64_t in_channels, std::int64_t out_channels, std::int64_t
   bn = register_module("bn", torch::nn::BatchNorm2d(out_channels));
 }
 
-std::vector<cell::Edge> built_edges(const cell::CellGraph& graph, EdgeBuild build) {
+std::vector<BuiltEdge> built_edges(const cell::CellGraph& graph, EdgeBuild build) {
   const std::vector<cell::Edge> edges = graph.edges();
-  const std::vector<bool> live = cell::live_edge_mask(graph);
-  std::vector<cell::Edge> out;
-  for (std::size_t k = 0; k < edges.size(); ++k)
-    if (build == EdgeBuild::EveryEdge || live[k]) out.push_back(edges[k]);
+  const std::vector<cell::EdgeEffect> effects = cell::edge_effects(graph);
+  std::vector<BuiltEdge> out;
+  for (std::size_t k = 0; k < edges.size(); ++k) {
+    if (build == EdgeBuild::Pruned && effects[k] == cell::EdgeEffect::NoEffect) continue;
+    out.push_back({edges[k], build == EdgeBuild::Pruned && effects[k] == cell::EdgeEffect::ConstantFromZero});
+  }
   return out;
 }
 
 Nb201Cell::Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBuild build)
     : num_vertices_(graph.num_vertices()), zero_edges_(build == EdgeBuild::EveryEdge) {
-  for (const cell::Edge& edge : built_edges(graph, build)) {
-    CellEdge built{edge.from, edge.to, edge.op, nullptr, nullptr, nullptr};
+  for (const auto& [edge, from_zero] : built_edges(graph, build)) {
+    CellEdge built{edge.from, edge.to, edge.op, from_zero, nullptr, nullptr, nullptr};
     if (is_nb201_conv(edge.op))
       built.conv_bn = register_module(edge_module_name(edge.from, edge.to),
                                       std::make_shared<ConvBn>(channels, channels, kernel_of(edge.op), 1));
@@ -62,6 +65,14 @@ torch::Tensor Nb201Cell::forward(const torch::Tensor& input) {
   NASRANK_CHECK(num_vertices_ <= cell::kNb201Vertices, "NAS-Bench-201 cells have 4 vertices");
   vertex[0] = input;
   for (const CellEdge& edge : edges_) {
+    if (edge.from_zero) {
+      // ReLU(0) -> conv -> BatchNorm is exactly BN's bias, in training (the
+      // batch has mean 0 and variance 0) and in evaluation (the running mean
+      // of zeros stays 0): add the bias alone, with the same gradient.
+      const torch::Tensor& beta = edge.conv_bn->bn->bias;
+      accumulate(vertex[static_cast<std::size_t>(edge.to)], beta.view({1, -1, 1, 1}).expand(input.sizes()));
+      continue;
+    }
     const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
     torch::Tensor term;
     switch (edge.op) {
@@ -131,22 +142,27 @@ torch::Tensor TinyNetwork::forward(const torch::Tensor& images) {
 
 DagNetwork::DagNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build)
     : convolutional_(spec.dag_kind == DagNetworkKind::Cnn), num_vertices_(graph.num_vertices()) {
+  // The reference's Block: Linear (or Conv, stride 1, same padding) with a
+  // bias, then ReLU; used for the stem and every parameterized edge.
   const std::int64_t width = spec.channels;
+  const std::int64_t q = spec.kernel_size;
+  auto conv_block = [&](std::int64_t in) {
+    return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, width, q).stride(1).padding(q / 2).bias(true));
+  };
   if (convolutional_) {
-    stem_conv_ = register_module("stem", make_conv(spec.input_channels, width, spec.kernel_size, 1));
+    stem_conv_ = register_module("stem", conv_block(spec.input_channels));
   } else {
     const std::int64_t in_features = std::int64_t{spec.input_channels} * spec.input_height * spec.input_width;
-    stem_linear_ = register_module("stem", torch::nn::Linear(torch::nn::LinearOptions(in_features, width).bias(false)));
+    stem_linear_ = register_module("stem", torch::nn::Linear(torch::nn::LinearOptions(in_features, width).bias(true)));
   }
-  for (const cell::Edge& edge : built_edges(graph, build)) {
-    CellEdge built{edge.from, edge.to, edge.op, nullptr, nullptr, nullptr};
+  for (const auto& [edge, from_zero] : built_edges(graph, build)) {
+    CellEdge built{edge.from, edge.to, edge.op, from_zero, nullptr, nullptr, nullptr};
     if (cell::is_parameterized(edge.op)) {
       const std::string name = edge_module_name(edge.from, edge.to);
       if (convolutional_)
-        built.conv = register_module(name, make_conv(width, width, spec.kernel_size, 1));
+        built.conv = register_module(name, conv_block(width));
       else
-        built.linear =
-            register_module(name, torch::nn::Linear(torch::nn::LinearOptions(width, width).bias(false)));
+        built.linear = register_module(name, torch::nn::Linear(torch::nn::LinearOptions(width, width).bias(true)));
     }
     edges_.push_back(std::move(built));
   }
@@ -155,25 +171,28 @@ DagNetwork::DagNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, Ed
 
 torch::Tensor DagNetwork::forward(const torch::Tensor& images) {
   std::vector<torch::Tensor> vertex(static_cast<std::size_t>(num_vertices_));
-  std::vector<torch::Tensor> relu_of(static_cast<std::size_t>(num_vertices_));
-  vertex[0] = convolutional_ ? stem_conv_->forward(images) : stem_linear_->forward(images.flatten(1));
+  vertex[0] = torch::relu(convolutional_ ? stem_conv_->forward(images) : stem_linear_->forward(images.flatten(1)));
+  torch::Tensor zeros;
   for (const CellEdge& edge : edges_) {
-    const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
+    torch::Tensor source = vertex[static_cast<std::size_t>(edge.from)];
+    if (edge.from_zero) {
+      // A block over an identically zero vertex gives ReLU(bias): computed on
+      // zeros exactly as the reference computes it.
+      if (!zeros.defined()) zeros = torch::zeros_like(vertex[0]);
+      source = zeros;
+    }
     torch::Tensor term;
     if (edge.op == cell::Op::None) {
       term = source * 0.0;
     } else if (edge.op == cell::Op::Skip) {
       term = source;
     } else {
-      torch::Tensor& relu = relu_of[static_cast<std::size_t>(edge.from)];
-      if (!relu.defined()) relu = torch::relu(source);
-      term = convolutional_ ? edge.conv->forward(relu) : edge.linear->forward(relu);
+      term = torch::relu(convolutional_ ? edge.conv->forward(source) : edge.linear->forward(source));
     }
     accumulate(vertex[static_cast<std::size_t>(edge.to)], term);
   }
   torch::Tensor output = vertex.back();
   if (!output.defined()) output = vertex[0] * 0.0;
-  output = torch::relu(output);
   if (convolutional_) output = output.mean({2, 3});
   return readout_->forward(output);
 }
@@ -194,18 +213,47 @@ void use_channels_last(Model& model) {
 
 namespace {
 
-// Re-draws LibTorch's default initialization of every layer, in registration
-// order, from the global generator.
+// Every random draw is keyed by the parameter's name, so two builds of one
+// graph (pruned or with every edge) give every parameter they share the same
+// values, whatever else each build holds.
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+at::Generator parameter_generator(std::uint64_t seed, const std::string& name) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (unsigned char c : name) hash = (hash ^ c) * 0x100000001b3ULL;
+  return at::detail::createCPUGenerator(splitmix64(splitmix64(seed) ^ hash));
+}
+
+// PyTorch's default initialization (what the benchmark trained with): conv
+// and linear weights kaiming_uniform_(a = sqrt(5)), i.e. U(-1/sqrt(fan_in),
+// 1/sqrt(fan_in)), biases U over the same bound; BatchNorm weight 1, bias 0.
 void reset_to_defaults(torch::nn::Module& model, std::uint64_t seed) {
   torch::NoGradGuard no_grad;
-  torch::manual_seed(seed);
-  for (const auto& module : model.modules(/*include_self=*/false)) {
-    if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(module.get()))
-      conv->reset_parameters();
-    else if (auto* linear = dynamic_cast<torch::nn::LinearImpl*>(module.get()))
-      linear->reset_parameters();
-    else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get()))
+  for (const auto& item : model.named_modules("", /*include_self=*/false)) {
+    torch::nn::Module* module = item.value().get();
+    const std::string& prefix = item.key();
+    torch::Tensor weight;
+    torch::Tensor bias;
+    if (auto* conv = dynamic_cast<torch::nn::Conv2dImpl*>(module)) {
+      weight = conv->weight;
+      bias = conv->bias;
+    } else if (auto* linear = dynamic_cast<torch::nn::LinearImpl*>(module)) {
+      weight = linear->weight;
+      bias = linear->bias;
+    } else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module)) {
       bn->reset_parameters();
+      continue;
+    } else {
+      continue;
+    }
+    const double bound = 1.0 / std::sqrt(static_cast<double>(weight.numel() / weight.size(0)));
+    weight.uniform_(-bound, bound, parameter_generator(seed, prefix + ".weight"));
+    if (bias.defined()) bias.uniform_(-bound, bound, parameter_generator(seed, prefix + ".bias"));
   }
 }
 
@@ -236,6 +284,7 @@ Network::Network(const cell::CellGraph& graph, const NetworkSpec& spec, std::uin
     : impl_(std::make_unique<detail::NetworkImpl>(detail::NetworkImpl{graph, spec, build, cell::is_disconnected(graph),
                                                                       nullptr})) {
   impl_->model = detail::build_model(graph, spec, build, seed);
+  detail::reset_to_defaults(*impl_->model, seed);
 }
 
 Network::~Network() = default;
@@ -274,12 +323,17 @@ std::vector<scale::LayerInit> Network::initialize(Initialization init, const sca
   torch::NoGradGuard no_grad;
   auto parameters = model.named_parameters(/*recurse=*/true);
   std::set<std::string> drawn;
-  auto generator = at::detail::createCPUGenerator(seed);
   for (const scale::LayerInit& row : table) {
     torch::Tensor* parameter = parameters.find(row.name);
-    NASRANK_CHECK(parameter != nullptr, "the scaler names '" + row.name + "', which the network does not have");
+    if (parameter == nullptr) {
+      // The table names every weight of the benchmark's network; a build
+      // leaves out only edges that cannot change the output.
+      NASRANK_CHECK(impl_->build == EdgeBuild::Pruned && !row.computed,
+                    "the scaler names '" + row.name + "', which the network does not have");
+      continue;
+    }
     NASRANK_CHECK(parameter->sizes().vec() == row.shape, "the scaler's shape of '" + row.name + "' differs from the network's");
-    parameter->normal_(0.0, row.stddev, generator);
+    parameter->normal_(0.0, row.stddev, detail::parameter_generator(seed, row.name));
     drawn.insert(row.name);
   }
   const std::set<std::string> batch_norm = detail::batch_norm_parameter_names(model);

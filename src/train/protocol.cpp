@@ -143,6 +143,17 @@ LearningRateRule read_learning_rate(ObjectReader reader) {
   if (fixed) {
     rule.kind = LearningRateRule::Kind::Fixed;
     reader.read("fixed", rule.fixed, 0.0, 1e9, true);
+    // Principled init divides by an in-degree whichever rule sets the rate
+    // (a learning-rate search trains principled networks at fixed rates).
+    if (reader.has("degree")) {
+      std::string degree;
+      reader.read("degree", degree);
+      try {
+        rule.degree = scale::parse_degree(degree);
+      } catch (const InputError& e) {
+        reader.fail(reader.key_path("degree"), degree, e.what());
+      }
+    }
   } else {
     rule.kind = LearningRateRule::Kind::Scaler;
     ObjectReader s = reader.child("scaler");
@@ -190,6 +201,12 @@ ScheduleConfig read_schedule(ObjectReader reader) {
   else
     reader.fail(reader.key_path("type"), type, "must be \"cosine\" or \"constant\"");
   reader.read_int("warmup_epochs", schedule.warmup_epochs, 0, 100000);
+  std::string update = "epoch";
+  reader.read("update", update);
+  if (update == "step")
+    schedule.update = ScheduleConfig::Update::Step;
+  else if (update != "epoch")
+    reader.fail(reader.key_path("update"), update, "must be \"epoch\" or \"step\"");
   reader.finish();
   return schedule;
 }
@@ -258,6 +275,8 @@ json to_json(const Protocol& p) {
   json lr;
   if (p.learning_rate.kind == LearningRateRule::Kind::Fixed) {
     lr = {{"fixed", p.learning_rate.fixed}};
+    if (p.learning_rate.degree != scale::DegreeChoice::Source)
+      lr["degree"] = std::string(scale::degree_name(p.learning_rate.degree));
   } else {
     json scaler = json::object();
     if (p.learning_rate.base_lr) scaler["base_lr"] = *p.learning_rate.base_lr;
@@ -282,7 +301,10 @@ json to_json(const Protocol& p) {
       {"batch_size", p.batch_size},
       {"epochs", p.epochs},
       {"learning_rate", lr},
-      {"schedule", {{"type", schedule_name(p.schedule.kind)}, {"warmup_epochs", p.schedule.warmup_epochs}}},
+      {"schedule",
+       {{"type", schedule_name(p.schedule.kind)},
+        {"warmup_epochs", p.schedule.warmup_epochs},
+        {"update", p.schedule.update == ScheduleConfig::Update::Step ? "step" : "epoch"}}},
       {"initialization", std::string(initialization_name(p.initialization))},
       {"augmentation", p.augmentation},
       {"data",
@@ -353,6 +375,20 @@ double scheduled_learning_rate(const ScheduleConfig& schedule, double peak, int 
   if (epoch < warmup) return peak * (epoch + 1) / (warmup + 1);
   if (schedule.kind == ScheduleConfig::Kind::Constant) return peak;
   const double progress = static_cast<double>(epoch - warmup) / static_cast<double>(epochs - warmup);
+  return peak / 2.0 * (1.0 + std::cos(M_PI * progress));
+}
+
+double scheduled_learning_rate(const ScheduleConfig& schedule, double peak, int epoch, int epochs, std::size_t step,
+                               std::size_t steps_per_epoch) {
+  const double per_epoch = scheduled_learning_rate(schedule, peak, epoch, epochs);
+  if (schedule.update == ScheduleConfig::Update::Epoch || schedule.kind == ScheduleConfig::Kind::Constant ||
+      epoch < schedule.warmup_epochs || steps_per_epoch == 0)
+    return per_epoch;
+  NASRANK_CHECK(step < steps_per_epoch, "step " + std::to_string(step) + " outside the epoch's " +
+                                            std::to_string(steps_per_epoch));
+  const double progress = (static_cast<double>(epoch - schedule.warmup_epochs) +
+                           static_cast<double>(step) / static_cast<double>(steps_per_epoch)) /
+                          static_cast<double>(epochs - schedule.warmup_epochs);
   return peak / 2.0 * (1.0 + std::cos(M_PI * progress));
 }
 

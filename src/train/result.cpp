@@ -114,6 +114,8 @@ RunStatus parse_run_status(std::string_view name) {
 }
 
 json to_json(const TrainResult& r) {
+  json step_losses = json::array();
+  for (double loss : r.final_step_losses) step_losses.push_back(finite_or_null(loss));
   json history = json::array();
   for (const EpochRecord& e : r.history)
     history.push_back(json{{"epoch", e.epoch},
@@ -138,6 +140,7 @@ json to_json(const TrainResult& r) {
       {"status_detail", r.status_detail},
       {"history", history},
       {"final", to_json(r.final_metrics)},
+      {"final_step_losses", step_losses},
       {"learning_rate", finite_or_null(r.learning_rate)},
       {"learning_rate_rule", r.learning_rate_rule},
       {"initialization", r.initialization},
@@ -194,6 +197,16 @@ TrainResult train_result_from_json(const json& doc, const std::string& source) {
     r.history.push_back(std::move(record));
   }
   r.final_metrics = metrics_map_from(f.child("final"));
+  // Optional: records written before the tail was kept have none.
+  if (f.object().contains("final_step_losses")) {
+    const json& steps = f.at("final_step_losses");
+    if (!steps.is_array()) throw InputError("train result " + source + ": key 'final_step_losses' must be a list");
+    for (const json& loss : steps) {
+      if (!loss.is_null() && !loss.is_number())
+        throw InputError("train result " + source + ": key 'final_step_losses' must hold numbers");
+      r.final_step_losses.push_back(loss.is_null() ? std::numeric_limits<double>::quiet_NaN() : loss.get<double>());
+    }
+  }
   r.learning_rate = f.number("learning_rate");
   r.learning_rate_rule = f.get<std::string>("learning_rate_rule");
   r.initialization = f.get<std::string>("initialization");

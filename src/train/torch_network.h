@@ -35,6 +35,9 @@ struct CellEdge {
   int from = 0;
   int to = 0;
   cell::Op op = cell::Op::None;
+  // The source vertex is identically zero (cell::EdgeEffect::ConstantFromZero)
+  // and the build does not compute it.
+  bool from_zero = false;
   // The weights of a parameterized edge (at most one is set).
   std::shared_ptr<ConvBn> conv_bn;                // NAS-Bench-201 conv edge
   std::shared_ptr<torch::nn::Conv2dImpl> conv;    // DAG CNN edge
@@ -42,8 +45,12 @@ struct CellEdge {
 };
 
 // Which edges of a graph are built, in computation order (by target vertex,
-// then source).
-std::vector<cell::Edge> built_edges(const cell::CellGraph& graph, EdgeBuild build);
+// then source); `from_zero` as in CellEdge.
+struct BuiltEdge {
+  cell::Edge edge;
+  bool from_zero = false;
+};
+std::vector<BuiltEdge> built_edges(const cell::CellGraph& graph, EdgeBuild build);
 
 // A NAS-Bench-201 cell: vertex i = sum of op_ji(vertex j) over built edges.
 class Nb201Cell : public Block {

@@ -9,6 +9,7 @@
 #include "nasrank/common/version.h"
 #include "nasrank/dataset/loader.h"
 #include "nasrank/train/cost.h"
+#include "nasrank/train/rate_search.h"
 #include "nasrank/train/trainer.h"
 
 #include <malloc.h>
@@ -283,11 +284,20 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
     std::int64_t correct = 0;
     std::int64_t seen = 0;
     std::size_t batch_number = 0;
+    std::vector<double> step_losses;
+    const bool per_step = protocol.schedule.update == ScheduleConfig::Update::Step;
     while (loader.next(batch)) {
       const auto n = static_cast<std::int64_t>(batch.size);
+      if (per_step) {
+        const double rate = scheduled_learning_rate(protocol.schedule, lr.learning_rate, epoch, protocol.epochs,
+                                                    batch_number, loader.batches_per_epoch());
+        for (auto& group : optimizer.param_groups())
+          static_cast<torch::optim::SGDOptions&>(group.options()).lr(rate);
+      }
       const torch::Tensor input = placement.images(batch.images.data(), n, train_transform);
       const torch::Tensor target = placement.labels(batch.labels.data(), n);
       const StepOutput step = training_step(model, optimizer, input, target);
+      step_losses.push_back(step.loss);
       loss_sum += step.loss * static_cast<double>(n);
       seen += n;
       if (!std::isfinite(step.loss)) {
@@ -300,6 +310,8 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
       ++batch_number;
     }
     record.train_seconds = seconds_since(epoch_start);
+    const std::size_t tail = std::min(step_losses.size(), static_cast<std::size_t>(scale::kRecordedTailSteps));
+    result.final_step_losses.assign(step_losses.end() - static_cast<std::ptrdiff_t>(tail), step_losses.end());
     record.train_images = seen;
     record.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
     record.train_accuracy = seen > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
@@ -405,6 +417,7 @@ ResolvedLearningRate resolve_learning_rate(const cell::CellGraph& graph, const P
   if (rule.base_lr) {
     options.base_lr = *rule.base_lr;
     details["base_lr_source"] = "protocol";
+    details["base_lr_note"] = uncalibrated_base_note(protocol, dataset_key);
   } else {
     const std::filesystem::path path = calibration_path(protocol);
     const scale::Calibration calibration = scale::read_calibration(path);
@@ -413,6 +426,7 @@ ResolvedLearningRate resolve_learning_rate(const cell::CellGraph& graph, const P
                        calibration.dataset + "', not on '" + dataset_key + "'");
     options.base_lr = calibration.base_lr;
     details["base_lr_source"] = path.string();
+    details["calibration"] = scale::calibration_summary(calibration);
   }
   options = scaler_options_for(graph, spec, options);
   const scale::LearningRateResult scaled = scale::learning_rate(graph, options);
@@ -442,52 +456,51 @@ std::string calibration_architecture(cell::Space space, scale::DepthConvention c
 }
 
 scale::Calibration calibrate(const CalibrationRequest& request, const dataset::BenchmarkData& data) {
-  if (request.grid.empty()) throw InputError("calibration grid is empty");
+  const std::vector<double> grid = validate_rate_grid(request.grid, 3, "calibration grid");
   if (!(request.tolerance >= 0.0) || !std::isfinite(request.tolerance))
     throw InputError("calibration tolerance " + std::to_string(request.tolerance) + ": must be >= 0");
-  std::vector<double> grid = request.grid;
-  std::sort(grid.begin(), grid.end());
-  for (double rate : grid)
-    if (!(rate > 0.0) || !std::isfinite(rate))
-      throw InputError("calibration grid rate " + std::to_string(rate) + ": rates must be > 0 and finite");
-  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  if (request.seeds.empty()) throw InputError("calibration: no seed given");
+  scale::LossChoice last_steps = request.loss;
+  last_steps.kind = scale::LossChoice::Kind::LastSteps;
+  scale::run_loss(last_steps, 0.0, {0.0});  // validates the step count before any training
 
   TrainRequest train_request;
   train_request.architecture = request.base_architecture;
   train_request.graph = cell::parse_encoding(request.base_architecture);
   if (cell::is_disconnected(train_request.graph))
     throw InputError("calibration base architecture '" + request.base_architecture + "' is disconnected");
-  train_request.protocol = request.protocol;
-  train_request.protocol.epochs = 1;
-  train_request.protocol.schedule = ScheduleConfig{ScheduleConfig::Kind::Constant, 0};
-  train_request.seed = request.seed;
   train_request.runtime = request.runtime;
 
   scale::Calibration calibration;
   calibration.dataset = data.key;
   calibration.protocol = request.protocol.name;
   calibration.base_architecture = request.base_architecture;
-  calibration.grid = grid;
+  calibration.seeds = request.seeds;
+  calibration.loss = request.loss;
   calibration.tolerance = request.tolerance;
-  calibration.seed = request.seed;
   calibration.tool_version = version();
   for (double rate : grid) {
-    train_request.protocol.learning_rate = LearningRateRule{};
-    train_request.protocol.learning_rate.kind = LearningRateRule::Kind::Fixed;
-    train_request.protocol.learning_rate.fixed = rate;
-    const TrainResult result = run(train_request, data, RunOptions{false});
-    const double loss = result.status == RunStatus::Ok ? result.history.back().train_loss : std::nan("");
-    calibration.final_losses.push_back(loss);
-    if (request.on_rate) request.on_rate(rate, loss);
+    scale::CalibrationPoint point;
+    point.rate = rate;
+    train_request.protocol = rate_point_protocol(request.protocol, rate, 1, "calibrate:" + request.protocol.name);
+    for (std::uint64_t seed : request.seeds) {
+      train_request.seed = seed;
+      const TrainResult result = run(train_request, data, RunOptions{false});
+      point.epoch_mean.push_back(run_loss(result, scale::LossChoice{}));
+      point.last_steps.push_back(run_loss(result, last_steps));
+      point.diverged.push_back(result.status != RunStatus::Ok);
+      if (request.on_run)
+        request.on_run(rate, seed, request.loss.kind == scale::LossChoice::Kind::EpochMean ? point.epoch_mean.back()
+                                                                                          : point.last_steps.back());
+    }
+    calibration.curve.push_back(std::move(point));
   }
-  double best = std::numeric_limits<double>::infinity();
-  for (double loss : calibration.final_losses)
-    if (std::isfinite(loss)) best = std::min(best, loss);
-  if (!std::isfinite(best)) throw InputError("calibration: every learning rate of the grid diverged");
-  for (std::size_t k = 0; k < grid.size(); ++k) {
-    const double loss = calibration.final_losses[k];
-    if (std::isfinite(loss) && loss <= best * (1.0 + request.tolerance)) calibration.base_lr = grid[k];
-  }
+  const scale::MaxRateEstimate estimate =
+      scale::estimate_max_rate(scale::calibration_curve(calibration, request.loss), request.tolerance);
+  if (!estimate.found) throw InputError("calibration: every learning rate of the grid diverged");
+  calibration.base_lr = estimate.rate;
+  calibration.interpolated_lr = estimate.interpolated;
+  calibration.edge = estimate.edge;
   return calibration;
 }
 

@@ -392,14 +392,78 @@ TEST(TopPercentKendall, CountIsExactCeiling) {
   EXPECT_EQ(top_percent_kendall(hundred, hundred, {90, 70, 0.5})[2].count, 2u);
 }
 
-TEST(TopPercentKendall, ReferenceTiesTakeLowerIndex) {
-  // Top 60% of 5 = 3: index 0 and then two of the tied {1, 2, 3}: 1 and 2.
-  // other on {0, 1, 2} = 3 2 1: pairs (0,1) C, (0,2) C, (1,2) tied in
-  // reference -> tau_b = 2 / sqrt(2 * 3). Picking index 3 (other = 10) would
-  // give 0 instead.
+TEST(TopPercentKendall, KeepsEveryArchitectureTiedAtTheCut) {
+  // Top 60% of 5 = 3 nominally: index 0, then the cut falls inside the tie
+  // {1, 2, 3} at 5, so all three are kept (4 architectures). other on them =
+  // 3 2 1 10: pairs (0,1) C, (0,2) C, (0,3) D, the rest tied in reference ->
+  // tau_b = (2 - 1) / sqrt((6 - 3) * 6).
   const auto curve = top_percent_kendall({9, 5, 5, 5, 1}, {3, 2, 1, 10, 0}, {60});
-  EXPECT_EQ(curve[0].count, 3u);
-  EXPECT_NEAR(curve[0].kendall.tau_b, 2.0 / std::sqrt(6.0), 1e-15);
+  EXPECT_EQ(curve[0].nominal_count, 3u);
+  EXPECT_EQ(curve[0].count, 4u);
+  EXPECT_NEAR(curve[0].kendall.tau_b, 1.0 / std::sqrt(18.0), 1e-15);
+  // No tie at the cut: nothing is added.
+  const auto clean = top_percent_kendall({9, 8, 5, 5, 1}, {3, 2, 1, 10, 0}, {40});
+  EXPECT_EQ(clean[0].count, 2u);
+}
+
+TEST(TopPercentKendall, SubsetDoesNotDependOnTheOrderOfTiedArchitectures) {
+  // The same 200 architectures listed in two orders: many reference values
+  // are tied (rounded to whole points), so a cut by position would pick
+  // different members of a tie. Every point must be the same.
+  std::mt19937_64 engine(3);
+  std::vector<double> reference(200), other(200);
+  for (std::size_t i = 0; i < reference.size(); ++i) {
+    reference[i] = std::round(static_cast<double>(uniform_below(engine, 3000)) / 100.0);
+    other[i] = static_cast<double>(uniform_below(engine, 100000));
+  }
+  std::vector<std::size_t> order(reference.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), engine);
+  std::vector<double> reference_shuffled, other_shuffled;
+  for (std::size_t i : order) {
+    reference_shuffled.push_back(reference[i]);
+    other_shuffled.push_back(other[i]);
+  }
+  const auto a = top_percent_kendall(reference, other);
+  const auto b = top_percent_kendall(reference_shuffled, other_shuffled);
+  std::size_t extended = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    EXPECT_EQ(a[k].count, b[k].count) << "K=" << a[k].percent;
+    if (std::isnan(a[k].kendall.tau_b))  // the top is one tie: tau undefined either way
+      EXPECT_TRUE(std::isnan(b[k].kendall.tau_b)) << "K=" << a[k].percent;
+    else
+      EXPECT_DOUBLE_EQ(a[k].kendall.tau_b, b[k].kendall.tau_b) << "K=" << a[k].percent;
+    EXPECT_GE(a[k].count, a[k].nominal_count);
+    extended += a[k].count > a[k].nominal_count ? 1 : 0;
+  }
+  EXPECT_GT(extended, 0u) << "the data should put ties at some cut";
+}
+
+TEST(TopPercentCurve, MinimumNAndBands) {
+  std::vector<double> reference(40), other(40);
+  std::mt19937_64 engine(8);
+  for (std::size_t i = 0; i < reference.size(); ++i) {
+    reference[i] = static_cast<double>(i);
+    other[i] = static_cast<double>(i) + static_cast<double>(uniform_below(engine, 2000)) / 100.0;
+  }
+  AnalysisOptions options;
+  options.bootstrap.resamples = 200;
+  const auto curve = top_percent_curve(reference, other, options);
+  for (const auto& point : curve) {
+    EXPECT_EQ(point.supported, point.count >= 8) << "K=" << point.percent;
+    if (point.supported) {
+      EXPECT_LE(point.tau_b_interval.lower, point.kendall.tau_b) << "K=" << point.percent;
+      EXPECT_GE(point.tau_b_interval.upper, point.kendall.tau_b) << "K=" << point.percent;
+    } else {
+      EXPECT_TRUE(std::isnan(point.tau_b_interval.lower));
+    }
+  }
+  // 40 architectures: 20% -> 8 (shown), 10% -> 4 (not).
+  EXPECT_TRUE(curve[8].supported);
+  EXPECT_FALSE(curve[9].supported);
+  const nlohmann::json hidden = curve[9];
+  EXPECT_TRUE(hidden["kendall"].is_null());
+  EXPECT_EQ(hidden["count"], 4);
 }
 
 TEST(TopPercentKendall, RejectsBadPercent) {
@@ -652,6 +716,102 @@ TEST(NoiseCeiling, ChangeBeyondSeedNoise) {
   EXPECT_FALSE(exceeds_seed_noise(undefined, ceiling));
 }
 
+// One simulated study: n architectures with a true quality, each seed adds
+// N(0, noise); protocol B also perturbs the quality by N(0, shift) once per
+// architecture (shift = 0: the protocols are the same).
+struct SimulatedStudy {
+  std::vector<double> a1, a2, b1, b2;
+};
+
+SimulatedStudy simulate(std::mt19937_64& engine, std::size_t n, double noise, double shift) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  SimulatedStudy s;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double quality = normal(engine);
+    const double changed = quality + shift * normal(engine);
+    s.a1.push_back(quality + noise * normal(engine));
+    s.a2.push_back(quality + noise * normal(engine));
+    s.b1.push_back(changed + noise * normal(engine));
+    s.b2.push_back(changed + noise * normal(engine));
+  }
+  return s;
+}
+
+TEST(SeedNoiseTest, IdenticalProtocolsExceedNoiseNoMoreThanTheStatedRate) {
+  std::mt19937_64 engine(2024);
+  BootstrapOptions options;
+  options.resamples = 200;
+  const std::size_t draws = 600;
+  std::size_t exceeded = 0;
+  double stated = 0.0;
+  for (std::size_t d = 0; d < draws; ++d) {
+    options.seed = d;
+    const SimulatedStudy s = simulate(engine, 60, 0.7, 0.0);
+    const SeedNoiseTest test = seed_noise_test(s.a1, s.a2, s.b1, options);
+    stated = test.false_positive_rate;
+    exceeded += test.exceeds ? 1 : 0;
+  }
+  std::printf("identical protocols: %zu of %zu draws exceeded seed noise (stated rate %.3f)\n", exceeded, draws, stated);
+  EXPECT_NEAR(stated, 0.025, 1e-15);
+  // The stated rate plus three binomial standard deviations of 600 draws.
+  const double allowed = draws * stated + 3.0 * std::sqrt(draws * stated * (1 - stated));
+  EXPECT_LE(static_cast<double>(exceeded), allowed) << exceeded << " of " << draws << " identical pairs 'exceeded' noise";
+}
+
+TEST(SeedNoiseTest, DetectsARealChangeThatMismatchedNoiseMisses) {
+  // Two seeds per protocol. The old verdict put the tau of the two seed MEANS
+  // against the tau of two SINGLE seeds: less noise on one side than the
+  // other, so a real change hides behind the ceiling. Like with like, the
+  // same change is found.
+  std::mt19937_64 engine(77);
+  BootstrapOptions options;
+  options.resamples = 200;
+  const std::size_t draws = 60;
+  std::size_t found_now = 0, found_before = 0;
+  for (std::size_t d = 0; d < draws; ++d) {
+    options.seed = d;
+    const SimulatedStudy s = simulate(engine, 200, 0.4, 0.5);
+    found_now += seed_noise_test(s.a1, s.a2, s.b1, options).exceeds ? 1 : 0;
+    std::vector<double> mean_a, mean_b;
+    for (std::size_t i = 0; i < s.a1.size(); ++i) {
+      mean_a.push_back(0.5 * (s.a1[i] + s.a2[i]));
+      mean_b.push_back(0.5 * (s.b1[i] + s.b2[i]));
+    }
+    found_before += exceeds_seed_noise(correlate(mean_a, mean_b, options), noise_ceiling(s.a1, s.a2, options)) ? 1 : 0;
+  }
+  std::printf("like with like found %zu of %zu changes, the mismatched ceiling %zu\n", found_now, draws, found_before);
+  EXPECT_GE(found_now, draws * 8 / 10);
+  EXPECT_GT(found_now, found_before + draws / 4);
+}
+
+TEST(SeedNoiseTest, RejectsUnpairedInput) {
+  expect_input_error([] { seed_noise_test({1, 2, 3}, {1, 2, 3}, {1, 2}); }, "seed_noise_test");
+}
+
+TEST(CompareRankings, BelowTheMinimumNoRankStatisticIsComputed) {
+  AnalysisOptions options;
+  options.bootstrap.resamples = 50;
+  options.top_k = 2;
+  const RankingComparison small = compare_rankings({1, 2, 3, 4, 5}, {2, 1, 3, 5, 4}, options);
+  EXPECT_FALSE(small.supported);
+  EXPECT_FALSE(small.correlation.supported);
+  EXPECT_TRUE(std::isnan(small.correlation.kendall.tau_b));
+  for (const auto& point : small.top_percent_curve) EXPECT_FALSE(point.supported);
+  EXPECT_TRUE(small.top_k.supported);  // 5 >= 2 * 2
+  const nlohmann::json doc = small;
+  EXPECT_TRUE(doc["correlation"]["kendall"].is_null());
+  EXPECT_EQ(doc["correlation"]["n"], 5);
+  EXPECT_EQ(doc["n"], 5);
+  options.top_k = 3;
+  const RankingComparison overlap = compare_rankings({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 5, 6, 7, 9, 8}, options);
+  EXPECT_TRUE(overlap.supported);
+  EXPECT_TRUE(overlap.top_k.supported);
+  options.top_k = 5;  // 9 < 2 * 5: two top-5 sets of 9 must overlap
+  EXPECT_FALSE(compare_rankings({1, 2, 3, 4, 5, 6, 7, 8, 9}, {9, 8, 7, 6, 5, 4, 3, 2, 1}, options).top_k.supported);
+  options.min_n = 1;
+  expect_input_error([&] { compare_rankings({1, 2}, {1, 2}, options); }, "min_n = 1");
+}
+
 // ---------------------------------------------------------- pairing, JSON
 
 TEST(MatchByKey, PairsCommonKeysAndCountsTheRest) {
@@ -712,11 +872,12 @@ TEST(CompareRankings, CombinesEverythingAndWritesJson) {
   const Paired data = tied_data(17, 120, 60);
   AnalysisOptions options;
   options.bootstrap.resamples = 50;
-  options.top_k = 500;  // clamped to n
+  options.top_k = 500;  // more than n / 2: two top-500 sets of 120 say nothing
   options.rank_moves = 4;
   const RankingComparison comparison = compare_rankings(data.x, data.y, options);
-  EXPECT_EQ(comparison.top_k.k, 120u);
-  EXPECT_EQ(comparison.top_k.shared, 120u);
+  EXPECT_EQ(comparison.top_k.k, 500u);
+  EXPECT_FALSE(comparison.top_k.supported);
+  EXPECT_TRUE(nlohmann::json(comparison)["top_k"]["fraction"].is_null());
   EXPECT_EQ(comparison.rank_moves.size(), 4u);
   EXPECT_EQ(comparison.top_percent_curve.size(), 12u);
   EXPECT_NEAR(comparison.correlation.kendall.tau_b, brute_kendall(data.x, data.y).tau_b, 1e-12);

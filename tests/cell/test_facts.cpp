@@ -3,7 +3,12 @@
 #include "nasrank/cell/encoding.h"
 #include "nasrank/cell/facts.h"
 
+#include "nasrank/cell/nb201_space.h"
+
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
 
 namespace nasrank::cell {
 namespace {
@@ -93,6 +98,79 @@ TEST(CellFacts, IgnoringZerosSeparatesCellsThatDifferOnlyInZeroBranches) {
   const CellGraph b = parse_compact_code("3_00_300");
   EXPECT_EQ(unique_string(a, true), unique_string(b, true));
   EXPECT_NE(unique_string(a, false), unique_string(b, false));
+}
+
+}  // namespace
+}  // namespace nasrank::cell
+
+namespace nasrank::cell {
+namespace {
+
+// 0_33_003 (benchmark #4740): 1<-0 none; 2<-0 conv3, 2<-1 conv3; 3<-2 conv3.
+// Vertex 1 is identically zero, so the conv 1 -> 2 adds BatchNorm's bias.
+TEST(EdgeEffects, ConvOutOfAZeroVertexAddsAConstant) {
+  const CellGraph g = parse_encoding("0_33_003");
+  EXPECT_EQ(vertex_values(g),
+            (std::vector<VertexValue>{VertexValue::Input, VertexValue::Zero, VertexValue::Input, VertexValue::Input}));
+  const CellFacts f = analyze(g);
+  ASSERT_EQ(f.dead_edges.size(), 1u);
+  EXPECT_EQ(f.constant_edges, (std::vector<Edge>{{1, 2, Op::Conv3x3}}));
+  // 0_03_103: vertex 2 holds only that constant; the conv 2 -> 3 over it is computed.
+  const std::vector<EdgeEffect> e = edge_effects(parse_encoding("0_03_103"));
+  const std::vector<Edge> edges = parse_encoding("0_03_103").edges();
+  for (std::size_t k = 0; k < edges.size(); ++k) {
+    const Edge& edge = edges[k];
+    const EdgeEffect expected = edge.op == Op::None                ? EdgeEffect::NoEffect
+                                : edge.from == 1 && edge.to == 2 ? EdgeEffect::ConstantFromZero
+                                                                 : EdgeEffect::Computed;
+    EXPECT_EQ(e[k], expected) << edge.from << "->" << edge.to;
+  }
+  EXPECT_EQ(vertex_values(parse_encoding("0_03_103"))[2], VertexValue::Constant);
+}
+
+// 3_10_100: the conv into vertex 1 reaches no output; the skip 1 -> 2 leaves
+// a vertex that reaches nothing either. Neither can change the output.
+TEST(EdgeEffects, EdgesIntoVerticesThatReachNoOutputHaveNoEffect) {
+  const CellGraph g = parse_encoding("3_10_100");
+  const std::vector<EdgeEffect> e = edge_effects(g);
+  const std::vector<Edge> edges = g.edges();
+  for (std::size_t k = 0; k < edges.size(); ++k)
+    EXPECT_EQ(e[k], edges[k].from == 0 && edges[k].to == 3 ? EdgeEffect::Computed : EdgeEffect::NoEffect)
+        << edges[k].from << "->" << edges[k].to;
+  EXPECT_TRUE(analyze(g).constant_edges.empty());
+}
+
+TEST(ExactClassKey, SeparatesWhatTrainsDifferently) {
+  auto key = [](const char* code) { return exact_class_key(parse_encoding(code)); };
+  auto benchmark = [](const char* code) { return unique_string(parse_encoding(code), true); };
+  // A trained bias the benchmark's string drops.
+  EXPECT_EQ(benchmark("0_33_003"), benchmark("0_30_003"));
+  EXPECT_NE(key("0_33_003"), key("0_30_003"));
+  // Either conv kernel out of a zero vertex is just BatchNorm's bias.
+  EXPECT_EQ(key("0_32_003"), key("0_33_003"));
+  // A skip out of a zero vertex adds nothing but raises vertex 2's in-degree,
+  // which the principled init of the conv 2 -> 3 divides by.
+  EXPECT_EQ(benchmark("0_31_003"), benchmark("0_30_003"));
+  EXPECT_NE(key("0_31_003"), key("0_30_003"));
+  // What cannot reach the output does not matter.
+  EXPECT_EQ(key("3_00_100"), key("2_00_100"));
+  // Zeros are zeros however many edges sum them.
+  EXPECT_EQ(key("0_00_000"), "#");
+}
+
+// Over the whole space: cells of one exact class have the same path depths,
+// so the same learning rate under every depth convention.
+TEST(ExactClassKey, ClassesShareTheirPathDepths) {
+  std::map<std::string, std::vector<int>> depths_of_class;
+  for (int index = 0; index < kNb201SpaceSize; ++index) {
+    const CellFacts f = analyze(from_benchmark_index(index));
+    std::vector<int> depths;
+    for (const Path& p : f.paths) depths.push_back(p.parameterized_edges);
+    std::sort(depths.begin(), depths.end());
+    const auto [it, inserted] = depths_of_class.emplace(f.exact_class_key, depths);
+    if (!inserted) EXPECT_EQ(it->second, depths) << "index " << index << " in class " << f.exact_class_key;
+  }
+  EXPECT_GT(depths_of_class.size(), 6466u);  // finer than the benchmark's classes
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "nasrank/cell/encoding.h"
 #include "nasrank/cell/nb201_space.h"
 #include "nasrank/cell/space.h"
+#include "nasrank/common/error.h"
 #include "nasrank/common/python_random.h"
 
 #include <gtest/gtest.h>
@@ -87,6 +88,24 @@ TEST(DagSpace, FiveVerticesHave59049Codes) {
   EXPECT_EQ(count, 59049U);
   EXPECT_EQ(first, "0_00_000_0000");
   EXPECT_EQ(last, "2_22_222_2222");
+}
+
+TEST(DagSpace, DagAtFollowsTheEnumerationOrder) {
+  for (int vertices = 2; vertices <= 4; ++vertices) {
+    std::uint64_t ordinal = 0;
+    for_each_dag(vertices, [&](const CellGraph& g) {
+      EXPECT_EQ(dag_at(vertices, ordinal), g) << vertices << " vertices, ordinal " << ordinal;
+      ++ordinal;
+      return true;
+    });
+  }
+  EXPECT_EQ(*to_dag_code(dag_at(5, 59048)), "2_22_222_2222");
+  EXPECT_EQ(*to_dag_code(dag_at(4, 1)), "0_00_001");
+}
+
+TEST(DagSpace, DagAtRejectsAnOrdinalPastTheEnd) {
+  EXPECT_THROW(dag_at(3, 27), InputError);
+  EXPECT_THROW(dag_at(7, 0), InputError);
 }
 
 }  // namespace

@@ -19,11 +19,15 @@ TEST(CliSpace, Nb201CsvListsEveryCellWithAHeader) {
 }
 
 TEST(CliSpace, UniqueAndCountsAgree) {
-  const CliResult unique = run_cli({"space", "nb201", "--unique", "--format", "json"});
-  ASSERT_EQ(unique.exit_code, 0) << unique.err;
-  EXPECT_EQ(nlohmann::json::parse(unique.out).size(), 6466U);
+  const CliResult benchmark = run_cli({"space", "nb201", "--unique", "--classes", "benchmark", "--format", "json"});
+  ASSERT_EQ(benchmark.exit_code, 0) << benchmark.err;
+  EXPECT_EQ(nlohmann::json::parse(benchmark.out).size(), 6466U);
   const CliResult counts = run_cli({"space", "nb201", "--counts", "--format", "json"});
   const auto c = nlohmann::json::parse(counts.out).at(0);
+  const CliResult exact = run_cli({"space", "nb201", "--unique", "--format", "json"});
+  ASSERT_EQ(exact.exit_code, 0) << exact.err;
+  EXPECT_EQ(nlohmann::json::parse(exact.out).size(), c["exact_classes"].get<std::size_t>());
+  EXPECT_GT(c["exact_classes"].get<int>(), 6466);
   EXPECT_EQ(c["total"], 15625);
   EXPECT_EQ(c["unique_with_zeros"], 6466);
   EXPECT_EQ(c["unique_ignoring_zeros"], 12751);

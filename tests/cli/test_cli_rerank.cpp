@@ -20,9 +20,12 @@ using nlohmann::json;
 const json kFixedRate = {{"fixed", 0.05}};
 const json kScaledRate = {{"scaler", {{"base_lr", 0.05}}}};
 
-// Every stderr line is a "[k/N] ..." line, k running 1..N once each.
+// Every stderr line is a "[k/N] ..." line, k running 1..N once each (the
+// report's "warning: ..." lines aside).
 void expect_one_line_per_run(const std::string& err, std::size_t runs) {
-  const auto lines = lines_of(err);
+  std::vector<std::string> lines;
+  for (const auto& line : lines_of(err))
+    if (line.rfind("warning: ", 0) != 0) lines.push_back(line);
   ASSERT_EQ(lines.size(), runs) << err;
   for (std::size_t k = 0; k < lines.size(); ++k) {
     const ProgressLine p = parse_progress_line(lines[k]);
@@ -83,6 +86,31 @@ TEST(CliRerank, TrainsStoresAndReportsEveryPlannedRun) {
   EXPECT_NE(text.find("tiny-benchmark"), std::string::npos);
   EXPECT_NE(text.find("tiny-principled"), std::string::npos);
   EXPECT_NE(r.out.find("  report: " + fs::absolute(reports / "report.html").string()), std::string::npos) << r.out;
+  // Three connected cells are too few for a rank statistic: said, not computed.
+  EXPECT_NE(r.err.find("warning: only 3 architectures matched (min n = 8)"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("Too few architectures to compare rankings: 3 matched"), std::string::npos) << r.out;
+  EXPECT_TRUE(report["statistics"]["correlation"]["kendall"].is_null());
+}
+
+TEST(CliRerank, TheReferenceBaseRateOnAnotherDatasetIsStatedEverywhere) {
+  ScratchDir dir;
+  const fs::path benchmark = tiny_protocol(dir.path(), "tiny-benchmark", kFixedRate, {1});
+  // A principled-* protocol carries the reference's CIFAR-10 base, 0.46.
+  const fs::path principled = tiny_protocol(dir.path(), "tiny-ref046", {{"scaler", {{"base_lr", 0.46}}}}, {1},
+                                            {{"initialization", "principled"}});
+  const fs::path store = dir / "runs.h5";
+  const fs::path reports = dir / "reports";
+  const CliResult r =
+      run_cli(rerank_args({kIsoA, kConvChain, kConvPool}, {benchmark, principled}, store, {"-o", reports.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string note = "base 0.46 from CIFAR-10 (reference), not calibrated on synthetic";
+  EXPECT_NE(r.err.find("rerank: note: tiny-ref046: " + note), std::string::npos) << r.err;
+  for (const auto& row : export_rows(store)) {
+    if (row["protocol"] != "tiny-ref046") continue;
+    EXPECT_NE(row.dump().find(note), std::string::npos) << row.dump();  // the run's provenance
+  }
+  const std::string report = read_file(reports / "report.json");
+  EXPECT_NE(report.find("tiny-ref046 (2 ep): " + note), std::string::npos) << report.substr(0, 2000);
 }
 
 TEST(CliRerank, UniqueTrainsEachIsomorphismClassOnce) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 namespace nasrank::testing {
 namespace {
@@ -190,14 +191,36 @@ TEST(CliStore, MergeReportsDuplicates) {
 TEST(CliStore, ExportFlatTable) {
   ScratchDir dir("export");
   ASSERT_EQ(import_200(dir, dir / "ref.h5").exit_code, 0);
+  // CSV: long format, provenance once in '#' lines.
   const CliResult csv = run_cli({"export", dir / "ref.h5"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  const std::string header = csv.out.substr(0, csv.out.find('\n'));
+  std::vector<std::string> comments, lines;
+  std::istringstream text(csv.out);
+  for (std::string line; std::getline(text, line);) (line.rfind("#", 0) == 0 ? comments : lines).push_back(line);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0].rfind("run,space,benchmark_index,arch,dataset,protocol,budget_epochs,seed,seeds_averaged,status,split,"
+                           "accuracy,loss,", 0),
+            0u)
+      << lines[0];
+  EXPECT_EQ(lines[0].find("accuracy:"), std::string::npos);
+  EXPECT_EQ(lines[0].find("source_note"), std::string::npos);
+  EXPECT_EQ(lines.size(), 1u + 6u);  // 6 imported rows, one split each
+  ASSERT_EQ(comments.size(), 2u) << csv.out;  // the title line and the one source file's provenance
+  EXPECT_NE(comments[1].find("# provenance 0: {"), std::string::npos) << comments[1];
+  EXPECT_NE(comments[1].find("\"source_sha256\":\""), std::string::npos) << comments[1];
+  for (std::size_t i = 1; i < lines.size(); ++i) EXPECT_EQ(lines[i].find("source_sha256"), std::string::npos);
+  // The old table, one column per split, is still there.
+  const CliResult wide = run_cli({"export", dir / "ref.h5", "--layout", "wide"});
+  ASSERT_EQ(wide.exit_code, 0) << wide.err;
+  const std::string header = wide.out.substr(0, wide.out.find('\n'));
   EXPECT_EQ(header.rfind("row,space,benchmark_index,arch,unique_string,dataset,protocol,budget_epochs,seed,", 0), 0u)
       << header;
   EXPECT_NE(header.find(",accuracy:ori-test,accuracy:x-test,"), std::string::npos) << header;
   EXPECT_NE(header.find(",source_sha256,"), std::string::npos);
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 7);
+  EXPECT_EQ(std::count(wide.out.begin(), wide.out.end(), '\n'), 7);
+  const CliResult long_json = run_cli({"export", dir / "ref.h5", "--format", "json", "--layout", "long"});
+  EXPECT_EQ(long_json.exit_code, 2);
+  EXPECT_NE(long_json.err.find("--layout long is CSV only"), std::string::npos) << long_json.err;
   const CliResult json = run_cli({"export", dir / "ref.h5", "--format", "json", "--dataset", "cifar100"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const auto rows = nlohmann::json::parse(json.out);
@@ -209,6 +232,22 @@ TEST(CliStore, ExportFlatTable) {
   EXPECT_EQ(rows[1]["imported"], true);
   EXPECT_EQ(rows[1]["source_format"], "csv");
   EXPECT_EQ(rows[1]["source_split"], "test");
+}
+
+TEST(CliStore, QueryAcceptsDatasetSpellingsAndListsTheStoredOnes) {
+  ScratchDir dir("dataset-names");
+  ASSERT_EQ(import_200(dir, dir / "ref.h5").exit_code, 0);
+  const CliResult upper = run_cli({"query", dir / "ref.h5", "--dataset", "CIFAR-100", "--format", "csv"});
+  ASSERT_EQ(upper.exit_code, 0) << upper.err;
+  const CliResult exact = run_cli({"query", dir / "ref.h5", "--dataset", "cifar100", "--format", "csv"});
+  EXPECT_EQ(upper.out, exact.out);
+  const CliResult unknown = run_cli({"query", dir / "ref.h5", "--dataset", "mnist"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("has no dataset 'mnist' (it has: cifar10"), std::string::npos) << unknown.err;
+  // Imported rows store no per-epoch values: --curves says so.
+  const CliResult curves = run_cli({"query", dir / "ref.h5", "--index", "0", "--dataset", "cifar100", "--curves"});
+  EXPECT_EQ(curves.exit_code, 1);
+  EXPECT_NE(curves.err.find("no per-epoch curves"), std::string::npos) << curves.err;
 }
 
 TEST(CliStore, BadStoreFiles) {

@@ -101,21 +101,36 @@ TEST(CliTrain, BadProtocolIsAnInputError) {
   fs::remove(protocol);
 }
 
-TEST(CliCalibrate, WritesTheCalibration) {
+TEST(CliCalibrate, WritesTheWholeCurveAndShowsIt) {
   const fs::path protocol = tiny_protocol("calib", {{"fixed", 0.1}});
   const fs::path out = temp_file("calibration.json");
   const CliResult r = run_cli({"calibrate", "--dataset", "synthetic", "--protocol", protocol.string(), "--grid",
-                               "0.01,0.1,1e6", "--threads", "1", "--out", out.string(), "--format", "csv"});
+                               "0.01,0.1,1e6", "--seed", "1", "--seed", "2", "--last-steps", "3", "--threads", "1",
+                               "--out", out.string(), "--format", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream in(out);
   const auto doc = nlohmann::json::parse(in);
-  EXPECT_EQ(doc["grid"], (nlohmann::json{0.01, 0.1, 1e6}));
-  EXPECT_TRUE(doc["final_losses"][2].is_null());
+  ASSERT_EQ(doc["curve"].size(), 3u);
+  EXPECT_EQ(doc["curve"][2]["rate"], 1e6);
+  EXPECT_EQ(doc["curve"][2]["diverged"], (nlohmann::json{true, true}));
+  EXPECT_TRUE(doc["curve"][2]["epoch_mean"][0].is_null());
+  EXPECT_EQ(doc["seeds"], (nlohmann::json{1, 2}));
+  EXPECT_EQ(doc["rule"], "smallest-loss");
+  EXPECT_EQ(doc["loss"], "epoch-mean");
   EXPECT_TRUE(doc["base_lr"] == 0.01 || doc["base_lr"] == 0.1);
   EXPECT_EQ(doc["base_architecture"], "compact:1_01_001");
-  EXPECT_NE(r.out.find("1000000.0,diverged,false"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("learning_rate,loss_seed_1,loss_seed_2,epoch_mean,last_steps_3,diverged,chosen"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1000000.0,diverged,diverged,diverged,diverged,2/2,false"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("rule: smallest-loss (the paper's)"), std::string::npos) << r.err;
+  const CliResult shown = run_cli({"calibrate", "--show", out.string(), "--format", "csv"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(shown.out, r.out);
   const CliResult bad_grid = run_cli({"calibrate", "--dataset", "synthetic", "--grid", "0.1,x", "--out", out.string()});
   EXPECT_EQ(bad_grid.exit_code, 2);
+  const CliResult short_grid = run_cli({"calibrate", "--dataset", "synthetic", "--grid", "0.1,0.2", "--out", out.string()});
+  EXPECT_EQ(short_grid.exit_code, 2);
+  EXPECT_NE(short_grid.err.find("need at least 3"), std::string::npos) << short_grid.err;
   fs::remove(out);
   fs::remove(protocol);
 }

@@ -1,6 +1,10 @@
 #include "nasrank/common/error.h"
 #include "nasrank/rerank/plan.h"
 
+#include "nasrank/cell/encoding.h"
+#include "nasrank/cell/facts.h"
+#include "nasrank/cell/space.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -15,10 +19,14 @@ TEST(SelectArchitectures, WholeSpaceAndUniqueClasses) {
   EXPECT_EQ(every.size(), 15625U);
   EXPECT_EQ(every[1].encoding,
             "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|");
+  ArchitectureSelection benchmark_classes;
+  benchmark_classes.unique = true;
+  benchmark_classes.benchmark_classes = true;
+  EXPECT_EQ(select_architectures(benchmark_classes).size(), 6466U);
   ArchitectureSelection unique;
   unique.unique = true;
   const auto classes = select_architectures(unique);
-  ASSERT_EQ(classes.size(), 6466U);
+  ASSERT_EQ(classes.size(), static_cast<std::size_t>(cell::count_nb201_space().exact_classes));
   std::size_t represented = 0, disconnected = 0;
   for (const auto& a : classes) {
     represented += a.represents.size();
@@ -99,6 +107,56 @@ TEST(ArchitectureList, ReadsLinesAndNamesBadOnes) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("line 2: compact code '3_35_131'"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace nasrank::rerank
+
+namespace nasrank::rerank {
+namespace {
+
+TEST(SelectArchitectures, ConnectedOnlyLeavesOutDisconnectedCellsBeforeSampling) {
+  ArchitectureSelection connected;
+  connected.connected_only = true;
+  EXPECT_EQ(select_architectures(connected).size(), 15625U - 341U);
+  connected.sample = 200;
+  connected.sample_seed = 1;
+  const auto sample = select_architectures(connected);
+  ASSERT_EQ(sample.size(), 200U);
+  for (const auto& a : sample) EXPECT_FALSE(a.disconnected) << a.encoding;
+}
+
+}  // namespace
+}  // namespace nasrank::rerank
+
+namespace nasrank::rerank {
+namespace {
+
+int convolutions_with_effect(const std::string& arch) {
+  const cell::CellGraph graph = cell::parse_encoding(arch);
+  const auto edges = graph.edges();
+  const auto effects = cell::edge_effects(graph);
+  int convs = 0;
+  for (std::size_t k = 0; k < edges.size(); ++k)
+    convs += cell::is_parameterized(edges[k].op) && effects[k] != cell::EdgeEffect::NoEffect ? 1 : 0;
+  return convs;
+}
+
+TEST(SampleAcrossConvCounts, SpansZeroToSixConvolutionsDeterministically) {
+  const auto sample = nb201_sample_across_conv_counts(10, 2024);
+  ASSERT_EQ(sample.size(), 10u);
+  EXPECT_EQ(sample, nb201_sample_across_conv_counts(10, 2024));
+  EXPECT_NE(sample, nb201_sample_across_conv_counts(10, 2025));
+  std::multiset<int> counts;
+  std::set<std::string> distinct(sample.begin(), sample.end());
+  EXPECT_EQ(distinct.size(), 10u);
+  for (const auto& arch : sample) {
+    EXPECT_FALSE(cell::is_disconnected(cell::parse_encoding(arch))) << arch;
+    counts.insert(convolutions_with_effect(arch));
+  }
+  // round(6k / 9) for k = 0..9
+  EXPECT_EQ(counts, (std::multiset<int>{0, 1, 1, 2, 3, 3, 4, 5, 5, 6}));
+  EXPECT_THROW(nb201_sample_across_conv_counts(1, 0), InputError);
 }
 
 }  // namespace

@@ -48,10 +48,17 @@ TEST(LayerInit, TargetDegreeUsesTheEdgesTargetVertex) {
   EXPECT_DOUBLE_EQ(named.at("cells.0.edge_1_3.conv.weight").stddev, std::sqrt(2.0 / (16 * 9 * 3)));
 }
 
-TEST(LayerInit, DeadAndPoolingEdgesHaveNoWeights) {
-  // 3_00_100: the conv on 0->1 is dead; the only path is the skip 0->3.
+TEST(LayerInit, DeadAndPoolingEdges) {
+  // 3_00_100: the conv on 0->1 is dead (vertex 1 reaches no output): it has a
+  // row, marked as not computed by the default build; the only path is the skip 0->3.
   const auto layers = layer_init_table(cell::parse_encoding("3_00_100"), NetworkShape{}, ScalerOptions{});
-  EXPECT_EQ(layers.size(), 1U + 2 * 3 + 1);
+  EXPECT_EQ(layers.size(), 1U + 2 * 3 + 1 + 15);
+  EXPECT_FALSE(by_name(layers).at("cells.0.edge_0_1.conv.weight").computed);
+  EXPECT_TRUE(by_name(layers).at("cells.5.conv_a.conv.weight").computed);
+  // 0_33_003: the conv 1 -> 2 leaves a zero vertex but adds BN's bias: computed.
+  EXPECT_TRUE(by_name(layer_init_table(cell::parse_encoding("0_33_003"), NetworkShape{}, ScalerOptions{}))
+                  .at("cells.0.edge_1_2.conv.weight")
+                  .computed);
   // 4_21_211: convs 1x1 on 0->2 and 0->3, pooling elsewhere.
   const auto named = by_name(layer_init_table(cell::parse_encoding("4_21_211"), NetworkShape{}, ScalerOptions{}));
   EXPECT_EQ(named.at("cells.0.edge_0_2.conv.weight").shape, (std::vector<std::int64_t>{16, 16, 1, 1}));
@@ -78,12 +85,16 @@ TEST(LayerInit, DagMlpAndCnn) {
   shape.input_channels = 784;
   const auto mlp = by_name(layer_init_table(cell::parse_encoding("dag:2_12_002_2222"), shape, ScalerOptions{}));
   EXPECT_EQ(mlp.at("stem.weight").shape, (std::vector<std::int64_t>{64, 784}));
-  EXPECT_DOUBLE_EQ(mlp.at("stem.weight").stddev, std::sqrt(2.0 / 784));
+  // The reference's DAG networks draw with fan_out: the stem's is the width.
+  EXPECT_DOUBLE_EQ(mlp.at("stem.weight").stddev, std::sqrt(2.0 / 64));
+  EXPECT_EQ(mlp.at("stem.weight").rule, "he-fan-out");
   // vertex 2 receives 0->2 (skip) and 1->2 (linear): in-degree 2.
   EXPECT_EQ(mlp.at("edge_2_4.weight").in_degree, 2);
   EXPECT_DOUBLE_EQ(mlp.at("edge_2_4.weight").stddev, std::sqrt(2.0 / (64 * 2)));
   EXPECT_EQ(mlp.count("edge_0_2.weight"), 0U);  // skip: no weights
-  EXPECT_DOUBLE_EQ(mlp.at("readout.weight").stddev, 2.0 / 64);
+  // Readout: std = 2 / fan_out = 2 / classes, whatever the width.
+  EXPECT_DOUBLE_EQ(mlp.at("readout.weight").stddev, 2.0 / 10);
+  EXPECT_EQ(mlp.at("readout.weight").rule, "output-2/fan_out");
   for (int q : {1, 3, 5, 7}) {
     ScalerOptions options;
     options.kernel_size = q;
@@ -93,6 +104,8 @@ TEST(LayerInit, DagMlpAndCnn) {
     EXPECT_EQ(cnn.at("edge_1_2.weight").shape, (std::vector<std::int64_t>{64, 64, q, q}));
     EXPECT_DOUBLE_EQ(cnn.at("edge_1_2.weight").stddev, std::sqrt(2.0 / (64.0 * q * q)));
     EXPECT_EQ(cnn.at("stem.weight").fan_in, 3 * q * q);
+    EXPECT_EQ(cnn.at("stem.weight").fan_out, 64 * q * q);
+    EXPECT_DOUBLE_EQ(cnn.at("stem.weight").stddev, std::sqrt(2.0 / (64.0 * q * q)));
   }
 }
 

@@ -43,20 +43,24 @@ TEST(Cost, MatchesTheBenchmarkForIndex11) {
   EXPECT_EQ(network_cost(graph, imagenet16_120()).benchmark.flops, 28495480);
 }
 
-TEST(Cost, BuiltCountLeavesOutDeadEdges) {
+TEST(Cost, BuiltCountLeavesOutEdgesWithoutEffect) {
   // Index 9: |avg_pool_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|;
-  // vertex 2 has no input, so its nor_conv_3x3 into the output is dead.
-  const cell::CellGraph graph = cell::from_benchmark_index(9);
-  const NetworkCost cost = network_cost(graph, cifar10());
-  std::int64_t dead_params = 0;
-  std::int64_t dead_flops = 0;
+  // vertex 2 only sums `none`, so its nor_conv_3x3 into the output is dead but
+  // adds BatchNorm's bias: its weights exist, its convolution is not computed.
+  const NetworkCost nine = network_cost(cell::from_benchmark_index(9), cifar10());
+  std::int64_t conv_flops = 0;
   for (std::int64_t c : {16, 32, 64}) {
     const std::int64_t hw = (32 * 16 / c) * (32 * 16 / c);
-    dead_params += 5 * (c * c * 9 + 2 * c);
-    dead_flops += 5 * hw * c * c * 9;
+    conv_flops += 5 * hw * c * c * 9;
   }
-  EXPECT_EQ(cost.benchmark.params - cost.built.params, dead_params);
-  EXPECT_EQ(cost.benchmark.flops - cost.built.flops, dead_flops);
+  EXPECT_EQ(nine.built.params, nine.benchmark.params);
+  EXPECT_EQ(nine.benchmark.flops - nine.built.flops, conv_flops);
+  // 3_00_100: the conv 0 -> 1 feeds a vertex that reaches no output: no weights at all.
+  const NetworkCost dead_target = network_cost(cell::parse_encoding("3_00_100"), cifar10());
+  std::int64_t dead_params = 0;
+  for (std::int64_t c : {16, 32, 64}) dead_params += 5 * (c * c * 9 + 2 * c);
+  EXPECT_EQ(dead_target.benchmark.params - dead_target.built.params, dead_params);
+  EXPECT_EQ(dead_target.benchmark.flops - dead_target.built.flops, conv_flops);
 }
 
 TEST(Cost, AllNoneCellKeepsTheSkeleton) {
@@ -77,7 +81,8 @@ TEST(Cost, DagMlpCountsLinearLayers) {
   spec.dag_kind = DagNetworkKind::Mlp;
   // 2_02_002: 0->1 linear, 0->2 zero, 1->2 linear, 0->3 zero, 1->3 zero, 2->3 linear.
   const NetworkCost cost = network_cost(cell::parse_encoding("dag:2_02_002"), spec);
-  const std::int64_t expected = 784 * 100 + 3 * 100 * 100 + 100 * 10 + 10;
+  // The reference's blocks carry biases.
+  const std::int64_t expected = (784 * 100 + 100) + 3 * (100 * 100 + 100) + 100 * 10 + 10;
   EXPECT_EQ(cost.benchmark.params, expected);
   EXPECT_EQ(cost.benchmark.flops, expected);
 }
@@ -92,8 +97,8 @@ TEST(Cost, DagCnnCountsConvolutions) {
   spec.kernel_size = 5;
   // 2 vertices, one linear edge.
   const NetworkCost cost = network_cost(cell::parse_encoding("dag:2"), spec);
-  EXPECT_EQ(cost.benchmark.params, 3 * 4 * 25 + 4 * 4 * 25 + 4 * 10 + 10);
-  EXPECT_EQ(cost.benchmark.flops, 64 * (3 * 4 * 25 + 4 * 4 * 25) + 4 * 10 + 10);
+  EXPECT_EQ(cost.benchmark.params, (3 * 4 * 25 + 4) + (4 * 4 * 25 + 4) + 4 * 10 + 10);
+  EXPECT_EQ(cost.benchmark.flops, 64 * (3 * 4 * 25 + 4 + 4 * 4 * 25 + 4) + 4 * 10 + 10);
 }
 
 TEST(Cost, RejectsInputsTheBlocksCannotHalve) {

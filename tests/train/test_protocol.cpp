@@ -144,3 +144,36 @@ TEST(Schedule, WarmupThenCosineOverTheRest) {
 
 }  // namespace
 }  // namespace nasrank::train
+
+namespace nasrank::train {
+namespace {
+
+TEST(Schedule, CosinePerStepAnnealsWithinEpochs) {
+  ScheduleConfig per_step;
+  per_step.update = ScheduleConfig::Update::Step;
+  // 2 epochs of 4 steps: step s of epoch e is at fraction (e + s / 4) / 2.
+  EXPECT_DOUBLE_EQ(scheduled_learning_rate(per_step, 0.1, 0, 2, 0, 4), 0.1);
+  EXPECT_NEAR(scheduled_learning_rate(per_step, 0.1, 0, 2, 2, 4), 0.05 * (1 + std::cos(M_PI * 0.25)), 1e-15);
+  EXPECT_NEAR(scheduled_learning_rate(per_step, 0.1, 1, 2, 0, 4), 0.05, 1e-15);
+  EXPECT_NEAR(scheduled_learning_rate(per_step, 0.1, 1, 2, 3, 4), 0.05 * (1 + std::cos(M_PI * 7.0 / 8.0)), 1e-15);
+  // Per epoch (the benchmark) ignores the step.
+  ScheduleConfig per_epoch;
+  EXPECT_DOUBLE_EQ(scheduled_learning_rate(per_epoch, 0.1, 0, 2, 3, 4), 0.1);
+}
+
+TEST(Schedule, UpdateIsReadWrittenAndChecked) {
+  nlohmann::json doc = to_json(load_protocol("nb201-12e"));
+  EXPECT_EQ(doc["schedule"]["update"], "epoch");
+  doc["schedule"]["update"] = "step";
+  EXPECT_EQ(protocol_from_json(doc, "test").schedule.update, ScheduleConfig::Update::Step);
+  doc["schedule"]["update"] = "batch";
+  try {
+    protocol_from_json(doc, "test");
+    FAIL() << "accepted schedule.update 'batch'";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("schedule.update"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace nasrank::train

@@ -185,27 +185,93 @@ TEST(Trainer, UnknownEvaluationSplitIsAnInputError) {
   EXPECT_THROW(train(request_for("index:0", protocol), tiny_data()), InputError);
 }
 
-TEST(Calibration, PicksTheLargestRateNearTheBestLoss) {
+TEST(Calibration, PaperRuleByDefaultRankedByTheMeanOverSeeds) {
   CalibrationRequest request;
   request.protocol = tiny_protocol();
   request.protocol.initialization = Initialization::Principled;
-  request.grid = {1e6, 0.02, 0.2};
-  request.tolerance = 0.05;
-  request.seed = 2;
+  request.grid = {1e6, 0.02, 0.2, 0.05};
+  request.seeds = {2, 3};
+  request.loss.steps = 3;  // of the 10 steps in an epoch here
   request.base_architecture = calibration_architecture(cell::Space::Nb201, scale::DepthConvention::Nb201Reference);
   request.runtime.threads = 1;
   int reported = 0;
-  request.on_rate = [&](double, double) { ++reported; };
+  request.on_run = [&](double, std::uint64_t, double) { ++reported; };
   const scale::Calibration c = calibrate(request, tiny_data());
-  EXPECT_EQ(reported, 3);
-  EXPECT_EQ(c.grid, (std::vector<double>{0.02, 0.2, 1e6}));
-  ASSERT_EQ(c.final_losses.size(), 3u);
-  EXPECT_TRUE(std::isnan(c.final_losses[2]));  // 1e6 diverges
-  const double best = std::min(c.final_losses[0], c.final_losses[1]);
-  const double expected = c.final_losses[1] <= best * 1.05 ? 0.2 : 0.02;
+  EXPECT_EQ(reported, 8);
+  ASSERT_EQ(c.curve.size(), 4u);
+  EXPECT_EQ(c.curve[3].rate, 1e6);
+  EXPECT_EQ(c.curve[3].diverged, (std::vector<bool>{true, true}));
+  EXPECT_EQ(c.seeds, request.seeds);
+  EXPECT_EQ(c.tolerance, 0.0);
+  // The rate with the smallest mean epoch loss, not a larger one near it.
+  double best = INFINITY;
+  double expected = 0;
+  for (const auto& point : c.curve) {
+    ASSERT_EQ(point.epoch_mean.size(), 2u);
+    ASSERT_EQ(point.last_steps.size(), 2u);
+    const double mean = (point.epoch_mean[0] + point.epoch_mean[1]) / 2;
+    if (mean <= best) {
+      best = mean;
+      expected = point.rate;
+    }
+  }
   EXPECT_EQ(c.base_lr, expected);
   EXPECT_EQ(c.dataset, "synthetic");
   EXPECT_EQ(c.base_architecture, "compact:1_01_001");
+  // Both loss definitions are measured; the last-steps one is the tail of the epoch.
+  EXPECT_NE(c.curve[0].epoch_mean[0], c.curve[0].last_steps[0]);
+  EXPECT_EQ(scale::loss_choice_name(c.loss), "epoch-mean");
+  EXPECT_EQ(c.loss.steps, 3);
+}
+
+TEST(Calibration, GridOfFewerThanThreeRatesIsRefusedBeforeTraining) {
+  CalibrationRequest request;
+  request.protocol = tiny_protocol();
+  request.grid = {0.1, 0.2};
+  request.seeds = {1};
+  request.base_architecture = "compact:1_01_001";
+  EXPECT_THROW(calibrate(request, tiny_data()), InputError);
+  request.grid = {0.1, 0.2, -1.0};
+  EXPECT_THROW(calibrate(request, tiny_data()), InputError);
+}
+
+TEST(Trainer, RunsRecordTheCalibrationRuleAndAnUncalibratedBase) {
+  const auto path = std::filesystem::temp_directory_path() / "nasrank_test_calibration_rule.json";
+  scale::Calibration calibration;
+  calibration.base_lr = 0.3;
+  calibration.dataset = "synthetic";
+  calibration.tolerance = 0.02;
+  scale::write_calibration(path, calibration);
+  Protocol protocol = tiny_protocol();
+  protocol.learning_rate.kind = LearningRateRule::Kind::Scaler;
+  protocol.learning_rate.calibration = path.string();
+  const NetworkSpec spec = network_spec(protocol, tiny_data().train);
+  const ResolvedLearningRate calibrated = resolve_learning_rate(cell::from_benchmark_index(0), protocol, spec, "synthetic");
+  EXPECT_EQ(calibrated.scaler["calibration"]["rule"], "within-tolerance");
+  EXPECT_EQ(calibrated.scaler["calibration"]["tolerance"], 0.02);
+  EXPECT_EQ(calibrated.scaler["calibration"]["loss"], "epoch-mean");
+  std::filesystem::remove(path);
+
+  // principled-* carry the reference's CIFAR-10 base: never silently elsewhere.
+  const Protocol principled = load_protocol("principled-12e");
+  EXPECT_EQ(resolve_learning_rate(cell::from_benchmark_index(0), principled, spec, "fashion-mnist").scaler["base_lr_note"],
+            "base 0.46 from CIFAR-10 (reference), not calibrated on fashion-mnist");
+  EXPECT_EQ(resolve_learning_rate(cell::from_benchmark_index(0), principled, spec, "cifar10").scaler["base_lr_note"],
+            "base 0.46 from CIFAR-10 (reference)");
+  EXPECT_EQ(resolve_learning_rate(cell::from_benchmark_index(0), principled, spec, "cifar100").scaler["base_lr_note"],
+            "base 0.46 from CIFAR-10 (reference), not calibrated on cifar100");
+}
+
+TEST(Trainer, KeepsTheLossesOfTheFinalEpochsLastSteps) {
+  const TrainResult r = train(request_for("index:0", tiny_protocol()), tiny_data());
+  // 320 training images at batch 32: 10 steps in the final epoch.
+  ASSERT_EQ(r.final_step_losses.size(), 10u);
+  double sum = 0;
+  for (double loss : r.final_step_losses) sum += loss;
+  // Equal batches, so the epoch's running average is the mean of its steps.
+  EXPECT_NEAR(sum / 10, r.history.back().train_loss, 1e-6);
+  const TrainResult back = train_result_from_json(to_json(r), "round trip");
+  EXPECT_EQ(back.final_step_losses, r.final_step_losses);
 }
 
 TEST(Calibration, BaseArchitectureHasTheBaseDepths) {

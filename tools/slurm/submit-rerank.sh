@@ -97,6 +97,12 @@ for arg in "${rerank_args[@]}"; do
     --dataset=* | --reference=* | --reference-budget=* | --out=*) report_args+=("$arg") ;;
   esac
 done
+# An lr-search's report is made from the merged store by the search's own
+# arguments (NASRANK_SUBCOMMAND=lr-search, see submit-lr-search.sh).
+if [[ ${NASRANK_SUBCOMMAND:-rerank} == lr-search ]]; then
+  report_args=()
+  for arg in "${rerank_args[@]}"; do [[ $arg == --no-report ]] || report_args+=("$arg"); done
+fi
 report_args+=("${report_extra[@]}")
 ((report)) || report_args=()
 

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <random>
 #include <vector>
@@ -66,10 +67,19 @@ std::vector<double> average_ranks(const std::vector<double>& values);
 
 // ---------------------------------------------------- agreement among the best
 
+struct Interval {
+  double lower = 0.0;
+  double upper = 0.0;
+};
+
 struct TopKOverlap {
   std::size_t k = 0;
   std::size_t shared = 0;  // |top-k(a) ∩ top-k(b)|
   double fraction = 0.0;   // shared / k
+  std::size_t n = 0;       // architectures ranked
+  // False when n < 2k: two top-k sets drawn from fewer than 2k architectures
+  // must overlap, so the fraction says nothing (compare_rankings sets it).
+  bool supported = true;
 };
 
 // Higher value = better. Ties at the top-k boundary are broken by lower index
@@ -80,21 +90,42 @@ TopKOverlap top_k_overlap(const std::vector<double>& a, const std::vector<double
 // The paper's "Kendall tau within the top K%" curve.
 struct TopPercentPoint {
   double percent = 0.0;
-  std::size_t count = 0;  // architectures in the subset
+  std::size_t nominal_count = 0;  // max(2, ceil(K/100 * n))
+  // Architectures in the subset: nominal_count plus every architecture tied
+  // (in the reference value) with the last one inside the cut.
+  std::size_t count = 0;
   KendallResult kendall;  // between reference and other on the subset
+  // Percentile bootstrap interval of tau-b over the subset's pairs (NaN when
+  // not computed or not supported).
+  Interval tau_b_interval{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  // False when count < the minimum n (AnalysisOptions::min_n): the point is
+  // not shown, the JSON holds null and the count.
+  bool supported = true;
 };
+
+struct AnalysisOptions;
 
 // 100, 90, ..., 10, 5, 1.
 std::vector<double> default_top_percents();
 
 // For each percent K: the max(2, ceil(K/100 * n)) architectures with the
-// highest REFERENCE value (ties broken by lower index), and Kendall tau-b
-// between reference and other on them. The count is computed as
-// ceil(K * n / 100), which is exact for integer K (no 0.9 * 100 = 90.000001
-// surprise). Each percent must lie in (0, 100].
+// highest REFERENCE value, extended by every architecture whose reference
+// value equals the last one inside the cut (so the subset never depends on
+// how ties happen to be ordered, and may hold slightly more than K%), and
+// Kendall tau-b between reference and other on them. The nominal count is
+// computed as ceil(K * n / 100), which is exact for integer K (no
+// 0.9 * 100 = 90.000001 surprise). Each percent must lie in (0, 100]. No
+// intervals; every point is marked supported.
 std::vector<TopPercentPoint> top_percent_kendall(const std::vector<double>& reference,
                                                  const std::vector<double>& other,
                                                  const std::vector<double>& percents = default_top_percents());
+
+// The same curve with the minimum-n rule (points with count < options.min_n
+// are marked unsupported and get no interval) and a percentile bootstrap
+// interval of tau-b per supported point (options.bootstrap; the subset is
+// fixed by the reference ranking, its pairs are resampled).
+std::vector<TopPercentPoint> top_percent_curve(const std::vector<double>& reference, const std::vector<double>& other,
+                                               const AnalysisOptions& options);
 
 // ----------------------------------------------------- how accuracies moved
 
@@ -167,11 +198,6 @@ struct BootstrapOptions {
   std::size_t threads = 1;       // worker threads; never changes the result
 };
 
-struct Interval {
-  double lower = 0.0;
-  double upper = 0.0;
-};
-
 // tau-b, rho and r of the paired vectors, with percentile bootstrap intervals
 // for tau-b and rho (pairs resampled with replacement).
 struct CorrelationSummary {
@@ -181,6 +207,9 @@ struct CorrelationSummary {
   double pearson_r = 0.0;
   Interval tau_b_interval;
   Interval rho_interval;
+  // False when n < the minimum n (AnalysisOptions::min_n): the report shows
+  // "n too small" instead of the numbers (compare_rankings sets it).
+  bool supported = true;
   // Replicates where a resample was constant on one side (tau/rho undefined);
   // they are left out of the percentiles. NaN interval if all are.
   std::size_t degenerate_resamples = 0;
@@ -196,10 +225,36 @@ CorrelationSummary correlate(const std::vector<double>& a, const std::vector<dou
 CorrelationSummary noise_ceiling(const std::vector<double>& seed_a, const std::vector<double>& seed_b,
                                  const BootstrapOptions& bootstrap = {});
 
-// True when the change's tau-b interval lies entirely below the ceiling's,
-// i.e. the two protocols disagree more than two seeds of one protocol do.
-// Non-overlap of two 95% intervals is a conservative test; NaN bounds -> false.
+// True when the change's tau-b interval lies entirely below the ceiling's.
+// Non-overlap of two 95% intervals is a conservative test, and it is only
+// meaningful when both summaries have the same noise per value; the report
+// uses seed_noise_test() instead. NaN bounds -> false.
 bool exceeds_seed_noise(const CorrelationSummary& change, const CorrelationSummary& ceiling);
+
+// Does the ranking change exceed seed noise, comparing like with like?
+// `half_a` and `half_b` are one protocol's values from two DISJOINT sets of
+// h seeds each (each value the mean over its h seeds); `other` is the other
+// protocol's value from h seeds as well (the caller says so when it cannot).
+// Under "the protocols are the same", half_b and other are exchangeable, so
+//   D = tau_b(half_a, half_b) - tau_b(half_a, other)
+// is centred on 0. D is bootstrapped over architectures (the same resample
+// for both taus) and the change exceeds seed noise when the lower bound of
+// its central `level` interval is above 0: a one-sided test whose false-
+// positive rate for identical protocols is (1 - level) / 2 (2.5% at 95%),
+// up to the bootstrap's approximation (checked by simulation in the tests).
+struct SeedNoiseTest {
+  std::size_t n = 0;
+  double ceiling_tau_b = 0.0;  // tau_b(half_a, half_b)
+  double cross_tau_b = 0.0;    // tau_b(half_a, other)
+  double difference = 0.0;     // ceiling - cross
+  Interval difference_interval;
+  double false_positive_rate = 0.0;  // (1 - level) / 2
+  bool exceeds = false;              // difference_interval.lower > 0
+  bool supported = true;             // false below the minimum n: never exceeds
+  BootstrapOptions bootstrap;
+};
+SeedNoiseTest seed_noise_test(const std::vector<double>& half_a, const std::vector<double>& half_b,
+                              const std::vector<double>& other, const BootstrapOptions& bootstrap = {});
 
 // Uniform integer in [0, bound) from a 64-bit engine, by rejection of the
 // incomplete top range. Spelled out because std::uniform_int_distribution is
@@ -220,10 +275,19 @@ struct AnalysisOptions {
   std::size_t top_k = 10;                                  // top-k overlap (clamped to n)
   std::vector<double> gap_edges = default_gap_edges();     // pairwise-gap histogram
   std::size_t rank_moves = 20;                             // largest rank moves listed
+  // Smallest n a rank statistic is shown for: tau/rho need n >= min_n, a
+  // top-K% point needs >= min_n architectures; top-k overlap needs n >= 2k.
+  // >= 2.
+  std::size_t min_n = 8;
 };
 
 // Reference (e.g. the benchmark) against candidate (e.g. re-trained).
+// Below options.min_n matched architectures no rank statistic is supported:
+// `supported` is false, correlation/top_k/curve are left at n only, and the
+// accuracy change is still computed.
 struct RankingComparison {
+  std::size_t n = 0;
+  bool supported = true;  // n >= options.min_n
   CorrelationSummary correlation;
   TopKOverlap top_k;
   std::vector<TopPercentPoint> top_percent_curve;

@@ -24,6 +24,7 @@ void to_json(nlohmann::json& json, const TopPercentPoint& point);
 void to_json(nlohmann::json& json, const AccuracyChange& change);
 void to_json(nlohmann::json& json, const GapDistribution& gaps);
 void to_json(nlohmann::json& json, const RankMove& move);
+void to_json(nlohmann::json& json, const SeedNoiseTest& test);
 void to_json(nlohmann::json& json, const RankingComparison& comparison);
 
 }  // namespace nasrank::analyze

@@ -19,9 +19,10 @@ struct Nb201CellSummary {
 };
 
 enum class Isomorphism {
-  All,                 // every cell
-  UniqueWithZeros,     // one per class of the zero-aware canonical string
-  UniqueIgnoringZeros  // one per class of the canonical string without zeros
+  All,                  // every cell
+  Exact,                // one per class of exact_class_key: cells that train identically
+  UniqueWithZeros,      // one per class of the benchmark's zero-aware canonical string
+  UniqueIgnoringZeros   // one per class of the canonical string without zeros
 };
 
 // In benchmark-index order; a class is represented by its lowest index.
@@ -31,6 +32,7 @@ struct Nb201SpaceCounts {
   int total = 0;
   int unique_with_zeros = 0;
   int unique_ignoring_zeros = 0;
+  int exact_classes = 0;  // classes of exact_class_key (see facts.h)
   int disconnected = 0;
 };
 Nb201SpaceCounts count_nb201_space();
@@ -40,5 +42,9 @@ Nb201SpaceCounts count_nb201_space();
 constexpr int kMaxEnumeratedDagVertices = 6;
 std::uint64_t dag_space_size(int vertices);
 void for_each_dag(int vertices, const std::function<bool(const CellGraph&)>& visit);
+// The DAG for_each_dag visits at position `ordinal` (0 <= ordinal <
+// dag_space_size(vertices)): lets a caller that cannot take a callback (a
+// Python iterator) walk the space lazily, or resume in the middle.
+CellGraph dag_at(int vertices, std::uint64_t ordinal);
 
 }  // namespace nasrank::cell

@@ -2,8 +2,9 @@
 // Turns two sets of stored results into the analyzer's comparison input:
 // picks each side's runs (store, protocol, budget), averages seeds, matches
 // architectures by their canonical key (never by row position), leaves out
-// disconnected and diverged cells with counts, and finds a seed-noise
-// ceiling where a side has two seeds.
+// disconnected cells with counts, ranks diverged runs by the chosen policy,
+// and builds a like-with-like seed-noise ceiling where a side has two or more
+// seeds (docs/method.md).
 #include "nasrank/analyze/report.h"
 
 #include <filesystem>
@@ -29,11 +30,19 @@ struct ComparisonOptions {
   // Which side's two seeds give the noise ceiling: "auto" (the reference if
   // it has two seeds, else the candidate), "reference", "candidate", "none".
   std::string ceiling = "auto";
+  // Diverged runs (docs/method.md, "Diverged runs"):
+  //   "chance"      (default) the run's accuracy is chance for the dataset
+  //                 (100 / classes), so it ranks below every run that learned;
+  //   "exclude"     architectures with a diverged run leave both sides;
+  //   "last-finite" the last finite accuracy measured for the split.
+  std::string diverged = "chance";
   analyze::AnalysisOptions analysis;
 };
 
-// InputError naming the store for a missing dataset, an ambiguous protocol or
-// budget, or fewer than two matched architectures.
+// InputError naming the store for a missing dataset (listing the stored
+// ones; names are matched case-insensitively, '-' and '_' ignored), an
+// ambiguous protocol or budget, or a dataset whose chance level is unknown
+// under the "chance" policy.
 analyze::ComparisonInput build_comparison(const ComparisonSide& reference, const ComparisonSide& candidate,
                                           const ComparisonOptions& options);
 
@@ -49,11 +58,11 @@ StoreContents store_contents(const std::filesystem::path& store, const std::stri
 
 namespace nasrank::rerank {
 
-// Every comparison a re-rank store supports, written into `out_dir`:
-//   report.{html,md,json}              each other protocol vs the baseline protocol
-//                                      (the first other one; more are named
-//                                      <candidate>-vs-<baseline>.*)
-//   <protocol>-vs-reference.{...}      each protocol vs the reference store, if given
+// Every comparison a re-rank store supports. Each is written as
+// report.{html,md,json} into a folder: `out_dir` itself for the first
+// protocol against the baseline, out_dir/<candidate>-vs-<baseline>/ for the
+// other protocols and out_dir/<protocol>-vs-reference/ against the reference
+// store. Every report is built before any folder is created.
 // `baseline` empty: the protocol whose name says "benchmark" or "nb201", else
 // the first in name order.
 struct WrittenReport {

@@ -17,9 +17,16 @@ namespace nasrank::rerank {
 struct ArchitectureSelection {
   std::string space = "nb201";  // "nb201", or "dag" (generic DAGs on dag_vertices vertices)
   int dag_vertices = 5;
-  // One representative per isomorphism class (the benchmark's canonical string
-  // with zeros considered; the lowest index represents its class).
+  // One representative per isomorphism class (the lowest index represents
+  // its class): by default cell::exact_class_key, so that merged cells train
+  // identically under every protocol; `benchmark_classes` uses the
+  // benchmark's canonical string with zeros considered (6,466 classes), which
+  // merges cells that differ by a trained constant term or by in-degrees.
   bool unique = false;
+  bool benchmark_classes = false;
+  // Leave out architectures with no input-to-output path (they are never
+  // trained and would sit tied at chance on both sides of a comparison).
+  bool connected_only = false;
   // A seeded random sample of this many architectures from the candidates.
   std::optional<std::size_t> sample;
   std::uint64_t sample_seed = 0;
@@ -42,6 +49,14 @@ struct PlannedArchitecture {
 // Throws InputError for an unknown space, a malformed explicit encoding or a
 // sample larger than the candidates.
 std::vector<PlannedArchitecture> select_architectures(const ArchitectureSelection& selection);
+
+// A seeded sample of `count` connected NAS-Bench-201 cells spread evenly over
+// the number of convolutions that can change the output (0 to 6): sample k
+// of n is drawn from the cells with round(6k / (n - 1)) such convolutions, so
+// the sample spans weak (identity and pooling only) to strong cells instead
+// of clustering where most cells are. Returned as arch strings in
+// benchmark-index order. InputError for count < 2 or count > 64.
+std::vector<std::string> nb201_sample_across_conv_counts(std::size_t count, std::uint64_t seed);
 
 // Reads one encoding per line ('#' comments and blank lines skipped); errors
 // name the file and line.

@@ -61,6 +61,10 @@ struct RerankSummary {
   bool interrupted = false;
   std::vector<WrittenReport> reports;
   std::string report_error;  // why no report was written, when it failed
+  // Per protocol that carries the reference's CIFAR-10 base onto another
+  // dataset ("principled-12e: base 0.46 from CIFAR-10 (reference), not
+  // calibrated on fashion-mnist"); every run records such notes either way.
+  std::vector<std::string> notes;
 };
 
 // Validates everything (protocols, dataset key, store lock) before starting

@@ -93,15 +93,27 @@ struct NetworkShape {
 struct LayerInit {
   std::string name;
   std::vector<std::int64_t> shape;
-  std::int64_t fan_in = 0;
-  int in_degree = 1;  // d in N(0, 2 / (fan_in * d)); 1 where no division applies
+  std::int64_t fan_in = 0;   // inputs per output: shape[1] * kernel area
+  std::int64_t fan_out = 0;  // outputs per input: shape[0] * kernel area
+  int in_degree = 1;  // d in N(0, 2 / (fan * d)); 1 where no division applies
   double stddev = 0.0;
-  std::string rule;   // "he-fan-in/degree", "he-fan-in", "output-2/fan_in"
+  // "he-fan-in/degree", "he-fan-in", "output-2/fan_in" (NAS-Bench-201);
+  // "he-fan-out/degree", "he-fan-out", "output-2/fan_out" (DAG networks).
+  std::string rule;
+  // False for an edge that cannot change the output (its target reaches no
+  // output): the trainer's default build leaves it out, `--edges every`
+  // builds it and draws it from this row.
+  bool computed = true;
 };
 
-// Every weight tensor of the network built from `graph` (parameterized edges
-// that lie on no input-to-output path are left out: the trainer does not
-// build them). Biases are zero and BatchNorm weight 1 / bias 0 everywhere.
+// Every weight tensor of the benchmark's network built from `graph`, every
+// non-zero parameterized edge included (see LayerInit::computed). Biases are
+// zero and BatchNorm weight 1 / bias 0 everywhere.
+//   NAS-Bench-201 (TinyNetwork, reference): He fan-in, edges divided by the
+//   chosen vertex's in-degree, classifier std 2 / fan_in.
+//   DAG networks (the reference's mlp_dags / cnn_dags): He fan-out for the
+//   stem and every edge (divided by the in-degree), readout std 2 / fan_out
+//   = 2 / classes.
 std::vector<LayerInit> layer_init_table(const cell::CellGraph& graph, const NetworkShape& shape,
                                         const ScalerOptions& options);
 

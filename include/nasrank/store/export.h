@@ -18,4 +18,26 @@ struct FlatTable {
 
 FlatTable flat_table(const ResultStore& store, const RunFilter& filter = {});
 
+// The same runs in long format, the shape pandas wants: one row per run and
+// split (columns `split`, `accuracy`, `loss`), plus one row with an empty
+// split for a run that measured nothing. What is the same for many runs is
+// listed once in `provenance` and `configurations` and referenced by id
+// (`provenance_id`, `configuration_id`; null when the run has none), instead
+// of being repeated on every row.
+struct LongTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<nlohmann::json>> rows;
+  std::vector<nlohmann::json> provenance;      // id = position: source file, sha256, note, tool version ...
+  std::vector<nlohmann::json> configurations;  // id = position: a run's resolved configuration
+};
+
+LongTable long_table(const ResultStore& store, const RunFilter& filter = {});
+
+// Per-epoch curves of the matching runs: one row per run and epoch (epoch
+// 0-based), columns train_loss, train_accuracy, learning_rate, epoch_seconds
+// and accuracy:<split> / loss:<split> for every evaluated split; null where
+// an epoch was not measured. Runs that stored no curve (imported means)
+// contribute no rows.
+FlatTable curve_table(const ResultStore& store, const RunFilter& filter = {});
+
 }  // namespace nasrank::store

@@ -23,6 +23,15 @@ std::string resolve_split(std::string_view dataset, std::string_view split);
 // The dataset keys of NAS-Bench-201 (cifar10-valid, cifar10, cifar100, ImageNet16-120).
 const std::vector<std::string>& benchmark_datasets();
 
+// The dataset keys a store holds, in the benchmark's order, then by name.
+std::vector<std::string> stored_datasets(const ResultStore& store);
+
+// The stored dataset key that `name` spells: exact, else equal after
+// lower-casing and dropping '-', '_' and spaces (so CIFAR10, cifar-10 and
+// imagenet16-120 find cifar10 and ImageNet16-120). InputError listing the
+// stored keys when none or several match.
+std::string match_dataset(const ResultStore& store, std::string_view name);
+
 // One `field OP number` condition, e.g. "flops<50" or "accuracy >= 90".
 struct Condition {
   enum class Op { Less, LessEqual, Greater, GreaterEqual, Equal, NotEqual };

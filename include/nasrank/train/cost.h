@@ -7,8 +7,10 @@
 // free.
 //
 // Two counts: `benchmark` builds every non-zero edge, as the benchmark's
-// network does (its published params/FLOPs are these), and `built` leaves out
-// the dead edges nasrank does not build, which is what a run really costs.
+// network does (its published params/FLOPs are these), and `built` is what
+// nasrank's default build holds and computes: edges without effect left out,
+// and a NAS-Bench-201 conv out of a zero vertex holding its weights but
+// computing only BatchNorm's bias (network.h).
 #include "nasrank/cell/graph.h"
 #include "nasrank/train/network.h"
 
@@ -26,7 +28,7 @@ struct CostCount {
 
 struct NetworkCost {
   CostCount benchmark;  // every non-zero edge (comparable to NAS-Bench-201's numbers)
-  CostCount built;      // dead edges left out (what nasrank builds and computes)
+  CostCount built;      // the default build (edges without effect left out)
 };
 
 NetworkCost network_cost(const cell::CellGraph& graph, const NetworkSpec& spec);

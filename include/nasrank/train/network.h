@@ -13,14 +13,15 @@
 // with conv_a = ReLU-Conv3x3(stride 2)-BN, conv_b = ReLU-Conv3x3-BN and
 // shortcut = AvgPool(2, 2) -> Conv1x1 (no bias, no BN).
 //
-// DAG codes (Space::Dag) become the paper's generic networks:
-//   MLP: the image is flattened; stem Linear(in_features -> width, no bias) is
-//        vertex 0; a `linear` edge is ReLU -> Linear(width, width, no bias); a
-//        `skip` edge is identity; vertices sum their incoming edges; readout is
-//        ReLU -> Linear(width -> classes, bias).
-//   CNN: the same with Conv(q, pad q/2, no bias) for the stem (in_channels ->
-//        width) and every `linear` edge, and ReLU -> global average pool ->
-//        Linear(width -> classes, bias) as the readout.
+// DAG codes (Space::Dag) become the reference's generic networks (its
+// models/mlp_dags.py and cnn_dags.py; docs/method.md):
+//   MLP: the image is flattened; a Block is Linear(bias) -> ReLU
+//        (post-activation); vertex 0 is the stem Block(in_features -> width);
+//        a `linear` edge is Block(width, width); a `skip` edge is identity;
+//        vertices sum their incoming edges; readout Linear(width -> classes,
+//        bias) on the last vertex.
+//   CNN: the same with Conv(q, stride 1, pad q/2, bias) -> ReLU blocks, and
+//        global average pool -> Linear(width -> classes, bias) as the readout.
 //
 // Parameter names are the scaler's contract (scale::layer_init_table):
 //   stem.conv.weight, stem.bn.{weight,bias}
@@ -28,19 +29,23 @@
 //   cells.K.conv_a.conv.weight, cells.K.conv_a.bn.*, cells.K.conv_b.conv.weight,
 //   cells.K.conv_b.bn.*, cells.K.shortcut.conv.weight
 //   head_bn.{weight,bias}, classifier.{weight,bias}
-//   DAG: stem.weight, edge_J_I.weight, readout.{weight,bias}
+//   DAG: stem.{weight,bias}, edge_J_I.{weight,bias}, readout.{weight,bias}
 // K counts every block 0..3N+1, the two basic blocks being K = N and 2N+1;
 // edge_J_I is the edge from vertex J into vertex I.
 //
-// `none` edges and dead edges (non-zero edges on no input-to-output path) are
-// not built: at initialization they change no output and no gradient of a
-// shared parameter (tested). One difference appears with training: a conv
-// edge leaving a vertex that no input reaches gets zeros, so its BatchNorm
-// outputs its learned bias; in the benchmark's network such edges add a
-// learned term that does not depend on the input (2,000 of the 15,284
-// connected cells have one). Pruning drops that term; EdgeBuild::EveryEdge
-// keeps it. A disconnected graph (no input-to-output path) builds a network
-// whose output does not depend on the input; the trainer does not train it.
+// The default build computes exactly the benchmark's function and gradients
+// and leaves out only what provably has no effect (cell::edge_effects):
+// `none` edges, edges into a vertex that reaches no output, and identity-like
+// edges out of an identically zero vertex. A conv edge out of an identically
+// zero vertex is kept: ReLU(0) -> conv -> BatchNorm outputs BN's trained bias
+// (in training and in evaluation), so it is computed as that bias alone; a
+// vertex holding such a constant feeds its edges like any other (a conv over
+// it is not constant near the borders, zero padding). Every random draw is
+// keyed by the parameter's name, so the default build and EdgeBuild::EveryEdge
+// hold the same values for every parameter they share and train identically
+// (tested step by step). A disconnected graph (no input-to-output path) builds
+// a network whose output does not depend on the input; the trainer does not
+// train it.
 #include "nasrank/cell/graph.h"
 #include "nasrank/scale/scaler.h"
 
@@ -94,8 +99,8 @@ Initialization parse_initialization(std::string_view name);
 
 // Which edges are built. Everything but verification uses Pruned.
 enum class EdgeBuild {
-  Pruned,     // only edges on an input-to-output path
-  EveryEdge,  // every non-zero edge, `none` computed as zeros (the benchmark's way)
+  Pruned,     // only edges that can change the output (see above); the same function
+  EveryEdge,  // every edge, `none` computed as zeros (the benchmark's way)
 };
 
 struct ParameterInfo {
@@ -117,8 +122,8 @@ struct NetworkImpl;  // the LibTorch module; only src/train sees inside
 
 class Network {
  public:
-  // Builds on the CPU with LibTorch's default initialization drawn from
-  // `seed` (the same seed gives the same weights).
+  // Builds on the CPU with PyTorch's default initialization drawn from
+  // `seed`, keyed by parameter name (the same seed gives the same weights).
   Network(const cell::CellGraph& graph, const NetworkSpec& spec, std::uint64_t seed,
           EdgeBuild build = EdgeBuild::Pruned);
   ~Network();
@@ -136,10 +141,11 @@ class Network {
   std::int64_t parameter_count() const;
 
   // Principled: every row of scale::layer_init_table(graph, shape, options)
-  // is drawn from N(0, row.stddev^2) with a generator seeded by `seed`;
-  // biases 0, BN weight 1 and bias 0. A weight the table does not name is an
-  // internal error (the contract broke). Benchmark: re-draws LibTorch's
-  // defaults from `seed`. Returns the table used (empty for Benchmark).
+  // that the build has is drawn from N(0, row.stddev^2) with a generator
+  // seeded by `seed` and the row's name; biases 0, BN weight 1 and bias 0. A
+  // weight the table does not name is an internal error (the contract
+  // broke). Benchmark: re-draws PyTorch's defaults from `seed`, keyed the
+  // same way. Returns the table used (empty for Benchmark).
   std::vector<scale::LayerInit> initialize(Initialization init, const scale::ScalerOptions& options,
                                            std::uint64_t seed);
 

@@ -10,10 +10,10 @@
 //    "network": {"channels": 16, "cells_per_stage": 5, "dag_network": "mlp", "kernel_size": 3},
 //    "optimizer": {"type": "sgd", "momentum": 0.9, "nesterov": true, "weight_decay": 0.0005},
 //    "batch_size": 256, "epochs": 200,
-//    "learning_rate": {"fixed": 0.1}
+//    "learning_rate": {"fixed": 0.1 [, "degree": "source" | "target" (principled init)]}
 //        or {"scaler": {"base_lr": 0.46 | "calibration": "file.json",
 //                       "convention": "nb201-reference", "degree": "source"}},
-//    "schedule": {"type": "cosine", "warmup_epochs": 0},
+//    "schedule": {"type": "cosine", "warmup_epochs": 0, "update": "epoch" | "step"},
 //    "initialization": "benchmark" | "principled",
 //    "augmentation": true,
 //    "data": {"train_subset": 0, "holdout": 0, "evaluation_splits": [], "eval_subset": 0,
@@ -66,6 +66,12 @@ struct ScheduleConfig {
   // Linear warm-up: epochs e < W run at lr * (e + 1) / (W + 1); the cosine
   // then spans the remaining T - W epochs. 0 = none (the benchmark).
   int warmup_epochs = 0;
+  // The cosine is updated once per epoch (the benchmark) or after every
+  // step, reaching 0 at the end of training: a short budget with few epochs
+  // otherwise ends at a high rate, with BatchNorm's running statistics behind
+  // the weights.
+  enum class Update { Epoch, Step };
+  Update update = Update::Epoch;
 };
 
 struct DataBudget {
@@ -114,5 +120,9 @@ std::filesystem::path calibration_path(const Protocol& protocol);
 
 // The learning rate of epoch `epoch` (0-based) of `epochs` for peak rate `peak`.
 double scheduled_learning_rate(const ScheduleConfig& schedule, double peak, int epoch, int epochs);
+// The rate of step `step` of `steps_per_epoch` within `epoch`: the per-epoch
+// rate above, or under Update::Step the cosine at the step's fraction of training.
+double scheduled_learning_rate(const ScheduleConfig& schedule, double peak, int epoch, int epochs, std::size_t step,
+                               std::size_t steps_per_epoch);
 
 }  // namespace nasrank::train

@@ -30,7 +30,7 @@ struct SplitMetrics {
 
 struct EpochRecord {
   int epoch = 0;                  // 0-based
-  double learning_rate = 0.0;     // the rate this epoch ran at
+  double learning_rate = 0.0;     // the rate this epoch ran at (its first step's, when updated per step)
   double train_loss = 0.0;        // running average over the epoch's batches (as the benchmark)
   double train_accuracy = 0.0;    // running average, percent
   std::int64_t train_images = 0;  // images seen this epoch
@@ -58,6 +58,10 @@ struct TrainResult {
   // "train" (last epoch's running averages) and every evaluation split after
   // the last epoch. Disconnected: accuracy 100 / classes, loss ln(classes).
   std::map<std::string, SplitMetrics> final_metrics;
+  // Loss of each of the final epoch's last steps (at most
+  // scale::kRecordedTailSteps, oldest first; a diverged run ends with its
+  // non-finite step): what an end-of-epoch loss is computed from.
+  std::vector<double> final_step_losses;
 
   // Hyperparameters used.
   double learning_rate = 0.0;             // peak rate before the schedule

@@ -88,12 +88,14 @@ TrainResult train(const TrainRequest& request, const dataset::BenchmarkData& dat
 
 struct CalibrationRequest {
   Protocol protocol;                  // network, batch, optimizer, data budget, init (its lr rule is ignored)
-  std::vector<double> grid;           // learning rates to try (any order; sorted in the output)
-  double tolerance = 0.01;            // relative: loss <= (1 + tolerance) * smallest loss
-  std::uint64_t seed = 0;
+  std::vector<double> grid;           // learning rates to try (any order; sorted in the output); at least 3
+  std::vector<std::uint64_t> seeds;   // one run per rate and seed; rates are ranked by the mean over seeds
+  scale::LossChoice loss;             // which final training loss ranks the rates
+  double tolerance = 0.0;             // 0: the paper's rule; > 0: loss <= (1 + tolerance) * smallest
   std::string base_architecture;      // encoding of the base network (see calibration_architecture)
   RuntimeOptions runtime;
-  std::function<void(double learning_rate, double final_loss)> on_rate;  // progress
+  // Progress: after every run, its rate, seed and loss under `loss` (NaN: diverged).
+  std::function<void(double learning_rate, std::uint64_t seed, double loss)> on_run;
 };
 
 // The paper's "shallowest network" for a space and depth convention: the
@@ -106,10 +108,10 @@ struct CalibrationRequest {
 //     -> readout) for relu-count; 1 (stem -> readout) for dag-reference.
 std::string calibration_architecture(cell::Space space, scale::DepthConvention convention);
 
-// One epoch per grid rate at a constant rate on the base architecture; the
-// final loss of a rate is its epoch's running-average training loss (NaN when
-// it diverged). base_lr = the largest rate whose loss is within tolerance of
-// the smallest. Throws InputError when every rate diverged.
+// One epoch per grid rate and seed at a constant rate on the base
+// architecture (rate_point_protocol), ranked by estimate_max_rate: the same
+// points, loss and rule as `lr-search` with one architecture. The file keeps
+// both loss definitions per seed. InputError when every rate diverged.
 scale::Calibration calibrate(const CalibrationRequest& request, const dataset::BenchmarkData& data);
 
 // Throughput of the training step alone (forward, backward, SGD step with
