@@ -682,6 +682,7 @@ table.moves{width:100%;table-layout:fixed}table.moves th,table.moves td{overflow
 }
 
 std::filesystem::path write_report(const Report& report, const std::filesystem::path& out_dir) {
+  if (out_dir.empty()) throw InputError("report folder '': -o needs a folder name (the report goes inside it)");
   if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
     throw InputError("report folder '" + out_dir.string() + "' exists and is not a folder (-o names a folder; the report is "
                      "written as report.html, report.md and report.json inside it)");
