@@ -1,5 +1,7 @@
 #include "nasrank/analyze/lr_search_report.h"
 
+#include "nasrank/analyze/report.h"
+
 #include "nasrank/common/error.h"
 #include "nasrank/common/version.h"
 #include "svg.h"
@@ -325,12 +327,12 @@ std::string estimates_markdown(const LrSearchReport& r) {
   std::string md = "| architecture | paths | longest depth | max lr (grid) | interpolated | seeds' interval | edge | in fit |\n"
                    "|---|---|---|---|---|---|---|---|\n";
   for (const auto& e : r.estimates)
-    md += "| " + e.architecture.key + " | " + std::to_string(e.architecture.paths) + " | " +
+    md += "| " + markdown_text(e.architecture.key) + " | " + std::to_string(e.architecture.paths) + " | " +
           std::to_string(e.architecture.longest_depth) + " | " + (e.estimate.found ? general(e.estimate.rate, 4) : "none") +
           " | " + (e.estimate.found ? general(e.estimate.interpolated, 4) : "") + " | " +
           (e.estimate.found ? "[" + general(e.estimate.lower, 3) + ", " + general(e.estimate.upper, 3) + "]" : "") + " | " +
           std::string(scale::grid_edge_name(e.estimate.edge)) + " | " +
-          (e.used_in_fit ? "yes" : "no: " + e.excluded_because) + " |\n";
+          (e.used_in_fit ? "yes" : "no: " + markdown_text(e.excluded_because)) + " |\n";
   return md;
 }
 
@@ -470,7 +472,7 @@ std::string lr_search_markdown(const LrSearchReport& r) {
   md += "\n## Where the law fails (residuals of " + r.input.predictors.front() + ", slope 1)\n\n" +
         residuals_markdown(r.residuals_by_paths, "paths") + "\n" + residuals_markdown(r.residuals_by_depth, "longest depth") +
         "\n## Per architecture\n\n" + estimates_markdown(r) + "\n";
-  for (const auto& e : r.estimates) md += "### " + e.architecture.key + "\n\n" + curve_markdown(e) + "\n";
+  for (const auto& e : r.estimates) md += "### " + markdown_text(e.architecture.key) + "\n\n" + curve_markdown(e) + "\n";
   md += "## Provenance\n\n```json\n" + r.input.provenance.dump(2) + "\n```\n\nnasrank " + r.tool_version + ", " +
         r.created_at + ".\n";
   return md;

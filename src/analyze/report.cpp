@@ -9,12 +9,14 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <string_view>
 
 namespace nasrank::analyze {
 namespace {
 
 using svg::escape;
 using svg::fixed;
+
 
 constexpr const char* kReferenceColor = "#1f5fa8";
 constexpr const char* kCandidateColor = "#d1495b";
@@ -110,16 +112,16 @@ std::string headline_of(const Report& r) {
 
 }  // namespace
 
-std::string markdown_cell(const std::string& text) {
+std::string markdown_text(const std::string& text) {
   std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
+  out.reserve(text.size() + 8);
+  for (const char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') {
       out += ' ';
-    } else {
-      out += c;
+      continue;
     }
+    if (std::string_view("\\`*_[]<>#!|~").find(c) != std::string_view::npos) out += '\\';
+    out += c;
   }
   return out;
 }
@@ -300,13 +302,14 @@ std::string report_markdown(const Report& r) {
   const RankingComparison& s = r.comparison;
   const auto& c = s.correlation;
   const std::size_t n = in.keys.size();
-  std::string md = "# " + in.title + "\n\n";
+  std::string md = "# " + markdown_text(in.title) + "\n\n";
   md += "**" + r.headline + "**\n\n";
   for (const auto& warning : r.warnings) md += "* warning: " + warning + "\n";
   if (!r.warnings.empty()) md += "\n";
-  md += "Dataset **" + in.dataset + "**, metric **" + in.metric + "**. Reference: **" + in.reference.label + "** (`" +
-        in.reference.source + "`); candidate: **" + in.candidate.label + "** (`" + in.candidate.source +
-        "`). Rank 1 is the best (highest accuracy); ties share their average rank.\n\n";
+  md += "Dataset **" + markdown_text(in.dataset) + "**, metric **" + markdown_text(in.metric) + "**. Reference: **" +
+        markdown_text(in.reference.label) + "** (" + markdown_text(in.reference.source) + "); candidate: **" +
+        markdown_text(in.candidate.label) + "** (" + markdown_text(in.candidate.source) +
+        "). Rank 1 is the best (highest accuracy); ties share their average rank.\n\n";
   md += "## Rank correlation\n\n| statistic | n | value | " + level_text(in.options) + " bootstrap CI |\n|---|---|---|---|\n";
   md += "| Kendall tau-b | " + std::to_string(n) + " | " + stat_or_small(c.supported, n, fixed(c.kendall.tau_b, 4)) + " | " +
         (c.supported ? interval_text(c.tau_b_interval) : "") + " |\n";
@@ -318,11 +321,11 @@ std::string report_markdown(const Report& r) {
                       fixed(s.top_k.fraction, 4) + " (" + std::to_string(s.top_k.shared) + " of " + std::to_string(s.top_k.k) + ")") +
         " | |\n";
   if (r.ceiling)
-    md += "| noise ceiling tau-b (" + markdown_cell(in.noise_ceiling->description) + ") | " + std::to_string(r.ceiling->n) +
+    md += "| noise ceiling tau-b (" + markdown_text(in.noise_ceiling->description) + ") | " + std::to_string(r.ceiling->n) +
           " | " + fixed(r.ceiling->kendall.tau_b, 4) + " | " + interval_text(r.ceiling->tau_b_interval) + " |\n";
   if (r.noise_test && r.noise_test->supported) {
     const auto& t = *r.noise_test;
-    md += "| tau-b between the protocols at matched seeds (" + markdown_cell(in.noise_ceiling->other_description) + ") | " +
+    md += "| tau-b between the protocols at matched seeds (" + markdown_text(in.noise_ceiling->other_description) + ") | " +
           std::to_string(t.n) + " | " + fixed(t.cross_tau_b, 4) + " | |\n";
     md += "| ceiling minus that (exceeds seed noise when the CI is above 0; false-positive rate " +
           fixed(100 * t.false_positive_rate, 1) + "%) | " + std::to_string(t.n) + " | " + fixed(t.difference, 4) + " | " +
@@ -365,10 +368,10 @@ std::string report_markdown(const Report& r) {
         " pairs: median " + fixed(s.reference_gaps.median, 3) + " (reference) vs " + fixed(s.candidate_gaps.median, 3) +
         " (candidate); mean " + fixed(s.reference_gaps.mean, 3) + " vs " + fixed(s.candidate_gaps.mean, 3) + ".\n\n";
   md += "## Largest rank moves\n\nRank 1 is the best; move = reference rank - candidate rank (positive: climbed).\n\n"
-        "| architecture | " + markdown_cell(in.reference.label) + " | " + markdown_cell(in.candidate.label) +
-        " | rank " + markdown_cell(in.reference.label) + " | rank " + markdown_cell(in.candidate.label) + " | move |\n|---|---|---|---|---|---|\n";
+        "| architecture | " + markdown_text(in.reference.label) + " | " + markdown_text(in.candidate.label) +
+        " | rank " + markdown_text(in.reference.label) + " | rank " + markdown_text(in.candidate.label) + " | move |\n|---|---|---|---|---|---|\n";
   for (const auto& m : s.rank_moves)
-    md += "| `" + markdown_cell(in.labels[m.index]) + "` | " + fixed(m.value_a, 2) + " | " + fixed(m.value_b, 2) + " | " +
+    md += "| " + markdown_text(in.labels[m.index]) + " | " + fixed(m.value_a, 2) + " | " + fixed(m.value_b, 2) + " | " +
           fixed(m.rank_a, 1) + " | " + fixed(m.rank_b, 1) + " | " + fixed(m.move, 1) + " |\n";
   md += "\n## Counts\n\n| matched | only in reference | only in candidate | disconnected (excluded) | diverged | other missing |\n"
         "|---|---|---|---|---|---|\n| " +
@@ -679,6 +682,7 @@ table.moves{width:100%;table-layout:fixed}table.moves th,table.moves td{overflow
 }
 
 std::filesystem::path write_report(const Report& report, const std::filesystem::path& out_dir) {
+  if (out_dir.empty()) throw InputError("report folder '': -o needs a folder name (the report goes inside it)");
   if (std::filesystem::exists(out_dir) && !std::filesystem::is_directory(out_dir))
     throw InputError("report folder '" + out_dir.string() + "' exists and is not a folder (-o names a folder; the report is "
                      "written as report.html, report.md and report.json inside it)");

@@ -10,6 +10,9 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace nasrank::cell {
 namespace {
@@ -157,8 +160,23 @@ CellGraph parse_dag_code(std::string_view text) {
 CellGraph parse_graph_json(std::string_view text) {
   constexpr std::string_view what = "graph JSON";
   nlohmann::json doc;
+  // nlohmann::json keeps the last of two equal keys; a graph given twice in
+  // one object is ambiguous, so it is refused.
+  std::vector<std::set<std::string>> keys_of_open_objects;
+  const nlohmann::json::parser_callback_t reject_duplicate_keys = [&](int, nlohmann::json::parse_event_t event,
+                                                                      nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::object_start) {
+      keys_of_open_objects.emplace_back();
+    } else if (event == nlohmann::json::parse_event_t::object_end) {
+      if (!keys_of_open_objects.empty()) keys_of_open_objects.pop_back();
+    } else if (event == nlohmann::json::parse_event_t::key && !keys_of_open_objects.empty() &&
+               !keys_of_open_objects.back().insert(parsed.get<std::string>()).second) {
+      fail(what, text, "key '" + parsed.get<std::string>() + "' appears twice in one object");
+    }
+    return true;
+  };
   try {
-    doc = nlohmann::json::parse(text);
+    doc = nlohmann::json::parse(text, reject_duplicate_keys);
   } catch (const nlohmann::json::parse_error& e) {
     fail(what, text, std::string("not valid JSON at byte ") + std::to_string(e.byte) + " (" + e.what() + ")");
   } catch (const nlohmann::json::out_of_range& e) {

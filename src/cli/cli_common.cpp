@@ -3,6 +3,7 @@
 #include "nasrank/common/error.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -31,13 +32,31 @@ CLI::Validator number_check(bool zero_allowed) {
 
 }  // namespace
 
+CLI::Validator whole_number(long long min, long long max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        long long value = 0;
+        const char* end = text.data() + text.size();
+        const auto result = std::from_chars(text.data() + (!text.empty() && text[0] == '+'), end, value);
+        if (result.ec == std::errc::result_out_of_range)
+          return "'" + text + "' is too large (" + std::to_string(min) + " to " + std::to_string(max) + ")";
+        if (result.ec != std::errc() || result.ptr != end) return "'" + text + "' is not a whole number";
+        if (value < min || value > max)
+          return "'" + text + "' is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")";
+        return {};
+      },
+      "INTEGER " + std::to_string(min) + ".." + std::to_string(max));
+}
+
 CLI::Validator positive_number() { return number_check(false); }
 CLI::Validator non_negative_number() { return number_check(true); }
 
 int parse_and_run(CLI::App& app, int argc, char** argv, const CommandRunner& run) {
   // Parse errors start with "error: " like every other error of the tool.
+  // Every message may quote input (an option value, a file's bytes): it is
+  // escaped before it reaches the terminal.
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
-    return "error: " + CLI::FailureMessage::simple(failed, e);
+    return "error: " + printable_message(CLI::FailureMessage::simple(failed, e));
   });
   try {
     app.parse(argc, argv);
@@ -48,10 +67,10 @@ int parse_and_run(CLI::App& app, int argc, char** argv, const CommandRunner& run
   try {
     return run ? run() : kExitOk;
   } catch (const InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable_message(e.what()) << "\n";
     return kExitBadInput;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable_message(e.what()) << "\n";
     return kExitFailure;
   }
 }

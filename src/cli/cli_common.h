@@ -25,6 +25,13 @@ void add_format_option(CLI::App& command, Format& format, Format default_format 
 // print their bounds as 309-digit doubles).
 CLI::Validator positive_number();      // > 0
 CLI::Validator non_negative_number();  // >= 0
+// An integer written in decimal within [min, max]; a value too large for
+// 64 bits is refused instead of being clamped.
+CLI::Validator whole_number(long long min, long long max);
+
+// Largest training budget an option accepts, in epochs.
+constexpr long long kMaxBudgetEpochs = 1000000;
+constexpr long long kMaxSeed = 9223372036854775807LL;
 
 // Rows of typed cells rendered as an aligned table, CSV (RFC 4180 quoting) or
 // a JSON array of objects keyed by the column names.

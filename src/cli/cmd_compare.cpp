@@ -33,7 +33,7 @@ void add_analysis_flags(CLI::App& cmd, AnalysisFlags& f) {
       ->default_val("auto")
       ->check(CLI::IsMember({"auto", "reference", "candidate", "none"}));
   cmd.add_option("--bootstrap", f.resamples, "Bootstrap resamples for the confidence intervals")->default_val(1000)->check(CLI::Range(1, 100000));
-  cmd.add_option("--seed", f.seed, "Seed of the bootstrap")->default_val(0);
+  cmd.add_option("--seed", f.seed, "Seed of the bootstrap")->default_val(0)->check(whole_number(0, kMaxSeed));
   cmd.add_option("--top-k", f.top_k, "k of the top-k overlap")->default_val(100)->check(positive_number());
   cmd.add_option("--min-n", f.min_n,
                  "Smallest n a rank statistic is shown for (tau/rho: n >= MIN; a top-K% point: >= MIN architectures); "
@@ -171,9 +171,10 @@ void add_compare_command(CLI::App& app, CommandRunner& run) {
   auto* cmd = app.add_subcommand("compare", "Compare the rankings of two stores (A = reference, B = candidate)");
   cmd->add_option("A", f->reference, "Reference store (.h5), e.g. the imported benchmark")->required()->check(CLI::ExistingFile);
   cmd->add_option("B", f->candidate, "Candidate store (.h5), e.g. a re-rank")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--budget", f->budget, "Training budget in epochs, both sides (needed when a store holds several)");
-  cmd->add_option("--budget-a", f->budget_a, "Budget of A only");
-  cmd->add_option("--budget-b", f->budget_b, "Budget of B only");
+  cmd->add_option("--budget", f->budget, "Training budget in epochs, both sides (needed when a store holds several)")
+      ->check(whole_number(1, kMaxBudgetEpochs));
+  cmd->add_option("--budget-a", f->budget_a, "Budget of A only")->check(whole_number(1, kMaxBudgetEpochs));
+  cmd->add_option("--budget-b", f->budget_b, "Budget of B only")->check(whole_number(1, kMaxBudgetEpochs));
   cmd->add_option("--protocol-a", f->protocol_a, "Protocol of A (needed when A holds several)");
   cmd->add_option("--protocol-b", f->protocol_b, "Protocol of B (needed when B holds several)");
   cmd->add_option("--label-a", f->label_a, "Name of A in the report's legends and tables (default: its protocol and budget)");
@@ -187,7 +188,8 @@ void add_report_command(CLI::App& app, CommandRunner& run) {
   auto* cmd = app.add_subcommand("report", "Reports for a re-rank store: its protocols against each other and a reference");
   cmd->add_option("STORE", f->store, "Re-rank store (.h5)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--reference", f->reference, "Reference store, e.g. the imported benchmark")->check(CLI::ExistingFile);
-  cmd->add_option("--reference-budget", f->reference_budget, "Budget of the reference runs (when it holds several)");
+  cmd->add_option("--reference-budget", f->reference_budget, "Budget of the reference runs (when it holds several)")
+      ->check(whole_number(1, kMaxBudgetEpochs));
   cmd->add_option("--baseline", f->baseline, "Protocol the others are compared against (default: the benchmark's)");
   add_analysis_flags(*cmd, f->analysis);
   cmd->callback([&run, f] { run = [f] { return run_report(*f); }; });

@@ -56,7 +56,7 @@ void add_export_command(CLI::App& app, CommandRunner& run) {
       "in '#' lines: pandas.read_csv(f, comment='#')), or one row per run with --layout wide");
   command->add_option("store", options->store, "Results store (HDF5)")->required();
   command->add_option("--dataset", options->dataset, "Only runs on this dataset");
-  command->add_option("--budget", options->budget, "Only runs of this budget (epochs)");
+  command->add_option("--budget", options->budget, "Only runs of this budget (epochs)")->check(whole_number(1, kMaxBudgetEpochs));
   add_format_option(*command, options->format, Format::Csv);
   command->add_option("--layout", options->layout,
                       "long (CSV default: columns split, accuracy, loss) or wide (one column per split metric; the "

@@ -20,6 +20,7 @@ struct ImportOptions {
   std::string protocol = "nb201";
   // nats
   std::vector<int> nats_budgets;
+  double pickle_memory_mb = 256;
   // csv
   std::string arch_column;
   std::vector<std::string> metrics;
@@ -57,6 +58,8 @@ int run_import(const ImportOptions& options, bool nats) {
     nats_options.directory = options.source;
     if (!options.nats_budgets.empty()) nats_options.budgets = options.nats_budgets;
     nats_options.protocol = options.protocol;
+    nats_options.limits.max_decode_bytes = static_cast<std::uint64_t>(options.pickle_memory_mb * 1024 * 1024);
+    nats_options.limits.raise_hint = "raise it with --pickle-memory-mb if the file is genuine";
     if (::isatty(STDERR_FILENO))
       nats_options.progress = [](std::size_t done, std::size_t total) {
         std::cerr << "\rreading architecture files: " << done << "/" << total << std::flush;
@@ -100,6 +103,11 @@ void add_import_command(CLI::App& app, CommandRunner& run) {
       ->required();
   nats->add_option("--budget", options->nats_budgets, "Budgets to import (default both: 12 200)")
       ->check(CLI::IsMember({12, 200}));
+  nats->add_option("--pickle-memory-mb", options->pickle_memory_mb,
+                   "Memory budget for decoding one NATS file, in MiB (real files need a few)")
+      ->check(positive_number())
+      ->check(CLI::Range(1.0, 1048576.0))
+      ->default_str("256");
   add_common(*nats, *options);
   nats->callback([&run, options] { run = [options] { return run_import(*options, true); }; });
 

@@ -140,10 +140,11 @@ void add_query_command(CLI::App& app, CommandRunner& run) {
   query->add_option("--dataset", options->dataset, "cifar10-valid, cifar10, cifar100, ImageNet16-120, ...");
   query->add_option("--protocol", options->protocol, "Only runs of this protocol");
   query->add_option("--budget", options->budget,
-                    "Training budget in epochs (required when the store holds several for the selection)");
+                    "Training budget in epochs (required when the store holds several for the selection)")
+      ->check(whole_number(1, kMaxBudgetEpochs));
   query->add_option("--split", options->split, "test, valid, train or an exact split such as ori-test")
       ->default_str("test");
-  auto* seed = query->add_option("--seed", options->seed, "Only this seed's runs");
+  auto* seed = query->add_option("--seed", options->seed, "Only this seed's runs")->check(whole_number(-kMaxSeed - 1, kMaxSeed));
   auto* mean = query->add_flag("--mean", options->mean, "Mean over seeds (the default)");
   auto* per_seed = query->add_flag("--per-seed", options->per_seed, "One row per seed");
   seed->excludes(mean);

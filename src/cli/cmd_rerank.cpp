@@ -199,22 +199,25 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
   cmd->add_flag("--connected", f->connected,
                 "Leave out architectures with no input-to-output path (before --sample draws)");
   cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(positive_number());
-  cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0);
+  cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0)->check(whole_number(0, kMaxSeed));
   cmd->add_option("--arch", f->archs, "Explicit architectures (repeatable; any encoding)");
   cmd->add_option("--arch-file", f->arch_file, "File with one encoding per line")->check(CLI::ExistingFile);
   cmd->add_option("--protocol", f->protocols, "Protocol names (data/protocols) or files; repeatable");
-  cmd->add_option("--seeds", f->seeds, "Seeds for every protocol (default: each protocol's own)");
+  cmd->add_option("--seeds", f->seeds, "Seeds for every protocol (default: each protocol's own)")
+      ->check(whole_number(0, kMaxSeed));
   cmd->add_option("--dataset", f->dataset, "Dataset key: cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, ...");
   cmd->add_option("--data-dir", f->data_dir, "Folder with the dataset files (default $NASRANK_DATA_DIR)");
   cmd->add_option("--shard", f->shard, "This part i/n of the work (cluster array task)")->default_val("0/1");
   cmd->add_option("--store", f->store, "Results store (.h5), created or resumed");
   cmd->add_option("-o,--out", f->out, "Folder for the reports (default: <store folder>/report)");
-  cmd->add_option("--workers", f->workers, "Worker processes (default: one per core on the CPU, one on a GPU)");
-  cmd->add_option("--threads", f->threads, "Threads per worker (default: cores / workers)");
+  cmd->add_option("--workers", f->workers, "Worker processes (default: one per core on the CPU, one on a GPU)")
+      ->check(whole_number(1, 4096));
+  cmd->add_option("--threads", f->threads, "Threads per worker (default: cores / workers)")->check(whole_number(1, 4096));
   cmd->add_option("--device", f->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->default_val("auto");
   cmd->add_option("--reference", f->reference, "Reference store for the report (e.g. the imported benchmark)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--reference-budget", f->reference_budget, "Budget of the reference runs to compare against");
+  cmd->add_option("--reference-budget", f->reference_budget, "Budget of the reference runs to compare against")
+      ->check(whole_number(1, kMaxBudgetEpochs));
   cmd->add_option("--calibration", f->calibration, "Base-lr calibration for the principled protocols")->check(CLI::ExistingFile);
   cmd->add_flag("--no-report", f->no_report, "Only train and store");
   cmd->callback([&run, f] { run = [f] { return run_rerank_command(*f); }; });

@@ -6,7 +6,10 @@
 #include "nasrank/common/error.h"
 #include "nasrank/train/trainer.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -42,6 +45,21 @@ std::string epoch_line(const train::EpochRecord& r, int epochs) {
   return line;
 }
 
+// Checked before training, so that a run is not trained only to be lost.
+void check_output_file(const std::string& path) {
+  if (path.empty() || path == "-") return;
+  const std::filesystem::path target(path);
+  if (std::filesystem::is_directory(target))
+    throw InputError("--out '" + path + "' is a folder; give the result file's name (e.g. " +
+                     (target / "run.json").string() + ")");
+  const std::filesystem::path parent = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(parent))
+    throw InputError("--out '" + path + "': folder '" + parent.string() + "' does not exist");
+  const std::string probe = path + ".tmp";
+  if (!std::ofstream(probe)) throw InputError("--out '" + path + "': cannot write in folder '" + parent.string() + "'");
+  std::filesystem::remove(probe);
+}
+
 void write_result(const std::string& path, const train::TrainResult& result) {
   const std::string text = train::to_json(result).dump(2) + "\n";
   if (path.empty() || path == "-") {
@@ -49,13 +67,20 @@ void write_result(const std::string& path, const train::TrainResult& result) {
     return;
   }
   const std::string tmp = path + ".tmp";
+  bool written = false;
   {
     std::ofstream out(tmp);
-    if (!out) throw InputError("--out '" + path + "': cannot write " + tmp);
     out << text;
-    if (!out.flush()) throw InputError("--out '" + path + "': write failed");
+    written = static_cast<bool>(out.flush());
   }
-  std::filesystem::rename(tmp, path);
+  std::error_code error;
+  if (written) std::filesystem::rename(tmp, path, error);
+  if (!written || error) {
+    const std::string reason = !written ? std::strerror(errno) : error.message();
+    std::filesystem::remove(tmp, error);
+    // The disk, not the input: exit 1, nothing left behind.
+    throw std::runtime_error("--out '" + path + "': the result could not be written (" + reason + ")");
+  }
 }
 
 int run_train(const TrainOptions& options) {
@@ -69,6 +94,7 @@ int run_train(const TrainOptions& options) {
   request.runtime.device = train::parse_device(options.device);
   request.runtime.threads = threads;
   request.runtime.edges = options.edges == "every" ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
+  check_output_file(options.out);
   request.on_epoch = [](const train::EpochRecord& record, int epochs) {
     std::cerr << epoch_line(record, epochs) << "\n" << std::flush;
   };

@@ -369,8 +369,25 @@ NatsArchRecord nats_arch_from_pickle(const PickleValue& value, int index, const 
   return arch_from_pickle(value, index, source, "");
 }
 
-NatsMeta read_nats_meta(const std::filesystem::path& path) {
-  const auto in = open_input(path);
+namespace {
+
+PickleOptions pickle_options(const NatsReadLimits& limits) {
+  PickleOptions options;
+  options.max_decode_bytes = limits.max_decode_bytes;
+  options.decode_budget_hint = limits.raise_hint;
+  return options;
+}
+
+DecompressionLimits file_limits(const NatsReadLimits& limits) {
+  DecompressionLimits bounds;
+  bounds.max_output_bytes = limits.max_file_bytes;
+  return bounds;
+}
+
+}  // namespace
+
+NatsMeta read_nats_meta(const std::filesystem::path& path, const NatsReadLimits& limits) {
+  const auto in = open_input(path, Compression::Auto, file_limits(limits));
   // Streamed so that a single-file benchmark given by mistake is refused
   // before its records fill the memory.
   PickleItemStream stream{{"arch2infos"}, [&](PickleValue, PickleValue) {
@@ -378,14 +395,16 @@ NatsMeta read_nats_meta(const std::filesystem::path& path) {
                                              "' holds the architecture records too (the single-file variant); "
                                              "read it with stream_nats_single_file");
                           }};
-  return meta_from_pickle(read_pickle_streaming(*in, stream), path.string());
+  return meta_from_pickle(read_pickle_streaming(*in, stream, pickle_options(limits)), path.string());
 }
 
-NatsArchRecord read_nats_arch(const std::filesystem::path& path) {
-  return nats_arch_from_pickle(read_pickle(path), index_from_file_name(path), path.string());
+NatsArchRecord read_nats_arch(const std::filesystem::path& path, const NatsReadLimits& limits) {
+  const auto in = open_input(path, Compression::Auto, file_limits(limits));
+  return nats_arch_from_pickle(read_pickle(*in, pickle_options(limits)), index_from_file_name(path), path.string());
 }
 
-NatsMeta stream_nats_single_file(InputStream& in, const std::function<void(NatsArchRecord&& record)>& on_record) {
+NatsMeta stream_nats_single_file(InputStream& in, const std::function<void(NatsArchRecord&& record)>& on_record,
+                                 const NatsReadLimits& limits) {
   const std::string source = in.name();
   PickleItemStream stream{{"arch2infos"}, [&](PickleValue key, PickleValue value) {
                             if (key.type() != PickleType::Int || key.as_int() < 0 ||
@@ -396,13 +415,16 @@ NatsMeta stream_nats_single_file(InputStream& in, const std::function<void(NatsA
                             on_record(arch_from_pickle(value, index, source,
                                                        "['arch2infos'][" + std::to_string(index) + "]"));
                           }};
-  return meta_from_pickle(read_pickle_streaming(in, stream), source);
+  return meta_from_pickle(read_pickle_streaming(in, stream, pickle_options(limits)), source);
 }
 
 NatsMeta stream_nats_single_file(const std::filesystem::path& path,
-                                 const std::function<void(NatsArchRecord&& record)>& on_record) {
+                                 const std::function<void(NatsArchRecord&& record)>& on_record,
+                                 const NatsReadLimits& limits) {
+  // The whole benchmark in one file: no bound on its size, but the expansion
+  // ratio of open_input still applies.
   const auto in = open_input(path);
-  return stream_nats_single_file(*in, on_record);
+  return stream_nats_single_file(*in, on_record, limits);
 }
 
 }  // namespace nasrank::io

@@ -119,9 +119,23 @@ class PlainStream final : public InputStream {
 // Shared parts of the two decompressors: the compressed input buffer and the
 // error wording.
 class DecompressingStream : public InputStream {
+ public:
+  void set_limits(const DecompressionLimits& limits) { limits_ = limits; }
+
  protected:
   DecompressingStream(std::string name, Compression compression, std::unique_ptr<ByteSource> source)
       : InputStream(std::move(name), compression), source_(std::move(source)), input_(kCompressedChunk) {}
+
+  std::size_t read_some(void* buffer, std::size_t size) final {
+    // Never ask for more than the output limit allows plus one byte, so an
+    // overrun is seen before it is in memory.
+    const std::uint64_t room = limits_.max_output_bytes - std::min(limits_.max_output_bytes, position());
+    if (room < size) size = static_cast<std::size_t>(room + 1);
+    const std::size_t n = decompress_some(buffer, size);
+    check_limits(position() + n);
+    return n;
+  }
+  virtual std::size_t decompress_some(void* buffer, std::size_t size) = 0;
 
   // Refills the input buffer; returns the number of bytes now available (0 at end of file).
   std::size_t refill() {
@@ -140,6 +154,19 @@ class DecompressingStream : public InputStream {
   std::unique_ptr<ByteSource> source_;
   std::vector<char> input_;
   std::size_t input_size_ = 0;
+
+ private:
+  void check_limits(std::uint64_t output) const {
+    if (output > limits_.max_output_bytes)
+      throw InputError("'" + name() + "': decompresses to more than " + std::to_string(limits_.max_output_bytes) +
+                       " bytes, the limit for this kind of file (a decompression bomb, or not the file expected)");
+    const std::uint64_t input = std::max<std::uint64_t>(source_->offset(), 1);
+    if (output >= limits_.ratio_checked_from && output / input > limits_.max_ratio)
+      throw InputError("'" + name() + "': " + std::to_string(input) + " compressed bytes expand to more than " +
+                       std::to_string(output) + " (over " + std::to_string(limits_.max_ratio) +
+                       " times; real data compresses far less: a decompression bomb)");
+  }
+  DecompressionLimits limits_;
 };
 
 class BzDecoder {
@@ -165,7 +192,7 @@ class Bzip2Stream final : public DecompressingStream {
         decoder_(std::make_unique<BzDecoder>()) {}
 
  protected:
-  std::size_t read_some(void* buffer, std::size_t size) override {
+  std::size_t decompress_some(void* buffer, std::size_t size) override {
     std::size_t produced = 0;
     while (produced == 0 && size > 0 && !finished_) {
       if (available_ == 0) {
@@ -243,7 +270,7 @@ class GzipStream final : public DecompressingStream {
       : DecompressingStream(std::move(name), Compression::Gzip, std::move(source)) {}
 
  protected:
-  std::size_t read_some(void* buffer, std::size_t size) override {
+  std::size_t decompress_some(void* buffer, std::size_t size) override {
     std::size_t produced = 0;
     while (produced == 0 && size > 0 && !finished_) {
       if (available_ == 0) {
@@ -386,13 +413,18 @@ class ReadAheadStream final : public InputStream {
 };
 
 std::unique_ptr<InputStream> make_stream(std::string name, std::unique_ptr<ByteSource> source,
-                                         Compression compression) {
+                                         Compression compression, const DecompressionLimits& limits) {
   if (compression == Compression::Auto) compression = detect_compression(source->peek(3));
+  std::unique_ptr<DecompressingStream> stream;
   switch (compression) {
     case Compression::Bzip2:
-      return std::make_unique<Bzip2Stream>(std::move(name), std::move(source));
+      stream = std::make_unique<Bzip2Stream>(std::move(name), std::move(source));
+      stream->set_limits(limits);
+      return stream;
     case Compression::Gzip:
-      return std::make_unique<GzipStream>(std::move(name), std::move(source));
+      stream = std::make_unique<GzipStream>(std::move(name), std::move(source));
+      stream->set_limits(limits);
+      return stream;
     case Compression::None:
     case Compression::Auto:
       break;
@@ -430,12 +462,14 @@ std::size_t InputStream::read(void* buffer, std::size_t size) {
   return n;
 }
 
-std::unique_ptr<InputStream> open_input(const std::filesystem::path& path, Compression compression) {
-  return make_stream(path.string(), std::make_unique<FileSource>(path), compression);
+std::unique_ptr<InputStream> open_input(const std::filesystem::path& path, Compression compression,
+                                        const DecompressionLimits& limits) {
+  return make_stream(path.string(), std::make_unique<FileSource>(path), compression, limits);
 }
 
-std::unique_ptr<InputStream> open_memory_input(std::string bytes, std::string name, Compression compression) {
-  return make_stream(std::move(name), std::make_unique<MemorySource>(std::move(bytes)), compression);
+std::unique_ptr<InputStream> open_memory_input(std::string bytes, std::string name, Compression compression,
+                                               const DecompressionLimits& limits) {
+  return make_stream(std::move(name), std::make_unique<MemorySource>(std::move(bytes)), compression, limits);
 }
 
 std::unique_ptr<InputStream> read_ahead(std::unique_ptr<InputStream> inner, std::size_t chunk_bytes,

@@ -230,6 +230,33 @@ class Unpickler {
          std::to_string(available()) + " left; the file is truncated)");
   }
 
+  // ---- memory budget (PickleOptions::max_decode_bytes) ----
+  // A heap node with its allocator overhead, and one value slot.
+  static constexpr std::uint64_t kNodeBytes = 64;
+  static constexpr std::uint64_t kSlotBytes = sizeof(PickleValue);
+  // Bytes a dict / set entry adds (the item plus its share of the hash index).
+  static constexpr std::uint64_t kDictItemBytes = 2 * kSlotBytes + 16;
+  static constexpr std::uint64_t kSetItemBytes = kSlotBytes + 16;
+
+  std::uint64_t live_bytes() const { return built_ - released_ + kept_bytes_ + stack_bytes_; }
+  [[noreturn, gnu::noinline, gnu::cold]] void fail_budget(std::uint64_t needed) const {
+    fail("decoding needs more than " + std::to_string(options_.max_decode_bytes) +
+         " bytes of memory, the budget for one decode (" + std::to_string(needed) +
+         " would be in use; " + options_.decode_budget_hint + ")");
+  }
+  void charge(std::uint64_t bytes) {
+    built_ += bytes;
+    if (live_bytes() > options_.max_decode_bytes) fail_budget(live_bytes());
+  }
+  // A transient allocation: a copy made and dropped within one opcode.
+  void require(std::uint64_t bytes) const {
+    const std::uint64_t live = live_bytes();
+    if (live > options_.max_decode_bytes || bytes > options_.max_decode_bytes - live) fail_budget(live + bytes);
+  }
+  // An upper bound on the bytes reachable from `v` (a part shared by several
+  // paths counts once per path); stops counting once past `limit`.
+  std::uint64_t footprint(const PickleValue& v, std::uint64_t limit) const;
+
   // ---- input ----
   std::size_t available() const { return static_cast<std::size_t>(end_ - cur_); }
   std::uint64_t offset() const { return end_offset_ - available(); }
@@ -276,21 +303,29 @@ class Unpickler {
 
   // Reads a declared-length payload without trusting the length: memory grows
   // only as the data actually arrives.
-  std::string read_payload(std::uint64_t length) {
+  void check_declared_length(std::uint64_t length) const {
     if (length > options_.max_object_bytes)
       fail(op_label() + " declares a length of " + std::to_string(length) + " bytes, more than the limit of " +
            std::to_string(options_.max_object_bytes));
     if (!in_ && length > available())
       fail(op_label() + " declares " + std::to_string(length) + " bytes but only " + std::to_string(available()) +
            " remain (the file is truncated or corrupt)");
+  }
+
+  // Charges the bytes to the budget as they arrive: a declared length is
+  // not trusted, so a truncated file is reported as truncated.
+  std::string read_payload(std::uint64_t length) {
+    check_declared_length(length);
     std::string out;
     const std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(length, available()));
+    charge(first);
     out.assign(reinterpret_cast<const char*>(cur_), first);
     cur_ += first;
     while (out.size() < length) {
       const std::size_t have = out.size();
       const std::size_t chunk = static_cast<std::size_t>(
           std::min<std::uint64_t>(length - have, std::max<std::size_t>(std::size_t{1} << 20, have)));
+      charge(chunk);
       out.resize(have + chunk);
       std::size_t got = 0;
       while (got < chunk) {
@@ -308,7 +343,9 @@ class Unpickler {
   // A str/bytes payload: straight from the buffer when it is all there (the
   // usual case), else through read_payload.
   PickleValue text_payload(std::uint64_t length) {
+    charge(kNodeBytes);
     if (length <= available() && length <= options_.max_object_bytes) {
+      charge(length);
       const std::string_view view(reinterpret_cast<const char*>(cur_), static_cast<std::size_t>(length));
       if (const std::size_t bad = find_invalid_utf8(view); bad != std::string::npos)
         fail(op_label() + " holds invalid UTF-8 (byte " + std::to_string(bad) + " of the string)");
@@ -319,7 +356,9 @@ class Unpickler {
   }
 
   PickleValue bytes_payload(std::uint64_t length) {
+    charge(kNodeBytes);
     if (length <= available() && length <= options_.max_object_bytes) {
+      charge(length);
       std::string data(reinterpret_cast<const char*>(cur_), static_cast<std::size_t>(length));
       cur_ += length;
       return PickleValue::bytes(std::move(data));
@@ -336,13 +375,20 @@ class Unpickler {
   PickleValue py2_string_value(std::string data) {
     if (options_.py2_strings == Py2Strings::Bytes) return PickleValue::bytes(std::move(data));
     if (is_ascii(data)) return PickleValue::str(std::move(data));
+    charge(data.size());  // UTF-8 takes up to twice the Latin-1 bytes
     return PickleValue::str(latin1_to_utf8(data));
   }
 
   // Bytes from a bytes value, or from a str written by Python 2 (Latin-1 decoded).
   std::optional<std::string> binary_of(const PickleValue& v) {
-    if (v.type() == PickleType::Bytes) return v.as_bytes();
-    if (v.type() == PickleType::Str) return utf8_to_latin1(v.as_str());
+    if (v.type() == PickleType::Bytes) {
+      require(v.as_bytes().size());
+      return v.as_bytes();
+    }
+    if (v.type() == PickleType::Str) {
+      require(v.as_str().size());
+      return utf8_to_latin1(v.as_str());
+    }
     return std::nullopt;
   }
 
@@ -364,7 +410,17 @@ class Unpickler {
 
   [[gnu::always_inline]] void push(PickleValue v) {
     if (stack_.size() >= options_.max_stack) fail_stack_full();
+    if (stack_.size() == stack_.capacity()) grow_stack();
     stack_.push_back(std::move(v));
+  }
+
+  // The stack keeps its capacity for the whole decode: counted apart from
+  // the objects, and never given back.
+  [[gnu::noinline]] void grow_stack() {
+    const std::size_t capacity = std::max<std::size_t>(2 * stack_.capacity(), 256);
+    stack_bytes_ = kSlotBytes * capacity;
+    if (live_bytes() > options_.max_decode_bytes) fail_budget(live_bytes());
+    stack_.reserve(capacity);
   }
 
   PickleValue pop() {
@@ -435,7 +491,9 @@ class Unpickler {
       fail(op_label() + " appends to a " + std::string(list.type_name()) + " (only lists take APPEND)");
     check_insert(list, item);
     Access::note_insertion(list, item);
-    Access::items(list).push_back(std::move(item));
+    auto& items = Access::items(list);
+    if (items.size() == items.capacity()) charge(kSlotBytes * std::max<std::size_t>(items.size(), 1));
+    items.push_back(std::move(item));
   }
 
   void dict_set(PickleValue& dict, PickleValue key, PickleValue value) {
@@ -443,6 +501,7 @@ class Unpickler {
       fail(op_label() + " sets an item on a " + std::string(dict.type_name()) + " (only dicts take items)");
     if (!Access::sealed(dict) && !Access::is_container(key) && key.type() != PickleType::Set &&
         !Access::is_container(value)) {  // the common case: nothing to check
+      charge(kDictItemBytes);
       Access::dict_insert(dict, std::move(key), std::move(value));
       return;
     }
@@ -451,6 +510,7 @@ class Unpickler {
     check_insert(dict, value);
     Access::note_insertion(dict, key);
     Access::note_insertion(dict, value);
+    charge(kDictItemBytes);
     Access::dict_insert(dict, std::move(key), std::move(value));
   }
 
@@ -458,6 +518,7 @@ class Unpickler {
     check_hashable(item);
     check_insert(set, item);
     Access::note_insertion(set, item);
+    charge(kSetItemBytes);
     Access::set_insert(set, std::move(item));
   }
 
@@ -465,13 +526,21 @@ class Unpickler {
     for (const PickleValue& item : items)
       if (Access::is_container(item) && Access::height(item) + 1 > options_.max_depth)
         fail(op_label() + " nests containers more than " + std::to_string(options_.max_depth) + " levels deep");
+    charge(kNodeBytes + kSlotBytes * items.size());
     return PickleValue::tuple(std::move(items));
   }
 
   PickleValue make_set(bool frozen, const PickleValue::List& items) {
+    charge(kNodeBytes);
     PickleValue set = PickleValue::set(frozen);
     for (const PickleValue& item : items) set_add(set, item);
     return set;
+  }
+
+  // A new empty container (or other node-held value) on the stack.
+  void push_node(PickleValue v) {
+    charge(kNodeBytes);
+    push(std::move(v));
   }
 
   // ---- memo ----
@@ -501,7 +570,7 @@ class Unpickler {
   void track_frame();
   bool item_looks_complete(std::size_t key_pos) const;
   void hand_out(std::size_t key_pos);
-  void deliver(PickleValue key, PickleValue value, std::uint64_t item_memo_start);
+  void deliver(PickleValue key, PickleValue value, std::uint64_t item_memo_start, std::uint64_t item_built_start);
   void release_memo_below(std::uint64_t id);
 
   [[gnu::always_inline]] void step(unsigned char op);
@@ -546,6 +615,18 @@ class Unpickler {
   // one marks it as shared between items, so it is kept.
   std::uint64_t promote_below_ = 0;
   std::uint64_t items_handed_out_ = 0;
+  // For each slot of the open batch: built_ when it was pushed, where that
+  // item's bytes begin (as slot_memo_start_ for memo ids).
+  std::vector<std::uint64_t> slot_built_start_;
+  std::uint64_t setitem_built_start_ = 0;  // built_ after the last SETITEM of the streamed dict
+
+  // Memory budget: bytes built so far, bytes of streamed items given back,
+  // bytes of memo entries kept for good (streaming), and the stack's capacity.
+  std::uint64_t built_ = 0;
+  std::uint64_t released_ = 0;
+  std::uint64_t kept_bytes_ = 0;
+  std::uint64_t stack_bytes_ = 0;
+  std::uint64_t built_at_stream_start_ = 0;  // bytes built before the first item: kept for good
 };
 
 // ---- memo ----------------------------------------------------------------------
@@ -557,10 +638,12 @@ void Unpickler::memo_put(std::uint64_t id, PickleValue v) {
     if (Access::state(slot) == kUnsetMemo) ++memo_count_;
     slot = std::move(v);
   } else if (id == dense_end && memo_sparse_.empty()) {  // the usual MEMOIZE
+    charge(kSlotBytes + 1);
     memo_dense_.push_back(std::move(v));
     memo_promoted_.push_back(0);
     ++memo_count_;
   } else if (id >= dense_end && id - dense_end <= kMaxMemoGap && memo_sparse_.count(id) == 0) {
+    charge((id - dense_end + 1) * (kSlotBytes + 1));
     memo_dense_.resize(id - window_base_ + 1, Access::with_state(kUnsetMemo));
     memo_promoted_.resize(memo_dense_.size(), 0);
     memo_dense_.back() = std::move(v);
@@ -569,6 +652,7 @@ void Unpickler::memo_put(std::uint64_t id, PickleValue v) {
     fail(op_label() + " writes memo entry " + std::to_string(id) +
          ", which was released after its dict item was handed out");
   } else {
+    if (memo_sparse_.count(id) == 0) charge(4 * kSlotBytes);  // a hash-map node
     auto [it, inserted] = memo_sparse_.insert_or_assign(id, std::move(v));
     (void)it;
     if (inserted) ++memo_count_;
@@ -581,7 +665,12 @@ const PickleValue& Unpickler::memo_get(std::uint64_t id) {
     const std::size_t i = static_cast<std::size_t>(id - window_base_);
     if (Access::state(memo_dense_[i]) != kUnsetMemo) {
       // A later item refers to an object of an item already handed out: keep it for good.
-      if (id < promote_below_) memo_promoted_[i] = 1;
+      if (id < promote_below_ && !memo_promoted_[i]) {
+        memo_promoted_[i] = 1;
+        // Its item's bytes are given back when the item is gone; this part stays.
+        kept_bytes_ += footprint(memo_dense_[i], options_.max_decode_bytes + 1);
+        if (live_bytes() > options_.max_decode_bytes) fail_budget(live_bytes());
+      }
       return memo_dense_[i];
     }
   } else if (auto it = memo_sparse_.find(id); it != memo_sparse_.end()) {
@@ -595,12 +684,57 @@ const PickleValue& Unpickler::memo_get(std::uint64_t id) {
        std::to_string(memo_count_) + " entries)");
 }
 
+// ---- memory budget ----------------------------------------------------------------
+
+std::uint64_t Unpickler::footprint(const PickleValue& v, std::uint64_t limit) const {
+  std::uint64_t total = kNodeBytes;
+  auto add_all = [&](const auto& values) {
+    for (const PickleValue& item : values) {
+      if (total > limit) return;
+      total += kSlotBytes + (item.type() >= PickleType::Str ? footprint(item, limit - total) : 0);
+    }
+  };
+  switch (v.type()) {
+    case PickleType::None:
+    case PickleType::Bool:
+    case PickleType::Int:
+    case PickleType::Float:
+      return 0;
+    case PickleType::Str:
+      return total + v.as_str().size();
+    case PickleType::Bytes:
+      return total + v.as_bytes().size();
+    case PickleType::List:
+    case PickleType::Tuple:
+      add_all(v.as_sequence());
+      return total;
+    case PickleType::Dict:
+      for (const auto& [key, value] : v.as_dict()) {
+        if (total > limit) break;
+        total += kDictItemBytes - 2 * kSlotBytes + footprint(key, limit - total);
+        if (total <= limit) total += footprint(value, limit - total);
+      }
+      return total;
+    case PickleType::Set:
+      add_all(v.as_set().items());
+      return total;
+    case PickleType::NumpyScalar:
+      return total + v.as_numpy_scalar().raw.size();
+    case PickleType::NumpyArray:
+      return total + v.as_ndarray().raw().size() + 8 * v.as_ndarray().shape.size();
+    case PickleType::NumpyDtype:
+    case PickleType::Global:
+      return total;
+  }
+  return total;
+}
+
 // ---- globals and calls ---------------------------------------------------------------
 
 void Unpickler::push_global(const std::string& module, const std::string& name) {
   for (const WhitelistEntry& entry : kWhitelist)
     if (module == entry.module && name == entry.name) {
-      push(Access::global(entry.id, module + "." + name));
+      push_node(Access::global(entry.id, module + "." + name));
       return;
     }
   fail("refuses global " + quote_for_message(module + "." + name), " (only plain data is accepted)");
@@ -641,6 +775,7 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
   const std::string& name = callable.global_name();
   switch (Access::global_id(callable)) {
     case GlobalId::OrderedDict: {
+      charge(kNodeBytes);
       PickleValue dict = PickleValue::dict(true);
       if (args.empty()) return dict;
       if (args.size() != 1) fail_args(name, args, "no argument or one sequence of pairs");
@@ -660,7 +795,10 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
     case GlobalId::Set:
     case GlobalId::FrozenSet: {
       const bool frozen = Access::global_id(callable) == GlobalId::FrozenSet;
-      if (args.empty()) return PickleValue::set(frozen);
+      if (args.empty()) {
+        charge(kNodeBytes);
+        return PickleValue::set(frozen);
+      }
       if (args.size() != 1) fail_args(name, args, "no argument or one sequence");
       if (args[0].type() == PickleType::List || args[0].type() == PickleType::Tuple)
         return make_set(frozen, args[0].as_sequence());
@@ -669,6 +807,7 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
     }
     case GlobalId::Bytes:
       if (!args.empty()) fail_args(name, args, "no arguments");
+      charge(kNodeBytes);
       return PickleValue::bytes({});
     case GlobalId::CodecsEncode: {
       if (args.size() != 2 || args[0].type() != PickleType::Str || args[1].type() != PickleType::Str)
@@ -678,6 +817,9 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       if (encoding != "latin1" && encoding != "latin-1" && encoding != "iso-8859-1" && encoding != "iso8859-1")
         fail_args(name, args, "the 'latin1' encoding, which is how Python writes bytes at protocol 2");
+      // Each call makes a new copy: a memoized large str passed to it again
+      // and again would multiply memory, so every copy counts.
+      charge(kNodeBytes + args[0].as_str().size());
       auto bytes = utf8_to_latin1(args[0].as_str());
       if (!bytes) fail(op_label() + " encodes text with characters above U+00FF as latin1");
       return PickleValue::bytes(std::move(*bytes));
@@ -692,6 +834,7 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
       if (!dtype)
         fail("numpy dtype " + quote_for_message(*spec) +
              " is not supported (only bool, int, uint, float and complex types are)");
+      charge(kNodeBytes);
       return PickleValue::numpy_dtype(*dtype);
     }
     case GlobalId::NumpyScalar: {
@@ -702,6 +845,7 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
       if (raw->size() != static_cast<std::size_t>(dtype.itemsize))
         fail("numpy scalar of dtype '" + dtype.str() + "' has " + std::to_string(raw->size()) + " bytes instead of " +
              std::to_string(dtype.itemsize));
+      charge(kNodeBytes + raw->size());
       return PickleValue::numpy_scalar(dtype, std::move(*raw));
     }
     case GlobalId::NumpyReconstruct: {
@@ -709,6 +853,7 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
           Access::global_id(args[0]) != GlobalId::NumpyNdarray)
         fail_args(name, args, "(numpy.ndarray, shape, typecode); ndarray subclasses are not supported");
       NumpyDtype placeholder{'i', 1, false};
+      charge(2 * kNodeBytes);
       return PickleValue::numpy_array(placeholder, {0}, {});
     }
     case GlobalId::NumpyFromBuffer: {
@@ -719,6 +864,7 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
       if (!order || (*order != "C" && *order != "F")) fail_args(name, args, "order 'C' or 'F'");
       std::vector<std::int64_t> shape = shape_arg(args[2], dtype.itemsize, args[0].as_bytes().size());
       if (*order == "F" && shape.size() > 1) fail("Fortran-ordered numpy arrays are not supported");
+      charge(2 * kNodeBytes + 8 * shape.size());
       PickleValue array = PickleValue::numpy_array(dtype, {0}, {});
       NumpyArray& a = Access::array(array);
       a.shape = std::move(shape);
@@ -736,8 +882,10 @@ PickleValue Unpickler::new_object(const PickleValue& cls, const PickleValue::Lis
     fail(op_label() + " instantiates a " + std::string(cls.type_name()) + ", which is not a whitelisted class");
   switch (Access::global_id(cls)) {
     case GlobalId::OrderedDict:
+      charge(kNodeBytes);
       return PickleValue::dict(true);  // OrderedDict.__new__ ignores its arguments
     case GlobalId::Set:
+      charge(kNodeBytes);
       return PickleValue::set(false);
     case GlobalId::FrozenSet:
     case GlobalId::Bytes:
@@ -782,6 +930,7 @@ void Unpickler::build_array(PickleValue& array, const PickleValue& state) {
   if (data.type() == PickleType::Bytes) {
     bytes = Access::share_bytes(data);
   } else if (data.type() == PickleType::Str) {
+    charge(kNodeBytes + data.as_str().size());
     auto converted = utf8_to_latin1(data.as_str());
     if (!converted) fail("numpy array data given as text has characters above U+00FF");
     bytes = std::make_shared<const std::string>(std::move(*converted));
@@ -792,6 +941,7 @@ void Unpickler::build_array(PickleValue& array, const PickleValue& state) {
   std::vector<std::int64_t> shape = shape_arg(s[base], dtype.itemsize, bytes->size());
   if (fortran.as_int() != 0 && shape.size() > 1) fail("Fortran-ordered numpy arrays are not supported");
   NumpyArray& a = Access::array(array);
+  charge(8 * shape.size());
   a.dtype = dtype;
   a.shape = std::move(shape);
   a.data = std::move(bytes);
@@ -851,6 +1001,7 @@ void Unpickler::on_mark() {
   frame_marks_ = marks_.size();
   next_key_pos_ = start;
   slot_memo_start_.clear();
+  slot_built_start_.clear();
 }
 
 void Unpickler::start_streaming() {
@@ -862,6 +1013,8 @@ void Unpickler::start_streaming() {
   memo_promoted_.clear();
   promote_below_ = window_base_;
   streaming_started_ = true;
+  built_at_stream_start_ = built_;
+  setitem_built_start_ = built_;
 }
 
 // Called after each opcode while the target's batch is the innermost frame.
@@ -879,6 +1032,8 @@ void Unpickler::track_frame() {
   const std::size_t height = stack_.size() - start;
   if (slot_memo_start_.size() > height) slot_memo_start_.resize(height);
   while (slot_memo_start_.size() < height) slot_memo_start_.push_back(memo_count_);
+  if (slot_built_start_.size() > height) slot_built_start_.resize(height);
+  while (slot_built_start_.size() < height) slot_built_start_.push_back(built_);
   while (item_looks_complete(next_key_pos_) && item_looks_complete(next_key_pos_ + 2)) {
     hand_out(next_key_pos_);
     next_key_pos_ += 2;
@@ -897,19 +1052,24 @@ bool Unpickler::item_looks_complete(std::size_t key_pos) const {
 void Unpickler::hand_out(std::size_t key_pos) {
   const std::size_t start = marks_.back();
   const std::uint64_t item_start = slot_memo_start_.at(key_pos - start);
+  const std::uint64_t built_start = slot_built_start_.at(key_pos - start);
   PickleValue value = std::move(stack_[key_pos + 1]);
   stack_[key_pos + 1] = Access::with_state(kHandedOut);
   const std::size_t next = key_pos + 2 - start;
   promote_below_ = next < slot_memo_start_.size() ? slot_memo_start_[next] : memo_count_;
-  deliver(stack_[key_pos], std::move(value), item_start);
+  deliver(stack_[key_pos], std::move(value), item_start, built_start);
 }
 
-void Unpickler::deliver(PickleValue key, PickleValue value, std::uint64_t item_memo_start) {
+void Unpickler::deliver(PickleValue key, PickleValue value, std::uint64_t item_memo_start,
+                        std::uint64_t item_built_start) {
   check_hashable(key);
   Access::seal(value);
   ++items_handed_out_;
   stream_->on_item(std::move(key), std::move(value));
   release_memo_below(item_memo_start);
+  // Everything built for earlier items is gone now (their values were handed
+  // out, their memo entries released; the entries kept count in kept_bytes_).
+  if (item_built_start > built_at_stream_start_ + released_) released_ = item_built_start - built_at_stream_start_;
 }
 
 // Drops memo entries of items handed out before the current one, except
@@ -1060,14 +1220,18 @@ inline void Unpickler::step(unsigned char op) {
     case 'T': {  // BINSTRING: Python 2 str
       const auto n = static_cast<std::int32_t>(static_cast<std::uint32_t>(load_le(take(4), 4)));
       if (n < 0) fail("BINSTRING declares a negative length");
+      charge(kNodeBytes);
       push(py2_string_value(read_payload(static_cast<std::uint64_t>(n))));
       return;
     }
-    case 'U':
-      push(py2_string_value(read_payload(*take(1))));
+    case 'U': {
+      const std::uint64_t n = *take(1);
+      charge(kNodeBytes);
+      push(py2_string_value(read_payload(n)));
       return;
+    }
     case ')':
-      push(PickleValue::tuple());
+      push_node(PickleValue::tuple());
       return;
     case 0x85:
     case 0x86:
@@ -1082,10 +1246,11 @@ inline void Unpickler::step(unsigned char op) {
       push(make_tuple(take_from(pop_mark())));
       return;
     case ']':
-      push(PickleValue::list());
+      push_node(PickleValue::list());
       return;
     case 'l': {
       PickleValue::List items = take_from(pop_mark());
+      charge(kNodeBytes);
       PickleValue list = PickleValue::list();
       for (PickleValue& item : items) list_append(list, std::move(item));
       push(std::move(list));
@@ -1102,7 +1267,11 @@ inline void Unpickler::step(unsigned char op) {
       if (list.type() == PickleType::List) {
         auto& items = Access::items(list);
         const std::size_t wanted = items.size() + (stack_.size() - start);
-        if (items.capacity() < wanted) items.reserve(std::max(wanted, 2 * items.size()));
+        if (items.capacity() < wanted) {
+          const std::size_t capacity = std::max(wanted, 2 * items.size());
+          charge(kSlotBytes * (capacity - items.capacity()));
+          items.reserve(capacity);
+        }
       }
       for (std::size_t i = start; i < stack_.size(); ++i) {
         check_usable(stack_[i]);
@@ -1112,11 +1281,12 @@ inline void Unpickler::step(unsigned char op) {
       return;
     }
     case '}':
-      push(PickleValue::dict());
+      push_node(PickleValue::dict());
       return;
     case 'd': {
       PickleValue::List items = take_from(pop_mark());
       if (items.size() % 2) fail("DICT has an odd number of values (a key without a value)");
+      charge(kNodeBytes);
       PickleValue dict = PickleValue::dict();
       for (std::size_t i = 0; i < items.size(); i += 2) dict_set(dict, std::move(items[i]), std::move(items[i + 1]));
       push(std::move(dict));
@@ -1130,7 +1300,9 @@ inline void Unpickler::step(unsigned char op) {
         if (!streaming_started_) start_streaming();
         const std::uint64_t item_start = promote_below_;
         promote_below_ = memo_count_;
-        deliver(std::move(key), std::move(value), item_start);
+        const std::uint64_t built_start = setitem_built_start_;
+        setitem_built_start_ = built_;
+        deliver(std::move(key), std::move(value), item_start, built_start);
         return;
       }
       dict_set(dict, std::move(key), std::move(value));
@@ -1147,8 +1319,9 @@ inline void Unpickler::step(unsigned char op) {
           check_usable(stack_[i + 1]);
           const std::size_t slot = i - start;
           const std::uint64_t item_start = slot < slot_memo_start_.size() ? slot_memo_start_[slot] : memo_count_;
+          const std::uint64_t built_start = slot < slot_built_start_.size() ? slot_built_start_[slot] : built_;
           promote_below_ = slot + 2 < slot_memo_start_.size() ? slot_memo_start_[slot + 2] : memo_count_;
-          deliver(std::move(stack_[i]), std::move(stack_[i + 1]), item_start);
+          deliver(std::move(stack_[i]), std::move(stack_[i + 1]), item_start, built_start);
         }
         stack_.resize(start);
         return;
@@ -1163,7 +1336,7 @@ inline void Unpickler::step(unsigned char op) {
       return;
     }
     case 0x8f:
-      push(PickleValue::set());
+      push_node(PickleValue::set());
       return;
     case 0x90: {  // ADDITEMS
       const std::size_t start = pop_mark();

@@ -105,6 +105,12 @@ LearningRateResult learning_rate(const cell::CellGraph& graph, const ScalerOptio
     result.kernel_factor = static_cast<double>(kBaseKernelSize) / *options.kernel_size;
   result.learning_rate = options.base_lr * std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) *
                          result.kernel_factor;
+  // A finite base can still overflow once scaled (1.79e308 with kernel 1).
+  if (!std::isfinite(result.learning_rate))
+    throw InputError("base learning rate " + std::to_string(options.base_lr) + " scaled by " +
+                     std::to_string(std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) *
+                                    result.kernel_factor) +
+                     " is not a finite learning rate");
   return result;
 }
 

@@ -21,6 +21,15 @@ namespace {
 
 // HDF5 prints its error stack to stderr by default; library code must not, so
 // it is switched off once and the stack is turned into exception text instead.
+// HDF5 closes whatever is still open from an atexit hook, and a file whose
+// close already failed (a full disk) crashes it there. Every handle is owned
+// by an Id and closed before exit, so the hook has nothing left to do: turn
+// it off (only possible before the library initialises).
+[[maybe_unused]] const bool kNoExitTimeCleanup = [] {
+  H5dont_atexit();
+  return true;
+}();
+
 void silence_hdf5() {
   static const bool silenced = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
@@ -366,6 +375,21 @@ void flush_file(hid_t file, const std::string& context) {
   check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), Failure::Runtime, context);
 }
 
+void discard_pending_writes(hid_t file) noexcept {
+  void* handle = nullptr;
+  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == nullptr) {
+    H5Eclear2(H5E_DEFAULT);
+    return;
+  }
+  // The sec2 driver's handle is its file descriptor. Pointing it at
+  // /dev/null lets the close write what it must without failing.
+  const int fd = *static_cast<int*>(handle);
+  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return;
+  ::dup2(null, fd);
+  ::close(null);
+}
+
 bool link_exists(hid_t location, const std::string& name) {
   const htri_t result = H5Lexists(location, name.c_str(), H5P_DEFAULT);
   H5Eclear2(H5E_DEFAULT);
@@ -485,7 +509,8 @@ Id create_dataset(hid_t location, const std::string& name, ColumnType type, std:
     check_status(H5Pset_deflate(dcpl.get(), 4), Failure::Runtime, context);
   }
   // A checksum per chunk turns silent corruption into a read error.
-  if (creation.filtered) check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
+  if (creation.filtered || creation.checksum)
+    check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
   if (type.kind == Kind::F64) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), Failure::Runtime, context);

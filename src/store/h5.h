@@ -61,6 +61,10 @@ bool is_hdf5_file(const std::filesystem::path& path);
 Id open_file(const std::filesystem::path& path, bool writable);
 Id create_file(const std::filesystem::path& path);               // Runtime failure, truncates
 void flush_file(hid_t file, const std::string& context);
+// For a file being abandoned after a failed write (a full disk): its later
+// writes go nowhere, so closing it cannot fail. A close that fails leaves
+// HDF5 holding a half-closed file, which crashes at the next touch.
+void discard_pending_writes(hid_t file) noexcept;
 
 bool link_exists(hid_t location, const std::string& name);
 // Throws InputError unless every object on the path `name` (relative to
@@ -110,6 +114,9 @@ struct ColumnType {
 struct ColumnCreation {
   std::size_t chunk_rows = 8192;
   bool filtered = true;  // shuffle + deflate + Fletcher-32 checksum (always for Text)
+  // Fletcher-32 checksum per chunk even when not `filtered`: a damaged chunk
+  // is a read error instead of a wrong answer.
+  bool checksum = true;
 };
 
 // Bytes per chunk of a Text column's `utf8` dataset.

@@ -198,7 +198,10 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
     cell::CellGraph graph(cell::Space::Nb201, cell::kNb201Vertices);
     try {
       if (!arch_text.empty() && arch_text.find_first_not_of("0123456789") == std::string::npos) {
-        graph = cell::from_benchmark_index(arch_text.size() > 9 ? -1 : std::stoll(arch_text));
+        if (arch_text.size() > 9)
+          throw InputError("benchmark index " + arch_text + " is out of range (0.." +
+                           std::to_string(cell::kNb201SpaceSize - 1) + ")");
+        graph = cell::from_benchmark_index(std::stoll(arch_text));
       } else if (!arch_text.empty() && arch_text.front() == '|') {
         graph = cell::parse_arch_string(arch_text);
       } else {
@@ -237,9 +240,12 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
           ++missing_values;
           continue;
         }
+        // strtod also reads hex ("0x10" = 16), "inf" and "nan(...)": only
+        // plain decimal notation is an accuracy.
         char* end = nullptr;
         const double number = std::strtod(value.c_str(), &end);
-        if (end != value.c_str() + value.size() || !std::isfinite(number))
+        if (value.find_first_not_of("0123456789+-.eE") != std::string::npos || end != value.c_str() + value.size() ||
+            !std::isfinite(number))
           throw InputError(place + " column '" + m.name + "': '" + value + "' is not a number");
         if (number < 0 || number > 100)
           throw InputError(place + " column '" + m.name + "': " + value +

@@ -92,7 +92,7 @@ ImportReport import_nats(ResultStore& store, const NatsImportOptions& options, D
   if (!std::filesystem::exists(meta_path, error))
     throw InputError(dir + " has no meta.pickle.pbz2: not a NATS-Bench 'simple' directory");
   if (options.budgets.empty()) throw InputError("importing " + dir + ": no budget selected");
-  const io::NatsMeta meta = io::read_nats_meta(meta_path);
+  const io::NatsMeta meta = io::read_nats_meta(meta_path, options.limits);
 
   const std::regex record_name(R"(^(\d{6})\.pickle\.pbz2$)");
   std::vector<std::pair<int, std::filesystem::path>> files;
@@ -125,7 +125,7 @@ ImportReport import_nats(ResultStore& store, const NatsImportOptions& options, D
     if (static_cast<std::size_t>(index) >= meta.arch_strings.size())
       throw InputError(where + ": index " + std::to_string(index) + " is beyond meta_archs (" +
                        std::to_string(meta.arch_strings.size()) + " entries)");
-    const io::NatsArchRecord record = io::read_nats_arch(path);
+    const io::NatsArchRecord record = io::read_nats_arch(path, options.limits);
     if (record.arch_str != meta.arch_strings[static_cast<std::size_t>(index)])
       throw InputError(where + ": arch string '" + record.arch_str + "' differs from meta_archs[" +
                        std::to_string(index) + "] '" + meta.arch_strings[static_cast<std::size_t>(index)] + "'");

@@ -31,9 +31,11 @@ struct ColumnInfo {
   h5::ColumnType type;
   const char* units;
   const char* meaning;
-  // The lookup hash is read whole by every architecture query: stored raw in
-  // big chunks, HDF5 reads it straight into the caller's buffer. (It needs no
-  // checksum either: a match is always confirmed against the arch text.)
+  // The lookup hash and the index are read by every architecture query:
+  // stored uncompressed in big chunks, with only a Fletcher-32 checksum per
+  // chunk. The arch text confirms every hit, but only the checksum catches a
+  // damaged entry that hides a stored run (a query would miss it and a
+  // resumed re-rank would train it again).
   bool raw = false;
 };
 

@@ -243,6 +243,7 @@ void ResultStore::Impl::begin_transaction() {
       curve_rows = 0;
     }
   } catch (...) {
+    if (file.valid()) h5::discard_pending_writes(file.get());
     close_file();
     durable::remove_if_exists(temporary);
     throw;
@@ -251,6 +252,7 @@ void ResultStore::Impl::begin_transaction() {
 }
 
 void ResultStore::Impl::abort_transaction() noexcept {
+  if (file.valid()) h5::discard_pending_writes(file.get());
   close_file();
   durable::remove_if_exists(temporary);
   transaction = false;
@@ -928,7 +930,19 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
   }
   if (exists && std::filesystem::is_directory(path, error))
     throw InputError(quoted(path) + " is a directory, not a results store file");
-  impl->lock.emplace(path);
+  impl->real_path = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
+  if (error) throw std::runtime_error("results store " + quoted(path) + ": cannot resolve the path: " + error.message());
+  impl->temporary = durable::temporary_path(impl->real_path);
+  if (exists) {
+    // A commit replaces the file by renaming a new one over it, which would
+    // split hard-linked names into different stores without a word.
+    const auto links = std::filesystem::hard_link_count(impl->real_path, error);
+    if (!error && links > 1)
+      throw InputError("results store " + quoted(path) + " has " + std::to_string(links) +
+                       " hard links; writing would replace only this name and leave the others with the old runs "
+                       "(copy it, or write through one name after removing the others)");
+  }
+  impl->lock.emplace(impl->real_path);
   // A leftover of a writer killed mid-transaction; it was never part of the store.
   durable::remove_if_exists(impl->temporary);
   if (mode == OpenMode::Append && exists) {
@@ -1090,10 +1104,13 @@ std::size_t ResultStore::commit() {
   try {
     if (s.index_stale) s.write_index();
     s.write_root_attributes();
+    // A failed flush leaves the file intact for abort_transaction(); a failed
+    // close would not, so the close must have nothing left to write.
+    h5::flush_file(s.file.get(), "writing " + quoted(s.temporary));
     s.columns.clear();
     s.split_lists.clear();
     s.file.close_checked("closing " + quoted(s.temporary));
-    durable::replace_atomically(s.temporary, s.path);
+    durable::replace_atomically(s.temporary, s.real_path);
   } catch (const std::exception& e) {
     // A full disk or quota lands here; say what it means for the user's data.
     const std::size_t uncommitted = s.pending;

@@ -13,7 +13,11 @@
 namespace nasrank::store {
 
 struct ResultStore::Impl {
-  std::filesystem::path path;
+  std::filesystem::path path;  // as the user spelled it, for messages
+  // `path` with symlinks and relative parts resolved: what writers lock and
+  // replace, so that every spelling of one store shares one lock and a
+  // symlink keeps pointing at the store.
+  std::filesystem::path real_path;
   std::filesystem::path temporary;
   OpenMode mode = OpenMode::Read;
   std::optional<durable::WriterLock> lock;

@@ -347,6 +347,8 @@ Protocol load_protocol(const std::string& name_or_path) {
                        protocol_directory().string() + ": " + (known.empty() ? "none found" : known) + ")");
     }
   }
+  if (std::filesystem::is_directory(path))
+    throw InputError("protocol '" + path.string() + "' is a directory, not a protocol JSON file");
   std::ifstream in(path);
   if (!in) throw InputError("protocol file '" + path.string() + "' cannot be read");
   json doc;

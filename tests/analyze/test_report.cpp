@@ -109,6 +109,24 @@ TEST(Report, MarkdownWithoutCeilingSaysSo) {
   EXPECT_FALSE(report_json(report)["noise_ceiling"].is_object());
 }
 
+TEST(Report, MarkdownEscapesLabelsFromTheUser) {
+  ComparisonInput in = sample_input(20, false);
+  in.title = "runs | *bold* [link](http://x)";
+  in.reference.label = "ref\n# heading";
+  for (std::string& label : in.labels) label = "|nor_conv_3x3~0|+|skip_connect~0|" + label;
+  const std::string md = report_markdown(build_report(in));
+  EXPECT_NE(md.find("# runs \\| \\*bold\\* \\[link\\](http://x)\n"), std::string::npos) << md.substr(0, 200);
+  EXPECT_NE(md.find("**ref \\# heading**"), std::string::npos);
+  EXPECT_EQ(md.find("\n# heading"), std::string::npos);
+  // An arch string in the rank-move table stays one cell: six unescaped '|' per row.
+  const std::size_t row = md.find("| \\|nor\\_conv\\_3x3\\~0\\|");
+  ASSERT_NE(row, std::string::npos);
+  const std::string line = md.substr(row, md.find('\n', row) - row);
+  std::size_t bars = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) bars += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
+  EXPECT_EQ(bars, 7u) << line;
+}
+
 TEST(Report, WriteReportAlwaysWritesReportFilesIntoAFolder) {
   const auto dir = std::filesystem::temp_directory_path() / "nasrank-report-test";
   std::filesystem::remove_all(dir);
@@ -193,9 +211,9 @@ TEST(Report, MarkdownEscapesPipesInCells) {
   for (auto& label : in.labels) label = "|nor_conv_3x3~0|+|skip_connect~0|" + label;
   in.reference.label = "bench|mark";
   const std::string md = report_markdown(build_report(in));
-  EXPECT_NE(md.find("`\\|nor_conv_3x3~0\\|+\\|skip_connect~0\\|cell <"), std::string::npos) << md;
+  EXPECT_NE(md.find("\\|nor\\_conv\\_3x3\\~0\\|+\\|skip\\_connect\\~0\\|cell \\<"), std::string::npos) << md;
   EXPECT_NE(md.find("| rank bench\\|mark |"), std::string::npos);
-  EXPECT_EQ(markdown_cell("a|b\nc"), "a\\|b c");
+  EXPECT_EQ(markdown_text("a|b\nc"), "a\\|b c");
 }
 
 TEST(Report, ScatterMarkersCarryTooltipsAndScaleWithN) {

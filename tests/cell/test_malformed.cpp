@@ -83,6 +83,8 @@ const Malformed kCases[] = {
      "'conv' (expected one of zero, skip, linear)"},
     {"{\"vertices\": 3, \"edge\": []}",
      "graph JSON '{\"vertices\": 3, \"edge\": []}': unknown key 'edge' (expected space, vertices, edges)"},
+    {"{\"vertices\": 3, \"vertices\": 4, \"edges\": []}",
+     "graph JSON '{\"vertices\": 3, \"vertices\": 4, \"edges\": []}': key 'vertices' appears twice in one object"},
     {"{\"space\": \"nb201\", \"vertices\": 5, \"edges\": []}",
      "graph JSON '{\"space\": \"nb201\", \"vertices\": 5, \"edges\": []}': a NAS-Bench-201 cell has 4 vertices, not 5"},
 };

@@ -3,9 +3,11 @@
 #include "test_paths.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -21,7 +23,20 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+CliResult run_cli_impl(const std::vector<std::string>& args, const std::string& stdin_text, const ChildLimits& limits);
+}
+
 CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin_text) {
+  return run_cli_impl(args, stdin_text, {});
+}
+
+CliResult run_cli_limited(const std::vector<std::string>& args, const ChildLimits& limits) {
+  return run_cli_impl(args, {}, limits);
+}
+
+namespace {
+CliResult run_cli_impl(const std::vector<std::string>& args, const std::string& stdin_text, const ChildLimits& limits) {
   // Files instead of pipes: large outputs cannot deadlock the child.
   char out_path[] = "/tmp/nasrank-cli-out-XXXXXX";
   char err_path[] = "/tmp/nasrank-cli-err-XXXXXX";
@@ -39,6 +54,15 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin
     dup2(in_fd, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
+    if (limits.address_space_bytes) {
+      const rlimit limit{limits.address_space_bytes, limits.address_space_bytes};
+      if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(126);
+    }
+    if (limits.file_size_bytes) {
+      signal(SIGXFSZ, SIG_IGN);  // stays ignored across execv
+      const rlimit limit{limits.file_size_bytes, limits.file_size_bytes};
+      if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
+    }
     std::vector<char*> argv{const_cast<char*>(binary.c_str())};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -59,5 +83,6 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin
   std::remove(in_path);
   return result;
 }
+}  // namespace
 
 }  // namespace nasrank::testing

@@ -14,4 +14,13 @@ struct CliResult {
 // Arguments are passed without a shell; `stdin_text` is fed to stdin.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {});
 
+// Resource limits of the child process (0 = inherited).
+struct ChildLimits {
+  unsigned long long address_space_bytes = 0;  // RLIMIT_AS, like `ulimit -v`
+  // RLIMIT_FSIZE with SIGXFSZ ignored: a write past it fails with EFBIG, as
+  // on a full disk, with no root needed.
+  unsigned long long file_size_bytes = 0;
+};
+CliResult run_cli_limited(const std::vector<std::string>& args, const ChildLimits& limits);
+
 }  // namespace nasrank::testing

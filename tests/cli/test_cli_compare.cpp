@@ -105,6 +105,12 @@ TEST_F(CliCompare, DatasetSpellingsLabelsAndTheOutputFolder) {
                                     "-o", (dir_ / "never").string()});
   EXPECT_EQ(failed.exit_code, 2);
   EXPECT_FALSE(fs::exists(dir_ / "never"));
+  // An empty -o is refused, not read as hidden files in the current folder.
+  const CliResult empty = run_cli({"compare", (dir_ / "a.h5").string(), (dir_ / "b.h5").string(), "--dataset",
+                                   "cifar10", "-o", ""});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("-o needs a folder name"), std::string::npos) << empty.err;
+  EXPECT_TRUE(empty.out.empty()) << empty.out;
 }
 
 TEST_F(CliCompare, TooFewArchitecturesIsAWarningNotANumber) {

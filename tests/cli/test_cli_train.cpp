@@ -89,6 +89,29 @@ TEST(CliTrain, DivergedAndDisconnectedAreStatuses) {
   fs::remove(protocol);
 }
 
+TEST(CliTrain, OutputPathIsCheckedBeforeTraining) {
+  const fs::path protocol = tiny_protocol("outcheck", {{"fixed", 0.05}});
+  const fs::path folder = temp_file("out_folder");
+  fs::create_directories(folder);
+  const CliResult into_folder = run_cli({"train", "0", "--protocol", protocol.string(), "--dataset", "synthetic",
+                                         "--threads", "1", "--out", folder.string()});
+  EXPECT_EQ(into_folder.exit_code, 2);
+  EXPECT_NE(into_folder.err.find("--out '" + folder.string() + "' is a folder"), std::string::npos) << into_folder.err;
+  EXPECT_EQ(into_folder.err.find("training 0"), std::string::npos) << "trained before refusing: " << into_folder.err;
+  EXPECT_FALSE(fs::exists(folder.string() + ".tmp"));
+  const CliResult no_parent = run_cli({"train", "0", "--protocol", protocol.string(), "--dataset", "synthetic",
+                                       "--threads", "1", "--out", (folder / "missing" / "run.json").string()});
+  EXPECT_EQ(no_parent.exit_code, 2);
+  EXPECT_NE(no_parent.err.find("does not exist"), std::string::npos) << no_parent.err;
+  // A protocol path that is a folder is named as such.
+  const CliResult protocol_folder =
+      run_cli({"train", "0", "--protocol", folder.string() + "/", "--dataset", "synthetic"});
+  EXPECT_EQ(protocol_folder.exit_code, 2);
+  EXPECT_NE(protocol_folder.err.find("is a directory, not a protocol JSON file"), std::string::npos) << protocol_folder.err;
+  fs::remove_all(folder);
+  fs::remove(protocol);
+}
+
 TEST(CliTrain, BadProtocolIsAnInputError) {
   const fs::path protocol = temp_file("bad.json");
   std::ofstream(protocol) << R"({"epochs": 2, "optimiser": {}})";

@@ -199,5 +199,22 @@ TEST(NatsFixtures, SingleFileLayoutOfTheRealRecords) {
   }
 }
 
+TEST(NatsFixtures, RealFilesFitFarInsideTheDefaultLimits) {
+  NASRANK_REQUIRE_SHARED_DATA();
+  // A 32nd of each default still reads every official file: the defaults
+  // stop bombs without coming near genuine data.
+  const NatsReadLimits defaults;
+  NatsReadLimits tight;
+  tight.max_decode_bytes = defaults.max_decode_bytes / 32;
+  tight.max_file_bytes = defaults.max_file_bytes / 32;
+  EXPECT_EQ(read_nats_meta(fixtures() / "meta.pickle.pbz2", tight).arch_strings.size(), 15625u);
+  for (const char* name : {"000000.pickle.pbz2", "000011.pickle.pbz2", "000284.pickle.pbz2"})
+    EXPECT_FALSE(read_nats_arch(fixtures() / name, tight).budgets.empty()) << name;
+  // and the decode budget is what a record needs (1.9 MB), not a formality.
+  NatsReadLimits too_tight;
+  too_tight.max_decode_bytes = 1u << 20;
+  EXPECT_THROW(read_nats_arch(fixtures() / "000000.pickle.pbz2", too_tight), InputError);
+}
+
 }  // namespace
 }  // namespace nasrank::io

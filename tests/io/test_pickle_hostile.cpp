@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "compress.h"
+#include "pickle_bombs.h"
 #include "nasrank/common/error.h"
 #include "nasrank/io/pickle.h"
 #include "test_paths.h"
@@ -306,6 +307,58 @@ TEST(PickleHostile, RandomMutationsNeverCrash) {
   }
   EXPECT_GT(refused, 10000);
   EXPECT_GT(accepted, 0);
+}
+
+PickleOptions budget_of(std::uint64_t bytes) {
+  PickleOptions options;
+  options.max_decode_bytes = bytes;
+  options.decode_budget_hint = "raise it with --test-option";
+  return options;
+}
+
+TEST(PickleHostile, CodecsEncodeCopiesCountAgainstTheDecodeBudget) {
+  // 1 MiB memoized once, copied by each of 12 _codecs.encode calls: 13 MiB.
+  const std::string bomb = nasrank::testing::codecs_encode_bomb(1u << 20, 12);
+  const std::string message = error_of_parse(bomb, budget_of(8u << 20));
+  EXPECT_NE(message.find("decoding needs more than 8388608 bytes of memory, the budget for one decode"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("raise it with --test-option"), std::string::npos) << message;
+  // The same file fits a budget that holds all 13 copies.
+  const PickleValue ok = parse_pickle(bomb, "ok", budget_of(16u << 20));
+  ASSERT_EQ(ok.as_list().size(), 12u);
+  EXPECT_EQ(ok.as_list()[11].as_bytes().size(), 1u << 20);
+}
+
+TEST(PickleHostile, SharedReferencesCountAgainstTheDecodeBudget) {
+  // 300,000 references to one memoized list: 600 KB of pickle, 4.8 MB of slots.
+  const std::string bomb = nasrank::testing::memo_reference_bomb(1000, 300000);
+  ASSERT_LT(bomb.size(), 700000u);
+  EXPECT_NE(error_of_parse(bomb, budget_of(2u << 20)).find("the budget for one decode"), std::string::npos);
+  EXPECT_EQ(parse_pickle(bomb, "ok", budget_of(64u << 20)).as_list().size(), 300000u);
+}
+
+TEST(PickleHostile, ContainerCopiesByWhitelistedCallsCountAgainstTheDecodeBudget) {
+  // A 20,000-item dict memoized, then OrderedDict(d) and set(list) applied
+  // to it again and again: each call copies every item.
+  std::string p = "\x80\x04}q\x00("s;
+  for (int i = 0; i < 20000; ++i) p += "J"s + std::string(reinterpret_cast<const char*>(&i), 4) + "N"s;
+  p += "u]("s;
+  for (int i = 0; i < 100; ++i) p += "ccollections\nOrderedDict\nh\x00\x85R"s;
+  p += "e."s;
+  const std::string message = error_of_parse(p, budget_of(16u << 20));
+  EXPECT_NE(message.find("the budget for one decode"), std::string::npos) << message;
+}
+
+TEST(PickleHostile, TruncatedPayloadIsReportedAsTruncatedNotAsOverBudget) {
+  // Memory is charged as the data arrives, not as the header claims.
+  const std::string claims = "\x80\x04\x8e\x00\x00\x00\x40\x00\x00\x00\x00" "abc."s;  // 1 GiB declared
+  try {
+    read_pickle(*open_memory_input(nasrank::testing::bzip2_compress(claims), "claims.pbz2"), budget_of(4u << 20));
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the file is truncated"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -208,5 +208,58 @@ TEST(PickleStream, ACallbackErrorStopsTheRead) {
   EXPECT_EQ(calls, 4);
 }
 
+// {"items": {i: [b"xxx...", maybe a reference to item i-2's bytes]}}: every
+// value a list holding `bytes_each` fresh bytes.
+std::string items_of_bytes(int count, std::size_t bytes_each, bool refer_two_back) {
+  PickleWriter w;
+  std::uint32_t next_memo = 0;
+  w.proto(4).empty_dict();
+  ++next_memo;
+  w.mark().str("items");
+  ++next_memo;
+  w.empty_dict();
+  ++next_memo;
+  w.mark();
+  std::vector<std::uint32_t> bytes_ids;
+  for (int i = 0; i < count; ++i) {
+    w.integer(i).op(']').memoize();
+    ++next_memo;
+    w.mark().bytes_value(std::string(bytes_each, static_cast<char>('a' + i % 26)));
+    bytes_ids.push_back(next_memo++);
+    if (refer_two_back && i >= 2) w.get(bytes_ids[static_cast<std::size_t>(i - 2)]);
+    w.op('e');
+  }
+  w.setitems().setitems().stop();
+  return w.bytes();
+}
+
+TEST(PickleStream, DecodeBudgetCountsTheItemsAliveNotTheWholeFile) {
+  PickleOptions options;
+  options.max_decode_bytes = 8u << 20;
+  // 40 items of 1 MiB: the streaming reader holds about three at a time.
+  const std::string bytes = items_of_bytes(40, 1u << 20, false);
+  std::size_t items = 0;
+  PickleItemStream stream{{"items"}, [&](PickleValue, PickleValue) { ++items; }};
+  read_pickle_streaming(*open_memory_input(bytes, "stream.pkl"), stream, options);
+  EXPECT_EQ(items, 40u);
+  // A whole-file read keeps everything: over the same budget.
+  EXPECT_THROW(read_pickle(*open_memory_input(bytes, "whole.pkl"), options), InputError);
+}
+
+TEST(PickleStream, DecodeBudgetCountsMemoEntriesThatLaterItemsKeepAlive) {
+  PickleOptions options;
+  options.max_decode_bytes = 8u << 20;
+  // Each item refers to the bytes of the item two before it, which the reader
+  // must then keep for good: memory grows by 1 MiB per item.
+  const std::string bytes = items_of_bytes(40, 1u << 20, true);
+  PickleItemStream stream{{"items"}, [](PickleValue, PickleValue) {}};
+  try {
+    read_pickle_streaming(*open_memory_input(bytes, "kept.pkl"), stream, options);
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the budget for one decode"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace nasrank::io

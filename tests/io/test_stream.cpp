@@ -193,7 +193,9 @@ TEST(Stream, DecompressionMemoryStaysBounded) {
   ASSERT_LT(packed.size(), 100000u);
   const std::size_t before = mallinfo2().uordblks;
   std::size_t peak = before;
-  const auto in = open_memory_input(packed, "zeros.bz2");
+  DecompressionLimits bomb_allowed;  // this input expands like a bomb on purpose
+  bomb_allowed.max_ratio = ~std::uint64_t{0};
+  const auto in = open_memory_input(packed, "zeros.bz2", Compression::Auto, bomb_allowed);
   std::string chunk(1 << 16, '\0');
   std::uint64_t total = 0;
   for (std::size_t n; (n = in->read(chunk.data(), chunk.size())) > 0;) {
@@ -202,6 +204,57 @@ TEST(Stream, DecompressionMemoryStaysBounded) {
   }
   EXPECT_EQ(total, 48u << 20);
   EXPECT_LT(peak - before, 8u << 20) << "decompressing kept " << (peak - before) << " bytes";
+}
+
+std::string read_everything(InputStream& in) {
+  std::string out;
+  char chunk[65536];
+  for (std::size_t n; (n = in.read(chunk, sizeof chunk)) > 0;) out.append(chunk, n);
+  return out;
+}
+
+TEST(Stream, ExpansionRatioLimitStopsDecompressionBombs) {
+  // 64 MiB of one byte shrink to a few hundred bytes: far beyond any real data.
+  const std::string zeros(64u << 20, 'a');
+  for (const auto& [name, packed] : {std::pair<std::string, std::string>{"bomb.bz2", bzip2_compress(zeros)},
+                                     {"bomb.gz", gzip_compress(zeros)}}) {
+    const auto in = open_memory_input(packed, name);
+    try {
+      read_everything(*in);
+      ADD_FAILURE() << name << " accepted";
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("'" + name + "': "), std::string::npos) << message;
+      EXPECT_NE(message.find("times; real data compresses far less: a decompression bomb"), std::string::npos)
+          << message;
+    }
+    // Stopped soon after the point where the ratio is first checked.
+    EXPECT_LT(in->position(), (16u << 20) + (1u << 20)) << name;
+  }
+}
+
+TEST(Stream, OutputLimitIsExactAndNeverOverrun) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += std::to_string(i * 7919 % 10007) + ",";
+  DecompressionLimits limits;
+  limits.max_output_bytes = text.size();
+  for (const auto& packed : {bzip2_compress(text), gzip_compress(text)}) {
+    EXPECT_EQ(read_everything(*open_memory_input(packed, "exact", Compression::Auto, limits)), text);
+  }
+  limits.max_output_bytes = text.size() - 1;
+  for (const auto& packed : {bzip2_compress(text), gzip_compress(text)}) {
+    const auto in = open_memory_input(packed, "over", Compression::Auto, limits);
+    try {
+      read_everything(*in);
+      ADD_FAILURE() << "accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("'over': decompresses to more than " + std::to_string(text.size() - 1) +
+                                           " bytes, the limit for this kind of file"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_LE(in->position(), text.size() - 1);
+  }
 }
 
 }  // namespace

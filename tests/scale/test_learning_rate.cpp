@@ -121,6 +121,11 @@ TEST(LearningRate, BadOptionsAreInputErrors) {
   EXPECT_THROW(parse_convention("resnet"), InputError);
   EXPECT_THROW(parse_degree("both"), InputError);
   EXPECT_EQ(parse_convention("dag-reference"), DepthConvention::DagReference);
+  // Finite base, infinite rate once scaled by 3/q = 3.
+  options.base_lr = 1.79e308;
+  options.kernel_size = 1;
+  options.convention = DepthConvention::DagReference;
+  EXPECT_THROW(learning_rate(parse_encoding("dag:2"), options), InputError);
 }
 
 }  // namespace

@@ -167,6 +167,12 @@ TEST_F(CsvImport, BadInputNamesFileLineAndColumn) {
   EXPECT_NE(message("arch,c10-test,c10-val\n0,1,2\nresnet,1,2\n").find("line 3 column 'arch': 'resnet' is neither"),
             std::string::npos);
   EXPECT_NE(message("arch,c10-test,c10-val\n15625,1,2\n").find("line 2 column 'arch'"), std::string::npos);
+  // Hex, infinities and too many digits are not read as numbers.
+  EXPECT_NE(message("arch,c10-test,c10-val\n0,0x10,2\n").find("'0x10' is not a number"), std::string::npos);
+  EXPECT_NE(message("arch,c10-test,c10-val\n0,infinity,2\n").find("'infinity' is not a number"), std::string::npos);
+  EXPECT_NE(message("arch,c10-test,c10-val\n99999999999999999999999,1,2\n")
+                .find("benchmark index 99999999999999999999999 is out of range (0..15624)"),
+            std::string::npos);
   EXPECT_NE(message("arch,c10-test,c10-val\n" + arch_of(3) + ",1,2\n3,1,2\n")
                 .find("line 3: architecture 3 already appeared on line 2"),
             std::string::npos);

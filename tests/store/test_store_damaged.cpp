@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -109,6 +110,99 @@ TEST(ResultStoreDamage, OneDamagedByteIsAnErrorOrHarmless) {
   RecordProperty("errors", static_cast<int>(errors));
   // Damage aimed at structures is mostly found: the test must not pass vacuously.
   EXPECT_GT(errors, aimed / 2) << errors << " errors for " << positions.size() << " damaged bytes";
+}
+
+std::string little_endian(std::uint64_t value) {
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<char>(value >> (8 * i));
+  return bytes;
+}
+
+// FNV-1a 64, as docs/store-format.md defines /runs/arch_key_fnv1a64.
+std::uint64_t fnv1a64(const std::string& text) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const char c : text) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return hash;
+}
+
+// What an architecture query answers for each stored run: its key and test
+// accuracy, or the InputError that refused it.
+std::vector<std::string> lookups(const std::filesystem::path& path, int runs) {
+  std::vector<std::string> answers;
+  try {
+    const ResultStore store = ResultStore::open(path, OpenMode::Read);
+    for (int i = 0; i < runs; ++i) {
+      RunRecord wanted = sample_run(i, 1);
+      canonicalize(wanted);
+      RunFilter filter;
+      filter.arch_key = arch_key("nb201", wanted.arch);
+      std::string answer;
+      for (const RunRecord& r : store.list(filter))
+        answer += run_key(r).to_string() + " " + std::to_string(r.final_metrics.at("ori-test").accuracy) + "; ";
+      answers.push_back(answer);
+    }
+  } catch (const InputError& e) {
+    return {std::string("error: ") + e.what()};
+  }
+  return answers;
+}
+
+// Issue 18: a flipped bit in the index made `query` miss a stored run. Every
+// bit of the index entries and of their checksums, one at a time: each
+// lookup answers exactly as on the undamaged store, or the store is refused.
+TEST(ResultStoreDamage, EveryFlippedIndexBitIsAnErrorOrHarmless) {
+  ScratchDir dir("index-bits");
+  constexpr int kRuns = 6;
+  const auto path = write_store(dir, kRuns);
+  const std::string original = testing::read_text(path);
+  const std::vector<std::string> expected = lookups(path, kRuns);
+  ASSERT_EQ(expected.size(), static_cast<std::size_t>(kRuns));
+  for (const std::string& answer : expected) ASSERT_FALSE(answer.empty());
+  std::size_t flips = 0, errors = 0;
+  // The three datasets' entries, found in the file by their known values:
+  // hashes in row order, sorted, and the rows in sorted order.
+  std::vector<std::pair<std::uint64_t, std::int64_t>> entries;
+  for (int i = 0; i < kRuns; ++i) {
+    RunRecord r = sample_run(i, 1);
+    canonicalize(r);
+    entries.emplace_back(fnv1a64(arch_key("nb201", r.arch)), i);
+  }
+  std::string by_row, sorted_hashes, sorted_rows;
+  for (const auto& [hash, row] : entries) by_row += little_endian(hash);
+  std::sort(entries.begin(), entries.end());
+  for (const auto& [hash, row] : entries) {
+    sorted_hashes += little_endian(hash);
+    sorted_rows += little_endian(static_cast<std::uint64_t>(row));
+  }
+  constexpr std::size_t kChunkBytes = 65536 * 8;  // layout::kRawChunkRows of 8-byte values; its checksum follows
+  for (const auto& [dataset, content] : {std::pair<std::string, std::string>{"/runs/arch_key_fnv1a64", by_row},
+                                         {"/index/arch_key_fnv1a64", sorted_hashes},
+                                         {"/index/row", sorted_rows}}) {
+    const std::size_t address = original.find(content);
+    ASSERT_NE(address, std::string::npos) << dataset;
+    ASSERT_EQ(original.find(content, address + 1), std::string::npos) << dataset << " found twice";
+    ASSERT_LE(address + kChunkBytes + 4, original.size()) << dataset;
+    std::vector<std::size_t> bytes;
+    for (std::size_t k = 0; k < content.size(); ++k) bytes.push_back(address + k);
+    for (std::size_t k = 0; k < 4; ++k) bytes.push_back(address + kChunkBytes + k);  // the Fletcher-32 checksum
+    for (const std::size_t at : bytes)
+      for (int bit = 0; bit < 8; ++bit) {
+        std::string damaged = original;
+        damaged[at] = static_cast<char>(damaged[at] ^ (1 << bit));
+        testing::write_text(path, damaged);
+        const std::vector<std::string> answers = lookups(path, kRuns);
+        ++flips;
+        if (answers.size() == 1 && answers.front().rfind("error: ", 0) == 0) {
+          ++errors;
+          EXPECT_NE(answers.front().find("runs.h5"), std::string::npos) << answers.front();
+          continue;
+        }
+        EXPECT_EQ(answers, expected) << dataset << ": bit " << bit << " of byte " << at - address;
+      }
+  }
+  testing::write_text(path, original);
+  RecordProperty("flips", static_cast<int>(flips));
+  EXPECT_GT(errors, flips / 2) << errors << " of " << flips << " flips refused";
 }
 
 TEST(ResultStoreDamage, DamagedTextIsAChecksumError) {

@@ -118,6 +118,16 @@ TEST(Protocol, FileErrorsNameTheFile) {
   std::filesystem::remove(path);
   EXPECT_THROW(load_protocol("no-such-protocol"), InputError);
   EXPECT_THROW(load_protocol("/no/such/file.json"), InputError);
+  // A folder given as the protocol: named, not a stream error.
+  const auto folder = std::filesystem::temp_directory_path() / "nasrank_test_protocol_dir";
+  std::filesystem::create_directories(folder);
+  try {
+    load_protocol(folder.string() + "/");
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "protocol '" + folder.string() + "/' is a directory, not a protocol JSON file");
+  }
+  std::filesystem::remove(folder);
 }
 
 TEST(Schedule, CosinePerEpochAsTheBenchmark) {

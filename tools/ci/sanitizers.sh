@@ -11,8 +11,9 @@
 #   1. configure and build everything the configuration has (libraries,
 #      the nasrank CLI, tests, fuzz targets);
 #   2. ctest -L fast: any sanitizer report fails the test;
-#   3. seed corpora (tools/fuzz/make-corpus.sh) and FUZZ_SECONDS (default 20)
-#      of each fuzz target (tools/fuzz/run.sh).
+#   3. seed corpora (tools/fuzz/make-corpus.sh, plus tests/fuzz/regressions)
+#      and FUZZ_SECONDS (default 20) of each fuzz target (tools/fuzz/run.sh)
+#      under RSS and single-allocation limits.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -38,10 +39,16 @@ cmake --build "$build" -j "$jobs"
 step "fast tests under ASan + UBSan"
 ctest --test-dir "$build" -L fast -j "$jobs" --output-on-failure
 
-step "fuzz targets, ${fuzz_seconds} s each"
+step "fuzz targets, ${fuzz_seconds} s each, memory-limited"
 corpus="$build/fuzz-corpus"
 rm -rf "$corpus"
 "$repo/tools/fuzz/make-corpus.sh" "$corpus" "$build/nasrank"
-"$repo/tools/fuzz/run.sh" "$build" "$fuzz_seconds" "$corpus"
+# The regression seeds (inputs that once found a bug) run first, with the rest.
+for kept in "$repo"/tests/fuzz/regressions/*/; do
+  [[ -d "$kept" ]] && mkdir -p "$corpus/$(basename "$kept")" && cp "$kept"* "$corpus/$(basename "$kept")/" 2>/dev/null || true
+done
+# An input that makes a reader allocate beyond its budget is a finding
+# (-rss_limit_mb / -malloc_limit_mb, see tools/fuzz/run.sh).
+FUZZ_RSS_LIMIT_MB="${FUZZ_RSS_LIMIT_MB:-2048}" "$repo/tools/fuzz/run.sh" "$build" "$fuzz_seconds" "$corpus"
 
 step "sanitizers: all clean"

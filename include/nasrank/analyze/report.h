@@ -132,7 +132,10 @@ std::string report_html(const Report& report);
 // exists and is not a folder. Returns the HTML path.
 std::filesystem::path write_report(const Report& report, const std::filesystem::path& out_dir);
 
-// Markdown table cell text: '|' escaped, line breaks as spaces.
-std::string markdown_cell(const std::string& text);
+// Text from the user (titles, labels, store paths, arch strings) in Markdown:
+// every character Markdown or a table gives a meaning is backslash-escaped
+// and line breaks become spaces, so a label shows as written and cannot break
+// a table row or inject a link.
+std::string markdown_text(const std::string& text);
 
 }  // namespace nasrank::analyze

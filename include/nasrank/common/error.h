@@ -7,12 +7,22 @@
 //    user's, and it throws InternalError naming the source line.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace nasrank {
 
+// A message made safe for a terminal: control characters (ESC, NUL, CR, ...),
+// DEL, UTF-8-encoded C1 controls and bytes that are not UTF-8 become \xNN
+// escapes; printable UTF-8 passes unchanged. Messages quote input files, and
+// an arch file's escape sequences must not reach the user's terminal.
+std::string printable_message(std::string_view text);
+
+// The message is made printable (see printable_message) when the error is
+// made, so no input byte can cut it (a NUL) or drive the terminal (ESC).
 class InputError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& message) : std::runtime_error(printable_message(message)) {}
+  explicit InputError(const char* message) : std::runtime_error(printable_message(message)) {}
 };
 
 class InternalError : public std::logic_error {

@@ -82,12 +82,24 @@ struct NatsArchRecord {
   const NatsBudget& budget(std::string_view budget) const;
 };
 
+// Bounds on the resources one file may take, far above what real files need:
+// an official record decompresses to 326 KB and decodes within 1.9 MB of
+// budget, the meta file to 1.4 MB and 2.9 MB (tests/io/test_nats_fixtures.cpp).
+struct NatsReadLimits {
+  // PickleOptions::max_decode_bytes of one file (one record, in the single-file variant).
+  std::uint64_t max_decode_bytes = std::uint64_t{256} << 20;
+  // Most decompressed bytes of one meta or per-architecture file (not the single-file variant).
+  std::uint64_t max_file_bytes = std::uint64_t{64} << 20;
+  // How the user raises max_decode_bytes, for the error message.
+  std::string raise_hint = "NatsReadLimits::max_decode_bytes";
+};
+
 // meta.pickle.pbz2 (or any compression open_input understands).
-NatsMeta read_nats_meta(const std::filesystem::path& path);
+NatsMeta read_nats_meta(const std::filesystem::path& path, const NatsReadLimits& limits = {});
 
 // One NNNNNN.pickle.pbz2. When the file name starts with digits they must
 // match the record's arch_index.
-NatsArchRecord read_nats_arch(const std::filesystem::path& path);
+NatsArchRecord read_nats_arch(const std::filesystem::path& path, const NatsReadLimits& limits = {});
 
 // Converts one already-decoded per-architecture value (the OrderedDict
 // {'12': ..., '200': ...}); `index` is the expected arch_index or -1, and
@@ -99,7 +111,9 @@ NatsArchRecord nats_arch_from_pickle(const PickleValue& value, int index, const 
 // Each record goes to on_record as soon as it is decoded and is then freed, so
 // memory does not grow with the file. Returns the meta part.
 NatsMeta stream_nats_single_file(const std::filesystem::path& path,
-                                 const std::function<void(NatsArchRecord&& record)>& on_record);
-NatsMeta stream_nats_single_file(InputStream& in, const std::function<void(NatsArchRecord&& record)>& on_record);
+                                 const std::function<void(NatsArchRecord&& record)>& on_record,
+                                 const NatsReadLimits& limits = {});
+NatsMeta stream_nats_single_file(InputStream& in, const std::function<void(NatsArchRecord&& record)>& on_record,
+                                 const NatsReadLimits& limits = {});
 
 }  // namespace nasrank::io

@@ -324,6 +324,17 @@ struct PickleOptions {
   std::uint64_t max_object_bytes = std::uint64_t{1} << 30;
   // Most values on the machine's stack at once.
   std::size_t max_stack = std::size_t{1} << 24;
+  // Memory budget of one decode: the bytes of every str/bytes payload, node,
+  // container slot, memo entry and stack slot built, counted as they are
+  // built (transient copies too), so a small file cannot make the reader
+  // allocate gigabytes through shared references, memo copies or whitelisted
+  // calls. A whole-file decode counts everything it built (pickle's memo
+  // keeps almost all of it alive until the end anyway); the streaming reader
+  // takes back an item's bytes once the item and its memo entries are gone.
+  // A file that needs more is refused with an InputError naming the budget.
+  std::uint64_t max_decode_bytes = std::uint64_t{1} << 30;
+  // Appended to the budget error: how the caller lets the user raise it.
+  std::string decode_budget_hint = "PickleOptions::max_decode_bytes";
   Py2Strings py2_strings = Py2Strings::Latin1Str;
 };
 

@@ -4,6 +4,7 @@
 // Every imported row carries its provenance (source file, sha256, size,
 // mtime, declared split) and an explicit budget, so 12- and 200-epoch numbers
 // can never be mixed up later.
+#include "nasrank/io/nats.h"
 #include "nasrank/store/store.h"
 
 #include <cstddef>
@@ -63,6 +64,8 @@ struct NatsImportOptions {
   std::filesystem::path directory;  // holds meta.pickle.pbz2 and NNNNNN.pickle.pbz2 files
   std::vector<int> budgets = {12, 200};  // which budgets to import
   std::string protocol = "nb201";
+  // Memory and decompression bounds of each file read.
+  io::NatsReadLimits limits;
   // Called after each architecture file: (files done, files total).
   std::function<void(std::size_t, std::size_t)> progress;
 };
