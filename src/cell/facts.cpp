@@ -78,39 +78,52 @@ std::vector<bool> live_edge_mask(const CellGraph& graph) {
   return live;
 }
 
-std::string unique_string(const CellGraph& graph, bool consider_zeros) {
-  // The benchmark's isomorphism key: each vertex is the sorted sum of its
-  // inputs' expressions; skip passes its input's expression through, and with
-  // zeros considered a `none` edge or an all-zero input contributes "#".
+namespace {
+
+// Each vertex's expression is the sorted '+'-join of the terms its incoming
+// edges give; `add_term(from, op, input, terms)` appends at most one. A vertex
+// with no term gets `empty_vertex`.
+template <typename AddTerm>
+std::string output_expression(const CellGraph& graph, const char* empty_vertex, AddTerm add_term) {
   const int n = graph.num_vertices();
   std::vector<std::string> expr(static_cast<std::size_t>(n));
   expr[0] = "0";
   std::vector<std::string> terms;
   for (int to = 1; to < n; ++to) {
     terms.clear();
-    for (int from = 0; from < to; ++from) {
-      const Op op = graph.op(from, to);
-      const std::string& input = expr[static_cast<std::size_t>(from)];
-      if (consider_zeros && (is_zero(op) || input == "#")) {
-        terms.emplace_back("#");
-      } else if (op == Op::Skip) {
-        terms.push_back(input);
-      } else {
-        std::string term;
-        term.reserve(input.size() + 16);
-        term.append("(").append(input).append(")@").append(op_name(op, graph.space()));
-        terms.push_back(std::move(term));
-      }
-    }
+    for (int from = 0; from < to; ++from) add_term(from, to, graph.op(from, to), expr[static_cast<std::size_t>(from)], terms);
     std::sort(terms.begin(), terms.end());
     std::string joined;
     for (std::size_t k = 0; k < terms.size(); ++k) {
       if (k) joined += '+';
       joined += terms[k];
     }
-    expr[static_cast<std::size_t>(to)] = std::move(joined);
+    expr[static_cast<std::size_t>(to)] = joined.empty() ? std::string(empty_vertex) : std::move(joined);
   }
   return expr.back();
+}
+
+std::string applied(const std::string& input, Op op, Space space) {
+  std::string term;
+  term.reserve(input.size() + 16);
+  term.append("(").append(input).append(")@").append(op_name(op, space));
+  return term;
+}
+
+}  // namespace
+
+std::string unique_string(const CellGraph& graph, bool consider_zeros) {
+  // The benchmark's isomorphism key: each vertex is the sorted sum of its
+  // inputs' expressions; skip passes its input's expression through, and with
+  // zeros considered a `none` edge or an all-zero input contributes "#".
+  return output_expression(graph, "", [&](int, int, Op op, const std::string& input, std::vector<std::string>& terms) {
+    if (consider_zeros && (is_zero(op) || input == "#"))
+      terms.emplace_back("#");
+    else if (op == Op::Skip)
+      terms.push_back(input);
+    else
+      terms.push_back(applied(input, op, graph.space()));
+  });
 }
 
 std::vector<VertexValue> vertex_values(const CellGraph& graph) {
@@ -143,39 +156,21 @@ std::vector<EdgeEffect> edge_effects(const CellGraph& graph) {
 }
 
 std::string exact_class_key(const CellGraph& graph) {
-  const int n = graph.num_vertices();
   const std::vector<int> degree = nonzero_in_degrees(graph);
-  std::vector<std::string> expr(static_cast<std::size_t>(n));
-  expr[0] = "0";
-  std::vector<std::string> terms;
-  for (int to = 1; to < n; ++to) {
-    terms.clear();
-    for (int from = 0; from < to; ++from) {
-      const Op op = graph.op(from, to);
-      const std::string& input = expr[static_cast<std::size_t>(from)];
-      if (is_zero(op)) continue;
-      if (input == "#") {
-        if (!is_parameterized(op)) continue;
-        terms.emplace_back(graph.space() == Space::Nb201 ? "B" : "(#)@" + std::string(op_name(op, graph.space())));
-      } else if (op == Op::Skip) {
-        terms.push_back(input);
-      } else if (!is_parameterized(op)) {
-        terms.push_back("(" + input + ")@" + std::string(op_name(op, graph.space())));
-      } else {
-        terms.push_back("(" + input + ")@" + std::string(op_name(op, graph.space())) + "{" +
-                        std::to_string(degree[static_cast<std::size_t>(from)]) + "," +
-                        std::to_string(degree[static_cast<std::size_t>(to)]) + "}");
-      }
+  return output_expression(graph, "#", [&](int from, int to, Op op, const std::string& input,
+                                           std::vector<std::string>& terms) {
+    if (is_zero(op)) return;
+    if (input == "#") {
+      if (is_parameterized(op)) terms.emplace_back(graph.space() == Space::Nb201 ? "B" : applied("#", op, graph.space()));
+    } else if (op == Op::Skip) {
+      terms.push_back(input);
+    } else if (!is_parameterized(op)) {
+      terms.push_back(applied(input, op, graph.space()));
+    } else {
+      terms.push_back(applied(input, op, graph.space()) + "{" + std::to_string(degree[static_cast<std::size_t>(from)]) +
+                      "," + std::to_string(degree[static_cast<std::size_t>(to)]) + "}");
     }
-    std::sort(terms.begin(), terms.end());
-    std::string joined;
-    for (std::size_t k = 0; k < terms.size(); ++k) {
-      if (k) joined += '+';
-      joined += terms[k];
-    }
-    expr[static_cast<std::size_t>(to)] = joined.empty() ? "#" : joined;
-  }
-  return expr.back();
+  });
 }
 
 CellFacts analyze(const CellGraph& graph) {
