@@ -303,8 +303,9 @@ std::string report_markdown(const Report& r) {
   const auto& c = s.correlation;
   const std::size_t n = in.keys.size();
   std::string md = "# " + markdown_text(in.title) + "\n\n";
-  md += "**" + r.headline + "**\n\n";
-  for (const auto& warning : r.warnings) md += "* warning: " + warning + "\n";
+  // The headline and warnings quote the user's labels.
+  md += "**" + markdown_text(r.headline) + "**\n\n";
+  for (const auto& warning : r.warnings) md += "* warning: " + markdown_text(warning) + "\n";
   if (!r.warnings.empty()) md += "\n";
   md += "Dataset **" + markdown_text(in.dataset) + "**, metric **" + markdown_text(in.metric) + "**. Reference: **" +
         markdown_text(in.reference.label) + "** (" + markdown_text(in.reference.source) + "); candidate: **" +
@@ -352,8 +353,8 @@ std::string report_markdown(const Report& r) {
   const DivergedTreatment& d = in.diverged;
   md += "\n## Diverged runs\n\nPolicy **" + d.policy + "**" + (d.description.empty() ? "" : ": " + d.description) +
         ". Diverged architectures: " +
-        std::to_string(d.reference) + " on " + in.reference.label + ", " + std::to_string(d.candidate) + " on " +
-        in.candidate.label + ".";
+        std::to_string(d.reference) + " on " + markdown_text(in.reference.label) + ", " + std::to_string(d.candidate) +
+        " on " + markdown_text(in.candidate.label) + ".";
   if (!d.alternate_description.empty())
     md += " Kendall tau-b " + d.alternate_description + ": " +
           stat_or_small(r.diverged_alternate_supported, r.diverged_alternate.n, fixed(r.diverged_alternate.tau_b, 4)) +

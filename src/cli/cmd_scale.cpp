@@ -87,6 +87,9 @@ int run_scale(const ScaleOptions& o) {
     }
   }
 
+  // Nothing scaled (every input refused): nothing on stdout, not even a header.
+  if (rows.empty()) return exit_code;
+
   const std::vector<std::string> columns{"input", "benchmark_index", "convention", "paths", "path_depths",
                                          "sum_cubed_depths", "kernel_factor", "learning_rate", "status"};
   if (o.format == Format::Csv && !o.layers) {

@@ -4,9 +4,18 @@
 #include "nasrank/common/error.h"
 
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 
 namespace nasrank::scale {
 namespace {
+
+// Shortest round-trip-ish text for a number in a message (1.79e+308, 0.46, nan).
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << std::setprecision(6) << value;
+  return out.str();
+}
 
 constexpr int kDagReferenceDepthOffset = 3;  // reference code: L_p = linear edges + 3
 constexpr int kBaseKernelSize = 3;           // kernel factor is 3/q
@@ -34,7 +43,7 @@ double sum_cubes(const std::vector<int>& depths) {
 
 void validate(const ScalerOptions& options) {
   if (!std::isfinite(options.base_lr) || options.base_lr <= 0.0)
-    throw InputError("base learning rate " + std::to_string(options.base_lr) + " must be a positive finite number");
+    throw InputError("base learning rate " + number_text(options.base_lr) + " must be a positive finite number");
   if (options.kernel_size && (*options.kernel_size < 1 || *options.kernel_size > 15 || *options.kernel_size % 2 == 0))
     throw InputError("kernel size " + std::to_string(*options.kernel_size) + " must be odd and in 1..15");
 }
@@ -107,9 +116,9 @@ LearningRateResult learning_rate(const cell::CellGraph& graph, const ScalerOptio
                          result.kernel_factor;
   // A finite base can still overflow once scaled (1.79e308 with kernel 1).
   if (!std::isfinite(result.learning_rate))
-    throw InputError("base learning rate " + std::to_string(options.base_lr) + " scaled by " +
-                     std::to_string(std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) *
-                                    result.kernel_factor) +
+    throw InputError("base learning rate " + number_text(options.base_lr) + " scaled by " +
+                     number_text(std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) *
+                                 result.kernel_factor) +
                      " is not a finite learning rate");
   return result;
 }

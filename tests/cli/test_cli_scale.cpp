@@ -56,5 +56,19 @@ TEST(CliScale, BadOptionsExitTwoWithAMessage) {
   EXPECT_EQ(run_cli({"scale", "1", "--kernel-size", "0"}).exit_code, 2);
 }
 
+TEST(CliScale, RefusedInputPrintsNothingOnStdout) {
+  // A finite base that overflows once scaled (3/q = 3 with q = 1).
+  const CliResult overflow =
+      run_cli({"scale", "dag:2", "--base-lr", "1.79e308", "--depth-convention", "relu-count", "--kernel-size", "1"});
+  EXPECT_EQ(overflow.exit_code, 2);
+  EXPECT_TRUE(overflow.out.empty()) << overflow.out;
+  EXPECT_NE(overflow.err.find("error: base learning rate 1.79e+308 scaled by 3 is not a finite learning rate"),
+            std::string::npos)
+      << overflow.err;
+  const CliResult bad = run_cli({"scale", "no-such-cell"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(bad.out.empty()) << bad.out;
+}
+
 }  // namespace
 }  // namespace nasrank::testing

@@ -36,23 +36,25 @@ TrainResult run(const std::string& protocol_name, const std::string& encoding) {
 
 TEST(FashionMnist, BenchmarkStyleBudgetLearns) {
   REQUIRE_FASHION_MNIST();
-  const TrainResult r = run("cpu-small-benchmark", "index:11472");
+  // The demo's budget (cpu-small's 3 x 4,000 images at batch 128 ends at a
+  // high rate with BatchNorm statistics behind: data/protocols/README.md).
+  const TrainResult r = run("demo-benchmark", "index:11472");
   ASSERT_EQ(r.status, RunStatus::Ok) << r.status_detail;
-  EXPECT_EQ(r.final_metrics.at("ori-test").images, 2000);
-  EXPECT_GT(r.final_metrics.at("ori-test").accuracy, 60.0);  // chance: 10
+  EXPECT_EQ(r.final_metrics.at("ori-test").images, 10000);
+  EXPECT_GT(r.final_metrics.at("ori-test").accuracy, 75.0);  // chance: 10; measured 86.23 (2 threads)
   EXPECT_LT(r.history.back().train_loss, r.history.front().train_loss);
-  std::cerr << "cpu-small-benchmark, index 11472: ori-test " << r.final_metrics.at("ori-test").accuracy << "% in "
+  std::cerr << "demo-benchmark, index 11472: ori-test " << r.final_metrics.at("ori-test").accuracy << "% in "
             << r.wall_seconds << " s (" << r.images_per_second << " images/s)\n";
 }
 
 TEST(FashionMnist, PrincipledBudgetLearns) {
   REQUIRE_FASHION_MNIST();
-  const TrainResult r = run("cpu-small-principled", "index:1462");
+  const TrainResult r = run("demo-principled", "index:1462");
   ASSERT_EQ(r.status, RunStatus::Ok) << r.status_detail;
-  EXPECT_GT(r.final_metrics.at("ori-test").accuracy, 60.0);
+  EXPECT_GT(r.final_metrics.at("ori-test").accuracy, 75.0);  // measured 85.99 (2 threads)
   EXPECT_EQ(r.initialization, "principled");
   EXPECT_LT(r.learning_rate, r.scaler["base_lr"].get<double>());  // 3_33_333 is deeper than the base
-  std::cerr << "cpu-small-principled, index 1462: lr " << r.learning_rate << ", ori-test "
+  std::cerr << "demo-principled, index 1462: lr " << r.learning_rate << ", ori-test "
             << r.final_metrics.at("ori-test").accuracy << "% in " << r.wall_seconds << " s\n";
 }
 
