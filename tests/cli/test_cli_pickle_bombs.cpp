@@ -3,6 +3,7 @@
 // message, never in an out-of-memory kill. Slow: the test builds its bombs
 // from hundreds of megabytes of pickle.
 #include "cli_runner.h"
+#include "scratch_dir.h"
 #include "../io/compress.h"
 #include "../io/pickle_bombs.h"
 #include "test_paths.h"
@@ -18,36 +19,6 @@
 namespace nasrank::testing {
 namespace {
 
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag)
-      : path_(std::filesystem::temp_directory_path() / ("nasrank-cli-bombs-" + tag + "-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-  std::vector<std::string> files() const {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) names.push_back(entry.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-
 constexpr unsigned long long kOneGigabyte = 1ull << 30;
 
 // ---- 1. pickle bombs ------------------------------------------------------------
@@ -61,7 +32,7 @@ CliResult import_nats_meta(const ScratchDir& dir, const std::string& meta_bytes)
 }
 
 TEST(CliPickleBombs, CodecsEncodeBombExits2UnderOneGigabyte) {
-  ScratchDir dir("codecs");
+  ScratchDir dir("bombs-codecs");
   // The file: a 256 MiB str of one byte, then _codecs.encode 12 times
   // (3.4 GB if every copy were made).
   const std::string bomb = bzip2_compress(codecs_encode_bomb(256u << 20, 12));
@@ -74,7 +45,7 @@ TEST(CliPickleBombs, CodecsEncodeBombExits2UnderOneGigabyte) {
 }
 
 TEST(CliPickleBombs, MemoReferenceBombExits2UnderOneGigabyte) {
-  ScratchDir dir("memo");
+  ScratchDir dir("bombs-memo");
   // 64 M references to one memoized list: 1 GiB of value slots, no _codecs.
   const std::string plain = memo_reference_bomb(1000, 64u << 20);
   const CliResult compressed = import_nats_meta(dir, gzip_compress(plain));

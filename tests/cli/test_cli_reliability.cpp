@@ -2,6 +2,7 @@
 // that writes a store, and store paths spelled through symlinks, hard links
 // and relative paths. (Pickle bombs: test_cli_pickle_bombs.cpp.)
 #include "cli_runner.h"
+#include "scratch_dir.h"
 #include "test_paths.h"
 
 
@@ -15,35 +16,6 @@
 
 namespace nasrank::testing {
 namespace {
-
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag)
-      : path_(std::filesystem::temp_directory_path() / ("nasrank-cli-reliab-" + tag + "-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-  std::vector<std::string> files() const {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) names.push_back(entry.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -93,7 +65,7 @@ void expect_clean_failure(const CliResult& result, const ScratchDir& dir, const 
 }
 
 TEST(CliReliability, FullDiskFailsEveryStoreWriterCleanly) {
-  ScratchDir dir("disk");
+  ScratchDir dir("reliab-disk");
   write_tables(dir);
   ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "a.h5")).exit_code, 0);
   ASSERT_EQ(run_cli(import_args(dir, "b.csv", dir / "b.h5")).exit_code, 0);
@@ -133,7 +105,7 @@ TEST(CliReliability, FullDiskFailsEveryStoreWriterCleanly) {
 // ---- 4. other spellings of a store path -------------------------------------------
 
 TEST(CliReliability, WritingThroughASymlinkKeepsTheLinkAndTakesTheRealLock) {
-  ScratchDir dir("symlink");
+  ScratchDir dir("reliab-symlink");
   write_tables(dir);
   ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "real.h5")).exit_code, 0);
   std::filesystem::create_symlink("real.h5", dir / "alias.h5");
@@ -157,7 +129,7 @@ TEST(CliReliability, WritingThroughASymlinkKeepsTheLinkAndTakesTheRealLock) {
 }
 
 TEST(CliReliability, RelativeAndAbsoluteSpellingsShareOneLock) {
-  ScratchDir dir("relative");
+  ScratchDir dir("reliab-relative");
   write_tables(dir);
   ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "s.h5")).exit_code, 0);
   const int fd = ::open((dir / "s.h5.lock").c_str(), O_RDWR | O_CREAT, 0644);
@@ -172,7 +144,7 @@ TEST(CliReliability, RelativeAndAbsoluteSpellingsShareOneLock) {
 }
 
 TEST(CliReliability, AStoreWithHardLinksIsRefusedForWriting) {
-  ScratchDir dir("hardlink");
+  ScratchDir dir("reliab-hardlink");
   write_tables(dir);
   ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "s.h5")).exit_code, 0);
   std::filesystem::create_hard_link(dir / "s.h5", dir / "twin.h5");
@@ -206,7 +178,7 @@ TEST(CliReliability, MessagesEscapeControlCharactersOfTheInput) {
 // ---- option ranges ---------------------------------------------------------------
 
 TEST(CliReliability, OutOfRangeOptionsAreRefusedNotReadAsNoFilter) {
-  ScratchDir dir("options");
+  ScratchDir dir("reliab-options");
   write_tables(dir);
   ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "s.h5")).exit_code, 0);
   const std::string store = dir / "s.h5";

@@ -1,6 +1,7 @@
 // `nasrank import / query / merge / export` as a user runs them: exit codes,
 // stdout, stderr, and the files left behind.
 #include "cli_runner.h"
+#include "scratch_dir.h"
 #include "test_paths.h"
 
 #include <gtest/gtest.h>
@@ -14,35 +15,6 @@
 
 namespace nasrank::testing {
 namespace {
-
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag)
-      : path_(std::filesystem::temp_directory_path() / ("nasrank-cli-store-" + tag + "-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  // Names of the files in the directory, sorted.
-  std::vector<std::string> files() const {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) names.push_back(entry.path().filename());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 // Arch strings of benchmark indices 0, 6111 and 11472.
 const char* kArch0 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
@@ -62,7 +34,7 @@ CliResult import_200(const ScratchDir& dir, const std::string& out) {
 }
 
 TEST(CliStore, ImportCsvThenQuery) {
-  ScratchDir dir("query");
+  ScratchDir dir("store-query");
   const CliResult imported = import_200(dir, dir / "ref.h5");
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   EXPECT_EQ(imported.out, "");
@@ -103,7 +75,7 @@ TEST(CliStore, ImportCsvThenQuery) {
 }
 
 TEST(CliStore, QueryErrorsAndEmptyAnswers) {
-  ScratchDir dir("queryerr");
+  ScratchDir dir("store-queryerr");
   ASSERT_EQ(import_200(dir, dir / "ref.h5").exit_code, 0);
   const CliResult unknown = run_cli({"query", dir / "ref.h5", "--where", "flopz<50"});
   EXPECT_EQ(unknown.exit_code, 2);
@@ -126,7 +98,7 @@ TEST(CliStore, QueryErrorsAndEmptyAnswers) {
 }
 
 TEST(CliStore, BudgetsAreNeverMixed) {
-  ScratchDir dir("budgets");
+  ScratchDir dir("store-budgets");
   ASSERT_EQ(import_200(dir, dir / "ref.h5").exit_code, 0);
   write(dir / "mini_12ep.csv", "arch,cifar10-test\n0,69.55\n6111,88.79\n");
   const CliResult imported = run_cli({"import", "csv", dir / "mini_12ep.csv", "--out", dir / "ref.h5", "--arch-column",
@@ -152,7 +124,7 @@ TEST(CliStore, BudgetsAreNeverMixed) {
 }
 
 TEST(CliStore, MergeReportsDuplicates) {
-  ScratchDir dir("merge");
+  ScratchDir dir("store-merge");
   ASSERT_EQ(import_200(dir, dir / "a.h5").exit_code, 0);
   write(dir / "b200.csv", std::string("C10Test200Epochs,Arch\n94.3733,") + kArch6111 + "\n90.5,|none~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|\n");
   ASSERT_EQ(run_cli({"import", "csv", dir / "b200.csv", "--out", dir / "b.h5", "--arch-column", "Arch", "--metric",
@@ -189,7 +161,7 @@ TEST(CliStore, MergeReportsDuplicates) {
 }
 
 TEST(CliStore, ExportFlatTable) {
-  ScratchDir dir("export");
+  ScratchDir dir("store-export");
   ASSERT_EQ(import_200(dir, dir / "ref.h5").exit_code, 0);
   // CSV: long format, provenance once in '#' lines.
   const CliResult csv = run_cli({"export", dir / "ref.h5"});
@@ -235,7 +207,7 @@ TEST(CliStore, ExportFlatTable) {
 }
 
 TEST(CliStore, QueryAcceptsDatasetSpellingsAndListsTheStoredOnes) {
-  ScratchDir dir("dataset-names");
+  ScratchDir dir("store-dataset-names");
   ASSERT_EQ(import_200(dir, dir / "ref.h5").exit_code, 0);
   const CliResult upper = run_cli({"query", dir / "ref.h5", "--dataset", "CIFAR-100", "--format", "csv"});
   ASSERT_EQ(upper.exit_code, 0) << upper.err;
@@ -251,7 +223,7 @@ TEST(CliStore, QueryAcceptsDatasetSpellingsAndListsTheStoredOnes) {
 }
 
 TEST(CliStore, BadStoreFiles) {
-  ScratchDir dir("badstore");
+  ScratchDir dir("store-badstore");
   write(dir / "table.h5", "arch,acc\n1,2\n");
   const CliResult text = run_cli({"query", dir / "table.h5", "--index", "1"});
   EXPECT_EQ(text.exit_code, 2);
@@ -281,7 +253,7 @@ TEST(CliStore, BadStoreFiles) {
 
 TEST(CliStore, ForeignHdf5File) {
   if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3 with h5py";
-  ScratchDir dir("foreign");
+  ScratchDir dir("store-foreign");
   const std::string make = "/usr/bin/python3 -c \"import h5py; f = h5py.File('" + dir / "foreign.h5" +
                            "', 'w'); f['acc'] = [1.0, 2.0]; f.close()\" 2>/dev/null";
   if (std::system(make.c_str()) != 0) GTEST_SKIP() << "SKIPPED: h5py (python3-h5py) is not importable";
@@ -295,7 +267,7 @@ TEST(CliStore, ForeignHdf5File) {
 TEST(CliStore, Format1StoreIsUpgradedByMerge) {
   if (std::system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3 with h5py (python3-h5py)";
-  ScratchDir dir("format-1");
+  ScratchDir dir("store-format-1");
   ASSERT_EQ(import_200(dir, dir / "old.h5").exit_code, 0);
   const CliResult before = run_cli({"export", dir / "old.h5", "--format", "csv"});
   ASSERT_EQ(before.exit_code, 0) << before.err;
@@ -320,7 +292,7 @@ TEST(CliStore, Format1StoreIsUpgradedByMerge) {
 }
 
 TEST(CliStore, BadCsvLeavesNoOutput) {
-  ScratchDir dir("badcsv");
+  ScratchDir dir("store-badcsv");
   write(dir / "t200.csv", table_200());
   const CliResult missing = run_cli({"import", "csv", dir / "t200.csv", "--out", dir / "ref.h5", "--arch-column",
                                      "Arch", "--metric", "ImageNetTest200Epochs=ImageNet16-120"});
@@ -338,7 +310,7 @@ TEST(CliStore, BadCsvLeavesNoOutput) {
 
 TEST(CliStore, WrongPickleLayoutLeavesNoOutput) {
   if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3";
-  ScratchDir dir("pickle");
+  ScratchDir dir("store-pickle");
   std::filesystem::create_directories(dir / "nats");
   const std::string make = "/usr/bin/python3 -c \"import bz2, pickle; open('" + dir / "nats/meta.pickle.pbz2" +
                            "', 'wb').write(bz2.compress(pickle.dumps([1, 2, 3], protocol=4)))\"";
@@ -350,7 +322,7 @@ TEST(CliStore, WrongPickleLayoutLeavesNoOutput) {
 }
 
 TEST(CliStore, SecondWriterIsRefused) {
-  ScratchDir dir("lock");
+  ScratchDir dir("store-lock");
   write(dir / "t200.csv", table_200());
   // Hold the store's writer lock the way a running writer does.
   const int fd = ::open((dir / "ref.h5.lock").c_str(), O_RDWR | O_CREAT, 0644);
