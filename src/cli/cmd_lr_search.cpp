@@ -2,6 +2,7 @@
 // With no selection, protocol or dataset it runs the built-in experiment: a
 // stratified sample of 5-vertex DAG MLPs on Fashion-MNIST, 2 seeds, 12 rates.
 #include "cli_common.h"
+#include "selection_options.h"
 #include "progress.h"
 #include "worker_binary.h"
 
@@ -21,13 +22,7 @@ namespace nasrank::cli {
 namespace {
 
 struct LrSearchFlags {
-  std::string space = "nb201";
-  int dag_vertices = 5;
-  bool unique = false;
-  std::size_t sample = 0;
-  std::uint64_t sample_seed = 0;
-  std::vector<std::string> archs;
-  std::string arch_file;
+  SelectionFlags selection;
   std::string protocol;
   std::string dataset;
   std::string data_dir;
@@ -59,7 +54,7 @@ constexpr const char* kBuiltinProtocol = "lr-search-dag-mlp";
 constexpr const char* kBuiltinDir = "nasrank-lr-search";
 
 bool is_builtin(const LrSearchFlags& f) {
-  return f.protocol.empty() && f.dataset.empty() && f.archs.empty() && f.arch_file.empty() && f.sample == 0 && !f.unique;
+  return f.protocol.empty() && f.dataset.empty() && f.selection.chooses_nothing();
 }
 
 void on_signal(int) { rerank::request_stop(); }
@@ -89,8 +84,8 @@ int run_lr_search_command(LrSearchFlags f) {
   rerank::LrSearchOptions o;
   if (builtin) {
     std::filesystem::create_directories(kBuiltinDir);
-    f.space = "dag";
-    f.archs = rerank::stratified_dag_sample(5, kBuiltinSample, kBuiltinSeed);
+    f.selection.space = "dag";
+    f.selection.archs = rerank::stratified_dag_sample(5, kBuiltinSample, kBuiltinSeed);
     f.protocol = kBuiltinProtocol;
     f.dataset = "fashion-mnist";
     if (f.seeds.empty()) f.seeds = {1, 2};
@@ -101,16 +96,7 @@ int run_lr_search_command(LrSearchFlags f) {
   }
   if (f.protocol.empty()) throw InputError("lr-search: give --protocol (e.g. lr-search-dag-mlp), or no arguments for the built-in experiment");
   if (f.dataset.empty()) throw InputError("lr-search: give --dataset (e.g. fashion-mnist, cifar10)");
-  o.selection.space = f.space;
-  o.selection.dag_vertices = f.dag_vertices;
-  o.selection.unique = f.unique;
-  if (f.sample > 0) o.selection.sample = f.sample;
-  o.selection.sample_seed = f.sample_seed;
-  o.selection.explicit_list = f.archs;
-  if (!f.arch_file.empty()) {
-    const auto listed = rerank::read_architecture_list(f.arch_file);
-    o.selection.explicit_list.insert(o.selection.explicit_list.end(), listed.begin(), listed.end());
-  }
+  o.selection = to_selection(f.selection);
   if (o.selection.explicit_list.empty() && !o.selection.sample && !o.selection.unique)
     throw InputError("lr-search: the selection is empty: give --arch, --arch-file, --sample N or --unique");
   o.protocol = f.protocol;
@@ -188,13 +174,7 @@ void add_lr_search_command(CLI::App& app, CommandRunner& run) {
   auto* cmd = app.add_subcommand(
       "lr-search", "Test the paper's learning-rate law: grid-search each architecture's maximal learning rate and "
                    "compare it with the predicted one (no arguments: the built-in experiment)");
-  cmd->add_option("--space", f->space, "nb201 or dag")->check(CLI::IsMember({"nb201", "dag"}))->default_val("nb201");
-  cmd->add_option("--vertices", f->dag_vertices, "Vertices of the DAG space")->default_val(5)->check(CLI::Range(2, 6));
-  cmd->add_flag("--unique", f->unique, "One architecture per isomorphism class");
-  cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(positive_number());
-  cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0);
-  cmd->add_option("--arch", f->archs, "Explicit architectures (repeatable; any encoding)");
-  cmd->add_option("--arch-file", f->arch_file, "File with one encoding per line")->check(CLI::ExistingFile);
+  add_selection_options(*cmd, f->selection);
   cmd->add_option("--protocol", f->protocol,
                   "Protocol (name or file): network, optimizer, batch, init and data; its learning rate only centers "
                   "the default grid");

@@ -3,6 +3,7 @@
 // under the small CPU budgets of both protocols, then the report).
 #include "cli_common.h"
 #include "progress.h"
+#include "selection_options.h"
 #include "worker_binary.h"
 
 #include "nasrank/common/error.h"
@@ -24,15 +25,7 @@ namespace nasrank::cli {
 namespace {
 
 struct RerankFlags {
-  std::string space = "nb201";
-  int dag_vertices = 5;
-  bool unique = false;
-  std::string classes = "exact";
-  bool connected = false;
-  std::size_t sample = 0;
-  std::uint64_t sample_seed = 0;
-  std::vector<std::string> archs;
-  std::string arch_file;
+  SelectionFlags selection;
   std::vector<std::string> protocols;
   std::vector<std::uint64_t> seeds;
   std::string dataset;
@@ -56,7 +49,7 @@ constexpr std::uint64_t kDemoSampleSeed = 2024;
 constexpr const char* kDemoDir = "nasrank-demo";
 
 bool is_demo(const RerankFlags& f) {
-  return f.protocols.empty() && f.dataset.empty() && f.archs.empty() && f.arch_file.empty() && f.sample == 0 && !f.unique;
+  return f.protocols.empty() && f.dataset.empty() && f.selection.chooses_nothing();
 }
 
 void on_signal(int) { rerank::request_stop(); }
@@ -92,7 +85,7 @@ int run_rerank_command(RerankFlags f) {
     std::filesystem::create_directories(kDemoDir);
     // Spread over weak to strong cells: a seed-noise ceiling means something
     // only where the architectures differ by more than seed noise.
-    f.archs = rerank::nb201_sample_across_conv_counts(kDemoSample, kDemoSampleSeed);
+    f.selection.archs = rerank::nb201_sample_across_conv_counts(kDemoSample, kDemoSampleSeed);
     f.protocols = {"demo-benchmark", "demo-principled"};
     f.seeds = {1, 2};
     f.dataset = "fashion-mnist";
@@ -119,18 +112,7 @@ int run_rerank_command(RerankFlags f) {
   }
   if (f.protocols.empty()) throw InputError("rerank: give --protocol (one or more), or no arguments for the demo");
   if (f.dataset.empty()) throw InputError("rerank: give --dataset (e.g. cifar10, fashion-mnist)");
-  o.selection.space = f.space;
-  o.selection.dag_vertices = f.dag_vertices;
-  o.selection.unique = f.unique;
-  o.selection.benchmark_classes = f.classes == "benchmark";
-  o.selection.connected_only = f.connected;
-  if (f.sample > 0) o.selection.sample = f.sample;
-  o.selection.sample_seed = f.sample_seed;
-  o.selection.explicit_list = f.archs;
-  if (!f.arch_file.empty()) {
-    const auto listed = rerank::read_architecture_list(f.arch_file);
-    o.selection.explicit_list.insert(o.selection.explicit_list.end(), listed.begin(), listed.end());
-  }
+  o.selection = to_selection(f.selection);
   o.protocols = f.protocols;
   o.dataset = f.dataset;
   o.data_dir = f.data_dir;
@@ -187,21 +169,7 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
   auto* cmd = app.add_subcommand(
       "rerank", "Re-train architectures under protocols and seeds, store every run, write the ranking report "
                 "(no arguments: the built-in demo)");
-  cmd->add_option("--space", f->space, "nb201 or dag")->check(CLI::IsMember({"nb201", "dag"}))->default_val("nb201");
-  cmd->add_option("--vertices", f->dag_vertices, "Vertices of the DAG space")->default_val(5)->check(CLI::Range(2, 6));
-  cmd->add_flag("--unique", f->unique, "One architecture per isomorphism class (trained once for the class)");
-  cmd->add_option("--classes", f->classes,
-                  "With --unique: 'exact' (merge only cells that train to the same network under every protocol) or "
-                  "'benchmark' (the benchmark's 6,466 classes; they also merge cells that differ by a trained constant "
-                  "term, e.g. 0_33_003 and 0_30_003, or by the in-degrees the principled init divides by)")
-      ->check(CLI::IsMember({"exact", "benchmark"}))
-      ->default_val("exact");
-  cmd->add_flag("--connected", f->connected,
-                "Leave out architectures with no input-to-output path (before --sample draws)");
-  cmd->add_option("--sample", f->sample, "A seeded random sample of N architectures")->check(positive_number());
-  cmd->add_option("--sample-seed", f->sample_seed, "Seed of the sample")->default_val(0)->check(whole_number(0, kMaxSeed));
-  cmd->add_option("--arch", f->archs, "Explicit architectures (repeatable; any encoding)");
-  cmd->add_option("--arch-file", f->arch_file, "File with one encoding per line")->check(CLI::ExistingFile);
+  add_selection_options(*cmd, f->selection);
   cmd->add_option("--protocol", f->protocols, "Protocol names (data/protocols) or files; repeatable");
   cmd->add_option("--seeds", f->seeds, "Seeds for every protocol (default: each protocol's own)")
       ->check(whole_number(0, kMaxSeed));
