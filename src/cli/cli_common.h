@@ -1,6 +1,8 @@
 #pragma once
 // Shared plumbing of the subcommands: output formats, tabular rendering and
 // the runner each subcommand hands back to main().
+#include "nasrank/common/exit_codes.h"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -13,10 +15,10 @@ namespace nasrank::cli {
 // What a parsed subcommand does; returns the process exit code.
 using CommandRunner = std::function<int()>;
 
-// Exit codes: 0 success, 1 a run or batch failed, 2 bad input or usage.
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitBadInput = 2;
+using nasrank::kExitBadInput;
+using nasrank::kExitFailure;
+using nasrank::kExitInterrupted;
+using nasrank::kExitOk;
 
 enum class Format { Table, Csv, Json };
 void add_format_option(CLI::App& command, Format& format, Format default_format = Format::Table);

@@ -162,7 +162,7 @@ int run_lr_search_command(LrSearchFlags f) {
   if (!s.report_error.empty()) std::cerr << "lr-search: no report written: " << s.report_error << "\n";
   if (s.interrupted) {
     std::cerr << "lr-search: interrupted; finished runs are in the store, run the same command again to resume\n";
-    return 130;
+    return kExitInterrupted;
   }
   return s.failed > 0 || !s.report_error.empty() ? kExitFailure : kExitOk;
 }

@@ -65,7 +65,7 @@ int run_to_stderr(const std::filesystem::path& program, const std::vector<std::s
   argv.push_back(nullptr);
   std::fflush(nullptr);
   const pid_t child = fork();
-  if (child < 0) throw std::runtime_error("demo calibration: cannot start '" + path + "': " + std::strerror(errno));
+  if (child < 0) throw IoError("demo calibration: cannot start '" + path + "': " + std::strerror(errno));
   if (child == 0) {
     dup2(STDERR_FILENO, STDOUT_FILENO);
     execv(path.c_str(), argv.data());
@@ -101,7 +101,7 @@ int run_rerank_command(RerankFlags f) {
         const std::vector<std::string> args{"calibrate", "--dataset", "fashion-mnist", "--protocol", "demo-principled",
                                             "--seeds", "1", "--out", f.calibration};
         if (run_to_stderr(worker, args) != 0)
-          throw std::runtime_error("demo calibration failed: " + worker.string() + " calibrate --dataset fashion-mnist "
+          throw IoError("demo calibration failed: " + worker.string() + " calibrate --dataset fashion-mnist "
                         "--protocol demo-principled --seeds 1 --out " + f.calibration + " (its message is above)");
       } else {
         std::cerr << "demo: reusing the calibration in " << f.calibration << "\n";
@@ -157,7 +157,7 @@ int run_rerank_command(RerankFlags f) {
   if (!s.report_error.empty()) std::cerr << "rerank: no report written: " << s.report_error << "\n";
   if (s.interrupted) {
     std::cerr << "rerank: interrupted; finished runs are in the store, run the same command again to resume\n";
-    return 130;
+    return kExitInterrupted;
   }
   return s.failed > 0 || !s.report_error.empty() ? kExitFailure : kExitOk;
 }

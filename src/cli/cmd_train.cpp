@@ -79,7 +79,7 @@ void write_result(const std::string& path, const train::TrainResult& result) {
     const std::string reason = !written ? std::strerror(errno) : error.message();
     std::filesystem::remove(tmp, error);
     // The disk, not the input: exit 1, nothing left behind.
-    throw std::runtime_error("--out '" + path + "': the result could not be written (" + reason + ")");
+    throw IoError("--out '" + path + "': the result could not be written (" + reason + ")");
   }
 }
 

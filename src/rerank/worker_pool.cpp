@@ -41,12 +41,12 @@ WorkerPool::~WorkerPool() { stop_all(); }
 void WorkerPool::start(Worker& w) {
   int to_child[2], from_child[2];
   if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0)
-    throw std::runtime_error(std::string("cannot create pipes for a worker: ") + std::strerror(errno));
+    throw IoError(std::string("cannot create pipes for a worker: ") + std::strerror(errno));
   const int log_fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   const std::string threads = std::to_string(threads_);
   const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
+  if (pid < 0) throw IoError(std::string("cannot start a worker: ") + std::strerror(errno));
   if (pid == 0) {
     // If nasrank is killed (SIGKILL, machine loss of the parent only), its
     // workers must not train on for minutes into a pipe nobody reads.

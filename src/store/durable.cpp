@@ -17,7 +17,7 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + errno_text()); }
+[[noreturn]] void fail(const std::string& what) { throw IoError(what + ": " + errno_text()); }
 
 class Fd {
  public:

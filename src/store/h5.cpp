@@ -200,7 +200,7 @@ void fail(Failure kind, const std::string& context) {
   const std::string detail = take_error_detail();
   const std::string message = detail.empty() ? context : context + ": " + detail;
   if (kind == Failure::Input) throw InputError(message);
-  throw std::runtime_error(message);
+  throw IoError(message);
 }
 
 Id& Id::operator=(Id&& other) noexcept {

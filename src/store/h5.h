@@ -5,7 +5,7 @@
 //
 // Failures while reading a store are the user's file being wrong (truncated,
 // damaged, foreign), so reads throw InputError; failures while writing the
-// temporary copy (disk full, permissions) throw std::runtime_error.
+// temporary copy (disk full, permissions) throw IoError.
 #include <hdf5.h>
 
 #include <cstddef>

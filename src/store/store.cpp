@@ -931,7 +931,7 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
   if (exists && std::filesystem::is_directory(path, error))
     throw InputError(quoted(path) + " is a directory, not a results store file");
   impl->real_path = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
-  if (error) throw std::runtime_error("results store " + quoted(path) + ": cannot resolve the path: " + error.message());
+  if (error) throw IoError("results store " + quoted(path) + ": cannot resolve the path: " + error.message());
   impl->temporary = durable::temporary_path(impl->real_path);
   if (exists) {
     // A commit replaces the file by renaming a new one over it, which would
@@ -1121,7 +1121,7 @@ std::size_t ResultStore::commit() {
                                                   : "no store file was written") +
                                 "): " + e.what();
     if (dynamic_cast<const InputError*>(&e)) throw InputError(message);
-    throw std::runtime_error(message);
+    throw IoError(message);
   }
   s.transaction = false;
   s.committed_file = true;

@@ -1,8 +1,10 @@
 #pragma once
-// Two kinds of failure (see docs/architecture.md):
+// Three kinds of failure, each with its exit code (exit_codes.h):
 //  * InputError — the user gave us something wrong (a malformed encoding, a
 //    corrupt file, an out-of-range option). The message quotes the offending
 //    value and where it is; the CLI prints it as `error: ...` and exits 2.
+//  * IoError — the system refused: a full disk, a permission, a process that
+//    could not start. The input was fine and running again may succeed; exit 1.
 //  * NASRANK_CHECK — an internal invariant broke; that is our bug, not the
 //    user's, and it throws InternalError naming the source line.
 #include <stdexcept>
@@ -23,6 +25,12 @@ class InputError : public std::runtime_error {
  public:
   explicit InputError(const std::string& message) : std::runtime_error(printable_message(message)) {}
   explicit InputError(const char* message) : std::runtime_error(printable_message(message)) {}
+};
+
+// Messages quote paths, which are input too: escaped like InputError's.
+class IoError : public std::runtime_error {
+ public:
+  explicit IoError(const std::string& message) : std::runtime_error(printable_message(message)) {}
 };
 
 class InternalError : public std::logic_error {
