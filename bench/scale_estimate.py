@@ -20,8 +20,8 @@ Usage:
   bench/scale_estimate.py --nasrank build/nasrank --cpu-fit 0.85e-3,23.1e-6 --gpu-fit 11.2,0.136 \
       --lr-search 10,2 [--lr-search-sample 200]
 
---cpu-fit A,B / --gpu-fit A,B give the fitted constants directly (the README's
-measured ones) instead of re-deriving them. --lr-search RATES,SEEDS adds the
+--cpu-fit A,B / --gpu-fit A,B give the fitted constants directly (the measured ones in
+docs/performance.md) instead of re-deriving them. --lr-search RATES,SEEDS adds the
 cost of `nasrank lr-search` on the same network (C=16 N=5, CIFAR-10): one
 epoch of training per architecture x rate x seed (evaluation of a 2,000-image
 subset, counted like the re-rank's), for every trained class and for a sample

@@ -110,8 +110,8 @@ std::filesystem::path find_splits_dir(const std::string& configured) {
     tried += (tried.empty() ? "'" : ", '") + candidate.string() + "'";
   }
   throw InputError("no split files found; tried " + tried +
-                   " (set NASRANK_SPLITS_DIR to the folder of the benchmark's split files, e.g. "
-                   "../shared/data/nb201/splits)");
+                   " (set NASRANK_SPLITS_DIR to the folder of the benchmark's split files: "
+                   "cifar-split.txt and the others NAS-Bench-201 publishes)");
 }
 
 IndexSplit python_shuffle_split(std::size_t n, std::size_t first_count, std::uint64_t seed) {

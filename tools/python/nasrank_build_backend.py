@@ -50,7 +50,7 @@ def _metadata():
         "Requires-Dist: pandas",
         "",
         "nasrank's C++ library from Python: cells, the scaler, results stores as pandas DataFrames,",
-        "a NATS-Bench-compatible API and ranking statistics. See README.md, section 'From Python'.",
+        "a NATS-Bench-compatible API and ranking statistics. See docs/python.md.",
         "",
     ])
 

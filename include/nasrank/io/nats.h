@@ -1,8 +1,8 @@
 #pragma once
 // Readers for NATS-Bench topology ("tss") files in the "simple" format: a
 // directory with meta.pickle.pbz2 plus one NNNNNN.pickle.pbz2 per architecture,
-// and the single-file variant (one big pickle holding every record). Layout:
-// docs/nb201-reference.md, section "NATS-Bench simple files".
+// and the single-file variant (one big pickle holding every record). This is
+// the layout that NATS-Bench's own reader (the `nats_bench` package) loads.
 //
 // All numbers are kept as the benchmark stored them (accuracies in percent,
 // params in millions, FLOPs in millions, times in seconds). Per-epoch series

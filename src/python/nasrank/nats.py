@@ -18,7 +18,7 @@ are the store's: the mean over seeds (``is_random=False``), one random seed
 (``is_random=777``).
 
 What is not supported raises NotImplementedError naming the alternative; see
-the README's coverage table.
+the coverage table in docs/python.md.
 """
 from __future__ import annotations
 
