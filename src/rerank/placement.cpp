@@ -85,15 +85,6 @@ GpuInventory visible_gpus(std::optional<std::size_t> driver_gpus, const char* cu
   return inventory;
 }
 
-std::string WorkerPlacement::describe() const {
-  if (!on_gpus()) return plural(cuda_visible_devices.size(), "CPU worker");
-  std::vector<std::string> gpus;
-  for (const auto& device : cuda_visible_devices)
-    if (std::find(gpus.begin(), gpus.end(), *device) == gpus.end()) gpus.push_back(*device);
-  return plural(cuda_visible_devices.size(), "worker") + " on " + (gpus.size() == 1 ? "GPU " : "GPUs ") + joined(gpus) +
-         " (CUDA_VISIBLE_DEVICES)";
-}
-
 WorkerPlacement place_workers(const ExecutionOptions& options, const GpuInventory& gpus, int cores) {
   if (options.device != "auto" && options.device != "cpu" && options.device != "cuda")
     throw InputError("device '" + options.device + "': expected auto, cpu or cuda");

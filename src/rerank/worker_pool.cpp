@@ -9,11 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;
-
 #include <cerrno>
-#include <optional>
 #include <cstring>
+#include <optional>
+
+extern char** environ;  // the environment a worker starts from
 
 namespace nasrank::rerank {
 namespace {

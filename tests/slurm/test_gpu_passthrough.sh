@@ -80,6 +80,10 @@ expect packed $'2 worker --threads 2 --device cuda\n2 worker --threads 2 --devic
 got=$(run_task explicit SLURM_GPUS_ON_NODE=2 CUDA_VISIBLE_DEVICES=2,5 SLURM_CPUS_PER_TASK=8 -- --workers 3)
 expect explicit $'2 worker --threads 2 --device cuda\n2 worker --threads 2 --device cuda\n5 worker --threads 2 --device cuda' "$got"
 
+# GPUs allocated but --device cpu asked for: the CPU layout (one worker, the task's CPUs).
+got=$(run_task gpus-but-cpu SLURM_GPUS_ON_NODE=2 CUDA_VISIBLE_DEVICES=2,5 SLURM_CPUS_PER_TASK=8 -- --device cpu)
+expect gpus-but-cpu '2,5 worker --threads 8 --device cpu' "$got"
+
 # No GPU allocated: one CPU worker with the task's CPUs, environment untouched.
 got=$(run_task cpu SLURM_CPUS_PER_TASK=3)
 expect cpu 'unset worker --threads 3 --device cpu' "$got"

@@ -46,7 +46,6 @@ struct WorkerPlacement {
   std::vector<std::optional<std::string>> cuda_visible_devices;
   bool on_gpus() const { return !cuda_visible_devices.empty() && cuda_visible_devices.front().has_value(); }
   int size() const { return static_cast<int>(cuda_visible_devices.size()); }
-  std::string describe() const;  // "4 workers on GPUs 0,1 (2 per GPU)", "2 CPU workers"
 };
 
 // On GPUs (device cuda, or auto with at least one visible GPU): worker k sees
