@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     std::cout << nlohmann::json{{"tool", "nasrank"},
                                 {"arch", arch},
                                 {"seconds", b.seconds},
+                                {"images", b.images},
                                 {"cpu_seconds", b.cpu_seconds},
                                 {"images_per_second", b.images_per_second},
                                 {"forward_mflops", computed_mflops},

@@ -8,6 +8,12 @@ conv edge applies its own ReLU, and vertices are Python sums. Training step:
 SGD (lr 0.1, momentum 0.9, Nesterov, weight decay 5e-4), cross-entropy, on a
 fixed random batch (the data pipeline is not what this compares).
 
+--channels-last keeps the network and the batch in channels-last memory
+format, one of the three settings a Python user can apply without touching the
+network (bench/run_train_bench.sh runs the "tuned" peer with it and with
+MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ and OMP_WAIT_POLICY=PASSIVE in
+the environment).
+
 Run with Debian's interpreter (its torch is the same LibTorch 1.13.1):
   /usr/bin/python3 bench/train_peer.py --threads 2 --batch 256 --steps 5 --repeats 3 \
       --arch '|avg_pool_3x3~0|+...' ...
@@ -131,12 +137,16 @@ class TinyNetwork(nn.Module):
 def time_cell(arch, args):
     torch.manual_seed(args.seed)
     net = TinyNetwork(arch, args.channels, args.cells_per_stage, args.in_channels, args.classes)
+    if args.channels_last:
+        net = net.to(memory_format=torch.channels_last)
     net.train()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
     loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(args.seed)
     images = torch.randn(args.batch, args.in_channels, args.size, args.size, generator=generator)
     labels = torch.randint(0, args.classes, (args.batch,), generator=generator)
+    if args.channels_last:
+        images = images.contiguous(memory_format=torch.channels_last)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -173,6 +183,7 @@ def main():
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--channels-last", action="store_true", help="network and batch in channels-last format")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -184,7 +195,8 @@ def main():
         total_seconds += seconds
         total_images += images
         print(json.dumps({"tool": "pytorch-peer", "arch": arch, "seconds": seconds, "cpu_seconds": cpu_seconds,
-                          "images_per_second": images / seconds}), flush=True)
+                          "images": images, "images_per_second": images / seconds,
+                          "channels_last": args.channels_last}), flush=True)
     print(json.dumps({"tool": "pytorch-peer", "summary": True, "cells": len(args.arch), "threads": args.threads,
                       "batch": args.batch, "steps": args.steps, "seconds": total_seconds,
                       "images_per_second": total_images / total_seconds}), flush=True)

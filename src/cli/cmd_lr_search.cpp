@@ -2,6 +2,7 @@
 // With no selection, protocol or dataset it runs the built-in experiment: a
 // stratified sample of 5-vertex DAG MLPs on Fashion-MNIST, 2 seeds, 12 rates.
 #include "cli_common.h"
+#include "execution_options.h"
 #include "selection_options.h"
 #include "progress.h"
 #include "worker_binary.h"
@@ -34,12 +35,8 @@ struct LrSearchFlags {
   std::string degree;
   std::string loss = "epoch-mean";
   double tolerance = 0.0;
-  std::string shard = "0/1";
-  std::string store;
+  ExecutionFlags execution;
   std::string out;
-  int workers = 0;
-  int threads = 0;
-  std::string device = "auto";
   int bootstrap = 2000;
   bool report_only = false;
   bool plan_only = false;
@@ -89,7 +86,7 @@ int run_lr_search_command(LrSearchFlags f) {
     f.protocol = kBuiltinProtocol;
     f.dataset = "fashion-mnist";
     if (f.seeds.empty()) f.seeds = {1, 2};
-    if (f.store.empty()) f.store = std::string(kBuiltinDir) + "/runs.h5";
+    if (f.execution.store.empty()) f.execution.store = std::string(kBuiltinDir) + "/runs.h5";
     if (f.out.empty()) f.out = kBuiltinDir;
     std::cerr << "lr-search: built-in experiment: " << kBuiltinSample << " 5-vertex DAG MLPs stratified by predicted rate "
               << "(sample seed " << kBuiltinSeed << "), protocol " << kBuiltinProtocol << ", Fashion-MNIST, seeds 1 and 2\n";
@@ -110,11 +107,9 @@ int run_lr_search_command(LrSearchFlags f) {
   if (!f.degree.empty()) o.degree = scale::parse_degree(f.degree);
   o.loss = scale::parse_loss_choice(f.loss);
   o.tolerance = f.tolerance;
-  o.shard = rerank::parse_shard(f.shard);
-  o.store = f.store.empty() ? "lr-search.h5" : f.store;
-  o.workers = f.workers > 0 ? f.workers : default_workers(f.device);
-  o.threads = f.threads;
-  o.device = f.device;
+  o.shard = rerank::parse_shard(f.execution.shard);
+  o.store = f.execution.store.empty() ? "lr-search.h5" : f.execution.store;
+  o.execution = to_execution(f.execution);
   o.worker_binary = worker_binary_path();
   if (!f.no_report)
     o.report_dir = f.out.empty() ? std::filesystem::path(o.store).parent_path() / "lr-search-report" : std::filesystem::path(f.out);
@@ -128,7 +123,7 @@ int run_lr_search_command(LrSearchFlags f) {
     write_stdout(table.render(Format::Table));
     std::cerr << "lr-search '" << plan.search_id << "': " << plan.architectures.size() << " architectures x "
               << plan.grid.size() << " rates x " << plan.seeds.size() << " seeds = " << plan.runs.size()
-              << " runs in shard " << f.shard << "; nothing trained (--plan)\n";
+              << " runs in shard " << f.execution.shard << "; nothing trained (--plan)\n";
     return kExitOk;
   }
   if (f.report_only) {
@@ -152,7 +147,7 @@ int run_lr_search_command(LrSearchFlags f) {
                 "lr-search '%s': %zu architectures x %zu rates x %zu seeds, %zu runs planned (shard %s): %zu already "
                 "stored, %zu trained, %zu diverged, %zu failed\n  store: %s\n",
                 s.plan.search_id.c_str(), s.plan.architectures.size(), s.plan.grid.size(), s.plan.seeds.size(), s.planned,
-                f.shard.c_str(), s.already_stored, s.trained, s.diverged, s.failed, o.store.string().c_str());
+                f.execution.shard.c_str(), s.already_stored, s.trained, s.diverged, s.failed, o.store.string().c_str());
   std::string out = line;
   if (s.report) {
     out += render_fits(*s.report, Format::Table) + "\n" + s.report->verdict + "\n  report: " +
@@ -195,12 +190,8 @@ void add_lr_search_command(CLI::App& app, CommandRunner& run) {
                   "Deviation from the paper's rule: the largest rate within (1 + t) x the smallest loss (0 = the paper's)")
       ->check(non_negative_number())
       ->default_val(0.0);
-  cmd->add_option("--shard", f->shard, "This part i/n of the work (cluster array task)")->default_val("0/1");
-  cmd->add_option("--store", f->store, "Results store (.h5), created or resumed (default lr-search.h5)");
+  add_execution_options(*cmd, f->execution, "Results store (.h5), created or resumed (default lr-search.h5)");
   cmd->add_option("-o,--out", f->out, "Folder for the report (default: <store folder>/lr-search-report)");
-  cmd->add_option("--workers", f->workers, "Worker processes (default: one per core on the CPU, one on a GPU)");
-  cmd->add_option("--threads", f->threads, "Threads per worker (default: cores / workers)");
-  cmd->add_option("--device", f->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->default_val("auto");
   cmd->add_option("--bootstrap", f->bootstrap, "Bootstrap resamples of the intervals")->default_val(2000)->check(CLI::Range(1, 1000000));
   cmd->add_flag("--report-only", f->report_only, "Only analyze what the store holds (e.g. after merging shards)");
   cmd->add_flag("--plan", f->plan_only, "Print the grid and the number of runs; train nothing");

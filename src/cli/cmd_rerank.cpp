@@ -2,6 +2,7 @@
 // demonstration (a seeded sample of NAS-Bench-201 cells on Fashion-MNIST
 // under the small CPU budgets of both protocols, then the report).
 #include "cli_common.h"
+#include "execution_options.h"
 #include "progress.h"
 #include "selection_options.h"
 #include "worker_binary.h"
@@ -30,12 +31,8 @@ struct RerankFlags {
   std::vector<std::uint64_t> seeds;
   std::string dataset;
   std::string data_dir;
-  std::string shard = "0/1";
-  std::string store;
+  ExecutionFlags execution;
   std::string out;
-  int workers = 0;
-  int threads = 0;
-  std::string device = "auto";
   std::string reference;
   int reference_budget = 0;
   std::string calibration;
@@ -89,7 +86,7 @@ int run_rerank_command(RerankFlags f) {
     f.protocols = {"demo-benchmark", "demo-principled"};
     f.seeds = {1, 2};
     f.dataset = "fashion-mnist";
-    if (f.store.empty()) f.store = std::string(kDemoDir) + "/runs.h5";
+    if (f.execution.store.empty()) f.execution.store = std::string(kDemoDir) + "/runs.h5";
     if (f.out.empty()) f.out = kDemoDir;
     if (f.calibration.empty()) {
       // The principled protocol's base rate, calibrated once on this dataset
@@ -117,11 +114,9 @@ int run_rerank_command(RerankFlags f) {
   o.dataset = f.dataset;
   o.data_dir = f.data_dir;
   if (!f.seeds.empty()) o.seeds = f.seeds;
-  o.shard = rerank::parse_shard(f.shard);
-  o.store = f.store.empty() ? "rerank.h5" : f.store;
-  o.workers = f.workers > 0 ? f.workers : default_workers(f.device);
-  o.threads = f.threads;
-  o.device = f.device;
+  o.shard = rerank::parse_shard(f.execution.shard);
+  o.store = f.execution.store.empty() ? "rerank.h5" : f.execution.store;
+  o.execution = to_execution(f.execution);
   o.worker_binary = worker;
   if (!f.no_report)
     o.report_dir = f.out.empty() ? std::filesystem::path(o.store).parent_path() / "report" : std::filesystem::path(f.out);
@@ -143,7 +138,7 @@ int run_rerank_command(RerankFlags f) {
   std::snprintf(line, sizeof line,
                 "rerank: %zu architectures, %zu runs planned (shard %s): %zu already stored, %zu trained, %zu diverged, "
                 "%zu disconnected (recorded without training), %zu failed\n  store: %s\n",
-                s.architectures, s.planned, f.shard.c_str(), s.already_stored, s.trained, s.diverged, s.disconnected,
+                s.architectures, s.planned, f.execution.shard.c_str(), s.already_stored, s.trained, s.diverged, s.disconnected,
                 s.failed, o.store.string().c_str());
   std::string out = line;
   for (const auto& r : s.reports) {
@@ -175,13 +170,8 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
       ->check(whole_number(0, kMaxSeed));
   cmd->add_option("--dataset", f->dataset, "Dataset key: cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, ...");
   cmd->add_option("--data-dir", f->data_dir, "Folder with the dataset files (default $NASRANK_DATA_DIR)");
-  cmd->add_option("--shard", f->shard, "This part i/n of the work (cluster array task)")->default_val("0/1");
-  cmd->add_option("--store", f->store, "Results store (.h5), created or resumed");
+  add_execution_options(*cmd, f->execution, "Results store (.h5), created or resumed (default rerank.h5)");
   cmd->add_option("-o,--out", f->out, "Folder for the reports (default: <store folder>/report)");
-  cmd->add_option("--workers", f->workers, "Worker processes (default: one per core on the CPU, one on a GPU)")
-      ->check(whole_number(1, 4096));
-  cmd->add_option("--threads", f->threads, "Threads per worker (default: cores / workers)")->check(whole_number(1, 4096));
-  cmd->add_option("--device", f->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->default_val("auto");
   cmd->add_option("--reference", f->reference, "Reference store for the report (e.g. the imported benchmark)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--reference-budget", f->reference_budget, "Budget of the reference runs to compare against")

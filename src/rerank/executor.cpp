@@ -21,7 +21,6 @@ namespace nasrank::rerank {
 RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& progress) {
   reset_stop();
   if (options.protocols.empty()) throw InputError("no protocol given: name at least one (e.g. cpu-small-benchmark)");
-  if (options.workers < 1) throw InputError("workers " + std::to_string(options.workers) + " must be at least 1");
 
   // Everything that can be wrong with the input is checked before any work.
   const std::vector<std::string> datasets = dataset::benchmark_keys();
@@ -54,6 +53,8 @@ RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& p
   if (!std::filesystem::exists(options.worker_binary))
     throw InputError("worker program '" + options.worker_binary.string() +
                      "' does not exist (build the nasrank-torch target, or set NASRANK_TORCH_BIN)");
+  const WorkerPlacement placement =
+      place_workers(options.execution, visible_gpus(), static_cast<int>(std::thread::hardware_concurrency()));
   const std::vector<PlannedRun> runs = plan_runs(archs.size(), plans, options.shard);
 
   RerankSummary summary;
@@ -70,9 +71,9 @@ RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& p
   queue.store = options.store;
   queue.dataset = options.dataset;
   queue.data_dir = options.data_dir;
-  queue.workers = options.workers;
-  queue.threads = options.threads;
-  queue.device = options.device;
+  queue.placement = placement;
+  queue.threads = options.execution.threads;
+  queue.device = options.execution.device;
   queue.worker_binary = options.worker_binary;
   const RunQueueCounts counts = run_queue(archs, protocols, runs, queue, progress);
   summary.already_stored = counts.already_stored;

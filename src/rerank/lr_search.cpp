@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <thread>
 
 namespace nasrank::rerank {
 namespace {
@@ -139,7 +140,6 @@ LrSearchPlan plan_lr_search(const LrSearchOptions& options) {
     for (const std::string& key : datasets) known += (known.empty() ? "" : ", ") + key;
     throw InputError("dataset '" + options.dataset + "' is unknown (known: " + known + ")");
   }
-  if (options.workers < 1) throw InputError("workers " + std::to_string(options.workers) + " must be at least 1");
   if (options.epochs < 1) throw InputError("--epochs " + std::to_string(options.epochs) + ": must be at least 1");
   if (!(options.tolerance >= 0.0) || !std::isfinite(options.tolerance))
     throw InputError("--tolerance " + std::to_string(options.tolerance) + ": must be >= 0");
@@ -277,6 +277,8 @@ LrSearchSummary run_lr_search(const LrSearchOptions& options, const ProgressCall
   if (!std::filesystem::exists(options.worker_binary))
     throw InputError("worker program '" + options.worker_binary.string() +
                      "' does not exist (build the nasrank-torch target, or set NASRANK_TORCH_BIN)");
+  const WorkerPlacement placement =
+      place_workers(options.execution, visible_gpus(), static_cast<int>(std::thread::hardware_concurrency()));
   const train::Protocol protocol = load_search_protocol(options);
   std::vector<train::Protocol> points;
   for (double rate : summary.plan.grid)
@@ -287,9 +289,9 @@ LrSearchSummary run_lr_search(const LrSearchOptions& options, const ProgressCall
   queue.store = options.store;
   queue.dataset = options.dataset;
   queue.data_dir = options.data_dir;
-  queue.workers = options.workers;
-  queue.threads = options.threads;
-  queue.device = options.device;
+  queue.placement = placement;
+  queue.threads = options.execution.threads;
+  queue.device = options.execution.device;
   queue.worker_binary = options.worker_binary;
   const RunQueueCounts counts = run_queue(summary.plan.architectures, points, summary.plan.runs, queue, progress);
   summary.already_stored = counts.already_stored;

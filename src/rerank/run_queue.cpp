@@ -85,9 +85,14 @@ RunQueueCounts run_queue(const std::vector<PlannedArchitecture>& archs, const st
 
   if (!todo.empty()) {
     const int hardware = std::max(1U, std::thread::hardware_concurrency());
-    const int workers = std::min<int>(options.workers, static_cast<int>(todo.size()));
+    // No more workers than runs; round-robin placement keeps the first ones
+    // spread over every GPU.
+    std::vector<std::optional<std::string>> placed = options.placement.cuda_visible_devices;
+    placed.resize(std::min(placed.size(), todo.size()));
+    const int workers = static_cast<int>(placed.size());
     const int threads = options.threads > 0 ? options.threads : std::max(1, hardware / workers);
-    WorkerPool pool(options.worker_binary, workers, threads, options.device, options.store.string() + ".workers.log");
+    WorkerPool pool(options.worker_binary, std::move(placed), threads, options.device,
+                    options.store.string() + ".workers.log");
     std::map<int, std::pair<std::int64_t, Job>> in_flight;  // worker -> (job id, job)
     std::int64_t next_id = 0;
     report_progress();

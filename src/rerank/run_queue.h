@@ -3,6 +3,7 @@
 // already holds, train the rest on a pool of worker processes, and make each
 // finished run durable in the store before reporting it. A run killed midway
 // loses at most the runs in flight; the same call resumes.
+#include "nasrank/rerank/placement.h"
 #include "nasrank/rerank/plan.h"
 #include "nasrank/rerank/rerank.h"
 #include "nasrank/train/protocol.h"
@@ -17,8 +18,8 @@ struct RunQueueOptions {
   std::filesystem::path store;
   std::string dataset;
   std::string data_dir;
-  int workers = 1;
-  int threads = 0;  // per worker; 0 = cores / workers
+  WorkerPlacement placement;  // one entry per worker (place_workers)
+  int threads = 0;            // per worker; 0 = cores / workers
   std::string device = "auto";
   std::filesystem::path worker_binary;
 };

@@ -11,6 +11,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+
+extern char** environ;  // the environment a worker starts from
 
 namespace nasrank::rerank {
 namespace {
@@ -26,14 +29,18 @@ std::string describe_exit(int status) {
 
 }  // namespace
 
-WorkerPool::WorkerPool(std::filesystem::path binary, int workers, int threads, std::string device, std::filesystem::path log)
+WorkerPool::WorkerPool(std::filesystem::path binary, std::vector<std::optional<std::string>> cuda_visible_devices,
+                       int threads, std::string device, std::filesystem::path log)
     : binary_(std::move(binary)), threads_(threads), device_(std::move(device)), log_(std::move(log)) {
   if (!std::filesystem::exists(binary_))
     throw InputError("worker program '" + binary_.string() + "' does not exist (build the nasrank-torch target)");
   // A worker that dies must not kill us with SIGPIPE when we write its next job.
   signal(SIGPIPE, SIG_IGN);
-  workers_.resize(static_cast<std::size_t>(workers));
-  for (Worker& w : workers_) start(w);
+  workers_.resize(cuda_visible_devices.size());
+  for (std::size_t k = 0; k < workers_.size(); ++k) {
+    workers_[k].cuda_visible_devices = std::move(cuda_visible_devices[k]);
+    start(workers_[k]);
+  }
 }
 
 WorkerPool::~WorkerPool() { stop_all(); }
@@ -43,7 +50,25 @@ void WorkerPool::start(Worker& w) {
   if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0)
     throw IoError(std::string("cannot create pipes for a worker: ") + std::strerror(errno));
   const int log_fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd >= 0 && w.cuda_visible_devices) {
+    // Which GPU a worker's messages below came from.
+    const std::string line = "nasrank: worker " + std::to_string(&w - workers_.data()) +
+                             " starts with CUDA_VISIBLE_DEVICES=" + *w.cuda_visible_devices + "\n";
+    if (write(log_fd, line.data(), line.size()) < 0) {
+      // The log is diagnostics only; the worker runs without this line.
+    }
+  }
   const std::string threads = std::to_string(threads_);
+  // The child's environment is built here: between fork and exec only
+  // async-signal-safe calls are allowed, and setenv is not one.
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry)
+    if (!w.cuda_visible_devices || std::strncmp(*entry, "CUDA_VISIBLE_DEVICES=", 21) != 0) environment.emplace_back(*entry);
+  if (w.cuda_visible_devices) environment.push_back("CUDA_VISIBLE_DEVICES=" + *w.cuda_visible_devices);
+  std::vector<char*> envp;
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  const char* argv[] = {binary_.c_str(), "worker", "--threads", threads.c_str(), "--device", device_.c_str(), nullptr};
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw IoError(std::string("cannot start a worker: ") + std::strerror(errno));
@@ -56,8 +81,7 @@ void WorkerPool::start(Worker& w) {
     dup2(to_child[0], 0);
     dup2(from_child[1], 1);
     if (log_fd >= 0) dup2(log_fd, 2);
-    execl(binary_.c_str(), binary_.c_str(), "worker", "--threads", threads.c_str(), "--device", device_.c_str(),
-          static_cast<char*>(nullptr));
+    execve(binary_.c_str(), const_cast<char* const*>(argv), envp.data());
     _exit(127);
   }
   if (log_fd >= 0) close(log_fd);
@@ -83,7 +107,9 @@ void WorkerPool::stop(Worker& w) {
     }
   }
   if (w.from_worker >= 0) close(w.from_worker);
+  std::optional<std::string> gpu = std::move(w.cuda_visible_devices);
   w = Worker{};
+  w.cuda_visible_devices = std::move(gpu);
 }
 
 void WorkerPool::stop_all() {
@@ -131,7 +157,9 @@ std::vector<WorkerEvent> WorkerPool::poll(int timeout_ms) {
     close(w.to_worker);
     close(w.from_worker);
     waitpid(w.pid, &status, 0);
+    std::optional<std::string> gpu = std::move(w.cuda_visible_devices);
     w = Worker{};
+    w.cuda_visible_devices = std::move(gpu);
     WorkerEvent died;
     died.worker = static_cast<int>(k);
     died.died = true;

@@ -23,7 +23,10 @@ struct WorkerEvent {
 
 class WorkerPool {
  public:
-  WorkerPool(std::filesystem::path binary, int workers, int threads, std::string device, std::filesystem::path log);
+  // One worker per entry of `cuda_visible_devices`: the CUDA_VISIBLE_DEVICES
+  // it (and its restarts) run with, or nullopt to inherit ours.
+  WorkerPool(std::filesystem::path binary, std::vector<std::optional<std::string>> cuda_visible_devices, int threads,
+             std::string device, std::filesystem::path log);
   ~WorkerPool();  // stops every worker
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -41,6 +44,7 @@ class WorkerPool {
     int to_worker = -1;
     int from_worker = -1;
     std::string buffer;
+    std::optional<std::string> cuda_visible_devices;
   };
   void start(Worker& worker);
   void stop(Worker& worker);

@@ -9,7 +9,10 @@
 #   --out DIR            shard stores DIR/shard-<i>-of-<N>.h5, merged DIR/runs.h5,
 #                        report DIR/report, job logs DIR/logs
 #   --cpus-per-task C    CPUs per shard (default 1); also its --threads
-#   --gpus-per-task G    0 (default) or 1: a shard trains on one GPU (--device cuda)
+#   --gpus-per-task G    GPUs per shard (default 0): the shard runs with --device
+#                        cuda and one worker per GPU, each seeing only its own
+#                        (CUDA_VISIBLE_DEVICES); --workers-per-gpu K among the
+#                        rerank arguments packs K workers on each
 #   --partition P        partition of both jobs
 #   --time T             time limit of each shard (sbatch --time format)
 #   --merge-time T       time limit of the merge job
@@ -69,7 +72,7 @@ rerank_args=("$@")
 [[ $tasks =~ ^[1-9][0-9]*$ ]] || die "--tasks '$tasks': expected a positive number of shards"
 [[ -n $out ]] || die "--out DIR is required"
 [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "--cpus-per-task '$cpus': expected a positive integer"
-[[ $gpus =~ ^[01]$ ]] || die "--gpus-per-task '$gpus': expected 0 or 1 (a shard trains on one GPU; use more --tasks)"
+[[ $gpus =~ ^[0-9]+$ ]] || die "--gpus-per-task '$gpus': expected a whole number of GPUs (0 for CPU shards)"
 [[ -z $max_running || $max_running =~ ^[1-9][0-9]*$ ]] || die "--max-running '$max_running': expected a positive integer"
 ((${#rerank_args[@]})) || die "no rerank arguments after -- (e.g. -- --protocol nb201-200e --dataset cifar10)"
 array_spec="0-$((tasks - 1))"

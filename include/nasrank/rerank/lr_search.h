@@ -8,6 +8,7 @@
 // (workers, shards, resume after a kill); `calibrate` is the same search on
 // one architecture with the same points and loss.
 #include "nasrank/analyze/lr_search_report.h"
+#include "nasrank/rerank/placement.h"
 #include "nasrank/rerank/plan.h"
 #include "nasrank/rerank/rerank.h"
 #include "nasrank/scale/max_rate.h"
@@ -36,9 +37,7 @@ struct LrSearchOptions {
   double tolerance = 0.0;                // 0: the paper's rule
   Shard shard;
   std::filesystem::path store = "lr-search.h5";
-  int workers = 1;
-  int threads = 0;
-  std::string device = "auto";
+  ExecutionOptions execution;            // device, workers and threads (placement.h)
   std::filesystem::path worker_binary;
   std::filesystem::path report_dir;      // empty: no report (also skipped for a shard < n)
   analyze::BootstrapOptions bootstrap;

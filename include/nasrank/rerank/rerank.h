@@ -5,6 +5,7 @@
 // SIGKILL or machine loss loses at most the runs in flight), parallel (worker
 // processes), and shardable for a cluster (see plan.h).
 #include "nasrank/rerank/compare.h"
+#include "nasrank/rerank/placement.h"
 #include "nasrank/rerank/plan.h"
 
 #include <chrono>
@@ -25,9 +26,7 @@ struct RerankOptions {
   std::optional<std::vector<std::uint64_t>> seeds;  // override every protocol's seeds
   Shard shard;
   std::filesystem::path store = "rerank.h5";
-  int workers = 1;                             // worker processes
-  int threads = 0;                             // intra-op threads per worker; 0 = cores / workers
-  std::string device = "auto";
+  ExecutionOptions execution;                  // device, workers and threads (placement.h)
   std::filesystem::path worker_binary;         // the nasrank-torch executable
   // Reports at the end (skipped when report_dir is empty or a shard < n runs).
   std::filesystem::path report_dir;
