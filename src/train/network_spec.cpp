@@ -33,6 +33,8 @@ Initialization parse_initialization(std::string_view name) {
   throw InputError("initialization '" + std::string(name) + "': expected 'benchmark' or 'principled'");
 }
 
+std::string_view conv_fusion_name(ConvFusion fusion) { return fusion == ConvFusion::Fused ? "fused" : "separate"; }
+
 std::string edge_module_name(int from, int to) { return "edge_" + std::to_string(from) + "_" + std::to_string(to); }
 
 void validate(const NetworkSpec& spec, cell::Space space) {
