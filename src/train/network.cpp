@@ -277,14 +277,18 @@ DagNetwork::DagNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, Ed
 torch::Tensor DagNetwork::forward(const torch::Tensor& images) {
   std::vector<torch::Tensor> vertex(static_cast<std::size_t>(num_vertices_));
   vertex[0] = torch::relu(convolutional_ ? stem_conv_->forward(images) : stem_linear_->forward(images.flatten(1)));
-  torch::Tensor zeros;
   for (const CellEdge& edge : edges_) {
-    torch::Tensor source = vertex[static_cast<std::size_t>(edge.from)];
+    const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
     if (edge.from_zero) {
-      // A block over an identically zero vertex gives ReLU(bias): computed on
-      // zeros exactly as the reference computes it.
-      if (!zeros.defined()) zeros = torch::zeros_like(vertex[0]);
-      source = zeros;
+      // A block over an identically zero vertex gives ReLU(bias) at every
+      // position (a conv's zero padding included): the bias broadcast, with
+      // the same gradient, instead of a pass over a tensor of zeros. The
+      // weight multiplies only zeros; its gradient is exactly zero.
+      const torch::Tensor& bias = convolutional_ ? edge.conv->bias : edge.linear->bias;
+      const torch::Tensor relu_bias = torch::relu(bias);
+      accumulate(vertex[static_cast<std::size_t>(edge.to)],
+                 (convolutional_ ? relu_bias.view({1, -1, 1, 1}) : relu_bias.view({1, -1})).expand(vertex[0].sizes()));
+      continue;
     }
     torch::Tensor term;
     if (edge.op == cell::Op::None) {
