@@ -5,10 +5,10 @@
 //
 //   bench_train --arch '|nor_conv_3x3~0|+...' ... [--threads 2] [--batch 256]
 //               [--steps 5] [--warmup 2] [--repeats 1] [--every-edge] [--nchw] [--sgemm]
-//               [--separate-convs] [--compare-fusion ROUNDS]
+//               [--fusion auto|fused|separate] [--compare-fusion ROUNDS]
 //
-// --compare-fusion times fused against separate conv edges (network.h,
-// ConvFusion) in this one process: ROUNDS rounds, each timing every cell
+// --compare-fusion times --fusion's mode against separate conv edges
+// (network.h, ConvFusion) in this one process: ROUNDS rounds, each timing every cell
 // once per mode (repeats 1, the modes' order alternating between rounds),
 // and prints per cell and over the mix the median images/s of each mode,
 // their ratio and the rounds' spread (min..max of the per-round ratios).
@@ -35,9 +35,11 @@ int compare_fusion(const std::vector<std::string>& archs, const nasrank::train::
                    const nasrank::train::Protocol& protocol, nasrank::train::RuntimeOptions runtime, int warmup, int steps,
                    int rounds, std::uint64_t seed) {
   using namespace nasrank;
-  const train::ConvFusion modes[2] = {train::ConvFusion::Fused, train::ConvFusion::Separate};
-  // [arch][mode][round]: seconds per image
+  const train::ConvFusion modes[2] = {runtime.fusion, train::ConvFusion::Separate};
+  // [arch][mode][round]: seconds per image, wall and CPU (all threads; with
+  // one thread the CPU time hides other load on the machine)
   std::vector<std::array<std::vector<double>, 2>> per_image(archs.size());
+  std::vector<std::array<std::vector<double>, 2>> cpu_per_image(archs.size());
   std::vector<std::array<double, 2>> mix_seconds(static_cast<std::size_t>(rounds), {0.0, 0.0});
   for (int round = 0; round < rounds; ++round)
     for (std::size_t a = 0; a < archs.size(); ++a) {
@@ -48,6 +50,7 @@ int compare_fusion(const std::vector<std::string>& archs, const nasrank::train::
         const train::StepBenchmark b =
             train::benchmark_training_steps(graph, spec, protocol, warmup, steps, 1, seed, runtime);
         per_image[a][static_cast<std::size_t>(m)].push_back(b.seconds / static_cast<double>(b.images));
+        cpu_per_image[a][static_cast<std::size_t>(m)].push_back(b.cpu_seconds / static_cast<double>(b.images));
         mix_seconds[static_cast<std::size_t>(round)][static_cast<std::size_t>(m)] += b.seconds / static_cast<double>(b.images);
       }
     }
@@ -64,7 +67,8 @@ int compare_fusion(const std::vector<std::string>& archs, const nasrank::train::
                                 {"separate_images_per_second", 1.0 / median(per_image[a][1])},
                                 {"speedup", median(per_image[a][1]) / median(per_image[a][0])},
                                 {"speedup_min", *std::min_element(r.begin(), r.end())},
-                                {"speedup_max", *std::max_element(r.begin(), r.end())}}
+                                {"speedup_max", *std::max_element(r.begin(), r.end())},
+                                {"cpu_speedup", median(cpu_per_image[a][1]) / median(cpu_per_image[a][0])}}
                      .dump()
               << std::endl;
   }
@@ -80,6 +84,7 @@ int compare_fusion(const std::vector<std::string>& archs, const nasrank::train::
                               {"summary", true},
                               {"cells", archs.size()},
                               {"rounds", rounds},
+                              {"fusion", train::conv_fusion_name(modes[0])},
                               {"channels", spec.channels},
                               {"batch", protocol.batch_size},
                               {"steps", steps},
@@ -113,7 +118,7 @@ int main(int argc, char** argv) {
   bool every_edge = false;
   bool sgemm = false;
   bool nchw = false;
-  bool separate_convs = false;
+  std::string fusion = "auto";
   int compare_rounds = 0;
   app.add_option("--arch", archs, "Architecture encodings (arch strings, indices, codes)");
   app.add_option("--threads", threads, "Intra-op threads");
@@ -129,8 +134,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "Seed of weights and batch");
   app.add_flag("--every-edge", every_edge, "Build and compute every edge as the benchmark does (no pruning)");
   app.add_flag("--nchw", nchw, "Keep activations NCHW (nasrank's default on the CPU is channels-last)");
-  app.add_flag("--separate-convs", separate_convs, "One convolution per conv edge (no horizontal fusion)");
-  app.add_option("--compare-fusion", compare_rounds, "Interleave fused and separate conv edges for this many rounds");
+  app.add_option("--fusion", fusion, "Conv edges out of one vertex: auto, fused or separate (network.h)");
+  app.add_option("--compare-fusion", compare_rounds, "Interleave --fusion and separate conv edges for this many rounds");
   app.add_flag("--sgemm", sgemm, "Also measure the sgemm peak through torch::mm");
   CLI11_PARSE(app, argc, argv);
   // As `nasrank train` runs (see trainer.h); OMP_WAIT_POLICY=ACTIVE in the
@@ -153,7 +158,7 @@ int main(int argc, char** argv) {
   runtime.threads = threads;
   runtime.channels_last = !nchw;
   runtime.edges = every_edge ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
-  runtime.fusion = separate_convs ? train::ConvFusion::Separate : train::ConvFusion::Fused;
+  runtime.fusion = train::parse_conv_fusion(fusion);
   if (compare_rounds > 0) return compare_fusion(archs, spec, protocol, runtime, warmup, steps, compare_rounds, seed);
 
   double total_seconds = 0.0;

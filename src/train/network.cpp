@@ -95,7 +95,8 @@ Nb201Cell::Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBu
                                       std::make_shared<ConvBn>(channels, channels, kernel_of(edge.op), 1));
     edges_.push_back(std::move(built));
   }
-  if (fusion == ConvFusion::Separate) {
+  const bool fuse = fusion == ConvFusion::Fused || (fusion == ConvFusion::Auto && channels <= kAutoFusionMaxChannels);
+  if (!fuse) {
     // The edges in the benchmark's order: by target vertex, then source.
     for (std::size_t k = 0; k < edges_.size(); ++k) steps_.push_back(Step{k, -1, {}});
     return;

@@ -150,7 +150,7 @@ struct NetworkImpl {
   cell::CellGraph graph;
   NetworkSpec spec;
   EdgeBuild build = EdgeBuild::Pruned;
-  ConvFusion fusion = ConvFusion::Fused;
+  ConvFusion fusion = ConvFusion::Auto;
   bool disconnected = false;
   std::shared_ptr<Model> model;
 };

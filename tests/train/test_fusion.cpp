@@ -5,6 +5,7 @@
 // initializations.
 #include "nasrank/cell/encoding.h"
 #include "nasrank/cell/facts.h"
+#include "nasrank/common/error.h"
 #include "nasrank/train/network.h"
 #include "nasrank/train/trainer.h"
 #include "train/edge_patterns.h"
@@ -137,6 +138,28 @@ TEST(ConvFusion, FusesConvEdgesThatShareSourceAndKernel) {
   // The conv into vertex 2, which reaches no output, is not built.
   EXPECT_EQ(fused_in_cell_0("3_30_330", ConvFusion::Fused), (Lines{"edge_0_1+edge_0_3 (3x3)"}));
   EXPECT_EQ(fused_in_cell_0("3_33_333", ConvFusion::Separate), Lines{});
+}
+
+// Auto fuses only cells of at most kAutoFusionMaxChannels channels: at C = 4
+// the stages have 4, 8 and 16.
+TEST(ConvFusion, AutoFusesOnlyNarrowCells) {
+  const Network network(cell::parse_encoding("compact:3_00_310"), small_spec(), 1, EdgeBuild::Pruned, ConvFusion::Auto);
+  ASSERT_EQ(kAutoFusionMaxChannels, 8);
+  EXPECT_EQ(network.fused_convolutions(),
+            (std::vector<std::string>{"cells.0: edge_0_1+edge_0_3 (3x3)", "cells.2: edge_0_1+edge_0_3 (3x3)"}));
+  EXPECT_EQ(Network(cell::parse_encoding("compact:3_00_310"), small_spec(), 1).fused_convolutions().size(), 2u)
+      << "Auto is the default";
+}
+
+TEST(ConvFusion, ParsesItsNames) {
+  for (ConvFusion fusion : {ConvFusion::Auto, ConvFusion::Fused, ConvFusion::Separate})
+    EXPECT_EQ(parse_conv_fusion(conv_fusion_name(fusion)), fusion);
+  try {
+    parse_conv_fusion("yes");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'yes'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ConvFusion, CheckpointsMoveBetweenFusedAndSeparate) {

@@ -103,8 +103,8 @@ enum class EdgeBuild {
   EveryEdge,  // every edge, `none` computed as zeros (the benchmark's way)
 };
 
-// How the conv edges of a NAS-Bench-201 cell are computed; both give the
-// same function, gradients and BatchNorm statistics and hold the same
+// How the conv edges of a NAS-Bench-201 cell are computed; every mode gives
+// the same function, gradients and BatchNorm statistics and holds the same
 // parameters under the same names (tested edge pattern by edge pattern).
 enum class ConvFusion {
   // Conv edges that leave one vertex with one kernel size share their input
@@ -112,8 +112,14 @@ enum class ConvFusion {
   // BatchNorm over k*C channels (BatchNorm is per channel), then split.
   Fused,
   Separate,  // one convolution and one BatchNorm per edge, as the benchmark
+  // Fused in cells of at most kAutoFusionMaxChannels channels, Separate
+  // elsewhere: on this machine's oneDNN fusion paid at 8 channels per edge
+  // and not at 16 (docs/method.md, "Fused convolutions").
+  Auto,
 };
-std::string_view conv_fusion_name(ConvFusion fusion);  // "fused" | "separate"
+inline constexpr int kAutoFusionMaxChannels = 8;
+std::string_view conv_fusion_name(ConvFusion fusion);  // "fused" | "separate" | "auto"
+ConvFusion parse_conv_fusion(std::string_view name);
 
 struct ParameterInfo {
   std::string name;
@@ -137,7 +143,7 @@ class Network {
   // Builds on the CPU with PyTorch's default initialization drawn from
   // `seed`, keyed by parameter name (the same seed gives the same weights).
   Network(const cell::CellGraph& graph, const NetworkSpec& spec, std::uint64_t seed,
-          EdgeBuild build = EdgeBuild::Pruned, ConvFusion fusion = ConvFusion::Fused);
+          EdgeBuild build = EdgeBuild::Pruned, ConvFusion fusion = ConvFusion::Auto);
   ~Network();
   Network(Network&&) noexcept;
   Network& operator=(Network&&) noexcept;
@@ -148,7 +154,7 @@ class Network {
   // The graph has no input-to-output path.
   bool disconnected() const;
 
-  // The convolutions that ConvFusion::Fused merged, one line each:
+  // The convolutions the build fused, one line each:
   // "cells.K: edge_J_I+edge_J_L (3x3)". Empty for Separate and DAG networks.
   std::vector<std::string> fused_convolutions() const;
 

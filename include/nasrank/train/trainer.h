@@ -32,7 +32,7 @@ struct RuntimeOptions {
   EdgeBuild edges = EdgeBuild::Pruned;
   // How conv edges out of one vertex are computed (network.h); the same
   // function either way.
-  ConvFusion fusion = ConvFusion::Fused;
+  ConvFusion fusion = ConvFusion::Auto;
 };
 
 // Process-wide setup for fast LibTorch training on the CPU; call once, early
