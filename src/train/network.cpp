@@ -95,8 +95,7 @@ Nb201Cell::Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBu
                                       std::make_shared<ConvBn>(channels, channels, kernel_of(edge.op), 1));
     edges_.push_back(std::move(built));
   }
-  const bool fuse = fusion == ConvFusion::Fused || (fusion == ConvFusion::Auto && channels <= kAutoFusionMaxChannels);
-  if (!fuse) {
+  if (fusion != ConvFusion::Fused) {
     // The edges in the benchmark's order: by target vertex, then source.
     for (std::size_t k = 0; k < edges_.size(); ++k) steps_.push_back(Step{k, -1, {}});
     return;
@@ -215,6 +214,8 @@ torch::Tensor BasicBlock::forward(const torch::Tensor& input) {
 
 TinyNetwork::TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build, ConvFusion fusion) {
   const std::int64_t c = spec.channels;
+  if (fusion == ConvFusion::Auto)
+    fusion = spec.channels <= kAutoFusionMaxChannels ? ConvFusion::Fused : ConvFusion::Separate;
   auto stem = std::make_shared<ConvBn>(spec.input_channels, c, 3, 1);
   stem_ = register_module("stem", stem);
   auto cells = register_module("cells", std::make_shared<torch::nn::Module>());

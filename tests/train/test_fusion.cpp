@@ -140,15 +140,19 @@ TEST(ConvFusion, FusesConvEdgesThatShareSourceAndKernel) {
   EXPECT_EQ(fused_in_cell_0("3_33_333", ConvFusion::Separate), Lines{});
 }
 
-// Auto fuses only cells of at most kAutoFusionMaxChannels channels: at C = 4
-// the stages have 4, 8 and 16.
-TEST(ConvFusion, AutoFusesOnlyNarrowCells) {
-  const Network network(cell::parse_encoding("compact:3_00_310"), small_spec(), 1, EdgeBuild::Pruned, ConvFusion::Auto);
-  ASSERT_EQ(kAutoFusionMaxChannels, 8);
-  EXPECT_EQ(network.fused_convolutions(),
-            (std::vector<std::string>{"cells.0: edge_0_1+edge_0_3 (3x3)", "cells.2: edge_0_1+edge_0_3 (3x3)"}));
-  EXPECT_EQ(Network(cell::parse_encoding("compact:3_00_310"), small_spec(), 1).fused_convolutions().size(), 2u)
-      << "Auto is the default";
+// Auto fuses every cell of a network of C <= kAutoFusionMaxChannels and
+// none of a wider one.
+TEST(ConvFusion, AutoFusesOnlyNarrowNetworks) {
+  const cell::CellGraph graph = cell::parse_encoding("compact:3_00_310");
+  NetworkSpec spec = small_spec();
+  spec.channels = kAutoFusionMaxChannels;
+  EXPECT_EQ(Network(graph, spec, 1, EdgeBuild::Pruned, ConvFusion::Auto).fused_convolutions(),
+            (std::vector<std::string>{"cells.0: edge_0_1+edge_0_3 (3x3)", "cells.2: edge_0_1+edge_0_3 (3x3)",
+                                      "cells.4: edge_0_1+edge_0_3 (3x3)"}));
+  EXPECT_EQ(Network(graph, spec, 1).fused_convolutions().size(), 3u) << "Auto is the default";
+  spec.channels = kAutoFusionMaxChannels + 1;
+  EXPECT_TRUE(Network(graph, spec, 1, EdgeBuild::Pruned, ConvFusion::Auto).fused_convolutions().empty());
+  EXPECT_EQ(Network(graph, spec, 1, EdgeBuild::Pruned, ConvFusion::Fused).fused_convolutions().size(), 3u);
 }
 
 TEST(ConvFusion, ParsesItsNames) {

@@ -112,9 +112,9 @@ enum class ConvFusion {
   // BatchNorm over k*C channels (BatchNorm is per channel), then split.
   Fused,
   Separate,  // one convolution and one BatchNorm per edge, as the benchmark
-  // Fused in cells of at most kAutoFusionMaxChannels channels, Separate
-  // elsewhere: on this machine's oneDNN fusion paid at 8 channels per edge
-  // and not at 16 (docs/method.md, "Fused convolutions").
+  // Fused when the network's C is at most kAutoFusionMaxChannels, Separate
+  // otherwise: on this machine's oneDNN fusion paid at C = 8 and not at
+  // C = 16 (docs/method.md, "Fused convolutions").
   Auto,
 };
 inline constexpr int kAutoFusionMaxChannels = 8;
