@@ -5,6 +5,13 @@
 //
 //   bench_train --arch '|nor_conv_3x3~0|+...' ... [--threads 2] [--batch 256]
 //               [--steps 5] [--warmup 2] [--repeats 1] [--every-edge] [--nchw] [--sgemm]
+//               [--fusion auto|fused|separate] [--compare-fusion ROUNDS]
+//
+// --compare-fusion times --fusion's mode against separate conv edges
+// (network.h, ConvFusion) in this one process: ROUNDS rounds, each timing every cell
+// once per mode (repeats 1, the modes' order alternating between rounds),
+// and prints per cell and over the mix the median images/s of each mode,
+// their ratio and the rounds' spread (min..max of the per-round ratios).
 #include "nasrank/cell/encoding.h"
 #include "nasrank/train/cost.h"
 #include "nasrank/train/trainer.h"
@@ -12,7 +19,86 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <iostream>
+
+namespace {
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+int compare_fusion(const std::vector<std::string>& archs, const nasrank::train::NetworkSpec& spec,
+                   const nasrank::train::Protocol& protocol, nasrank::train::RuntimeOptions runtime, int warmup, int steps,
+                   int rounds, std::uint64_t seed) {
+  using namespace nasrank;
+  const train::ConvFusion modes[2] = {runtime.fusion, train::ConvFusion::Separate};
+  // [arch][mode][round]: seconds per image, wall and CPU (all threads; with
+  // one thread the CPU time hides other load on the machine)
+  std::vector<std::array<std::vector<double>, 2>> per_image(archs.size());
+  std::vector<std::array<std::vector<double>, 2>> cpu_per_image(archs.size());
+  std::vector<std::array<double, 2>> mix_seconds(static_cast<std::size_t>(rounds), {0.0, 0.0});
+  for (int round = 0; round < rounds; ++round)
+    for (std::size_t a = 0; a < archs.size(); ++a) {
+      const cell::CellGraph graph = cell::parse_encoding(archs[a]);
+      for (int k = 0; k < 2; ++k) {
+        const int m = (k + round + static_cast<int>(a)) % 2;
+        runtime.fusion = modes[m];
+        const train::StepBenchmark b =
+            train::benchmark_training_steps(graph, spec, protocol, warmup, steps, 1, seed, runtime);
+        per_image[a][static_cast<std::size_t>(m)].push_back(b.seconds / static_cast<double>(b.images));
+        cpu_per_image[a][static_cast<std::size_t>(m)].push_back(b.cpu_seconds / static_cast<double>(b.images));
+        mix_seconds[static_cast<std::size_t>(round)][static_cast<std::size_t>(m)] += b.seconds / static_cast<double>(b.images);
+      }
+    }
+  auto ratios = [](const std::vector<double>& fused, const std::vector<double>& separate) {
+    std::vector<double> out;
+    for (std::size_t r = 0; r < fused.size(); ++r) out.push_back(separate[r] / fused[r]);
+    return out;
+  };
+  for (std::size_t a = 0; a < archs.size(); ++a) {
+    const std::vector<double> r = ratios(per_image[a][0], per_image[a][1]);
+    std::cout << nlohmann::json{{"tool", "nasrank"},
+                                {"arch", archs[a]},
+                                {"fused_images_per_second", 1.0 / median(per_image[a][0])},
+                                {"separate_images_per_second", 1.0 / median(per_image[a][1])},
+                                {"speedup", median(per_image[a][1]) / median(per_image[a][0])},
+                                {"speedup_min", *std::min_element(r.begin(), r.end())},
+                                {"speedup_max", *std::max_element(r.begin(), r.end())},
+                                {"cpu_speedup", median(cpu_per_image[a][1]) / median(cpu_per_image[a][0])}}
+                     .dump()
+              << std::endl;
+  }
+  std::vector<double> fused_mix, separate_mix;
+  for (const auto& round : mix_seconds) {
+    fused_mix.push_back(round[0]);
+    separate_mix.push_back(round[1]);
+  }
+  const std::vector<double> r = ratios(fused_mix, separate_mix);
+  // The mix: every cell trains the same number of images, so its rate is
+  // cells / (sum of seconds per image).
+  std::cout << nlohmann::json{{"tool", "nasrank"},
+                              {"summary", true},
+                              {"cells", archs.size()},
+                              {"rounds", rounds},
+                              {"fusion", train::conv_fusion_name(modes[0])},
+                              {"channels", spec.channels},
+                              {"batch", protocol.batch_size},
+                              {"steps", steps},
+                              {"fused_images_per_second", static_cast<double>(archs.size()) / median(fused_mix)},
+                              {"separate_images_per_second", static_cast<double>(archs.size()) / median(separate_mix)},
+                              {"speedup", median(separate_mix) / median(fused_mix)},
+                              {"speedup_min", *std::min_element(r.begin(), r.end())},
+                              {"speedup_max", *std::max_element(r.begin(), r.end())}}
+                   .dump()
+            << std::endl;
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace nasrank;
@@ -32,6 +118,8 @@ int main(int argc, char** argv) {
   bool every_edge = false;
   bool sgemm = false;
   bool nchw = false;
+  std::string fusion = "auto";
+  int compare_rounds = 0;
   app.add_option("--arch", archs, "Architecture encodings (arch strings, indices, codes)");
   app.add_option("--threads", threads, "Intra-op threads");
   app.add_option("--batch", batch, "Batch size");
@@ -46,6 +134,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "Seed of weights and batch");
   app.add_flag("--every-edge", every_edge, "Build and compute every edge as the benchmark does (no pruning)");
   app.add_flag("--nchw", nchw, "Keep activations NCHW (nasrank's default on the CPU is channels-last)");
+  app.add_option("--fusion", fusion, "Conv edges out of one vertex: auto, fused or separate (network.h)");
+  app.add_option("--compare-fusion", compare_rounds, "Interleave --fusion and separate conv edges for this many rounds");
   app.add_flag("--sgemm", sgemm, "Also measure the sgemm peak through torch::mm");
   CLI11_PARSE(app, argc, argv);
   // As `nasrank train` runs (see trainer.h); OMP_WAIT_POLICY=ACTIVE in the
@@ -68,6 +158,8 @@ int main(int argc, char** argv) {
   runtime.threads = threads;
   runtime.channels_last = !nchw;
   runtime.edges = every_edge ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
+  runtime.fusion = train::parse_conv_fusion(fusion);
+  if (compare_rounds > 0) return compare_fusion(archs, spec, protocol, runtime, warmup, steps, compare_rounds, seed);
 
   double total_seconds = 0.0;
   std::int64_t total_images = 0;
@@ -96,7 +188,7 @@ int main(int argc, char** argv) {
   nlohmann::json summary{{"tool", "nasrank"},  {"summary", true},          {"cells", archs.size()},
                          {"threads", used_threads}, {"batch", batch},   {"steps", steps},
                          {"seconds", total_seconds}, {"every_edge", every_edge},
-                         {"channels_last", !nchw}};
+                         {"channels_last", !nchw}, {"conv_fusion", train::conv_fusion_name(runtime.fusion)}};
   if (total_seconds > 0) summary["images_per_second"] = static_cast<double>(total_images) / total_seconds;
   if (sgemm) summary["sgemm_gflops"] = train::measure_sgemm_gflops(1024, 10);
   std::cout << summary.dump() << std::endl;

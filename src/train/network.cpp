@@ -5,6 +5,7 @@
 #include "nasrank/cell/facts.h"
 #include "nasrank/common/error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -48,8 +49,45 @@ std::vector<BuiltEdge> built_edges(const cell::CellGraph& graph, EdgeBuild build
   return out;
 }
 
-Nb201Cell::Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBuild build)
-    : num_vertices_(graph.num_vertices()), zero_edges_(build == EdgeBuild::EveryEdge) {
+FusedConvBn::FusedConvBn(std::vector<std::shared_ptr<ConvBn>> members, std::int64_t kernel)
+    : members_(std::move(members)), kernel_(kernel) {}
+
+std::vector<torch::Tensor> FusedConvBn::forward(const torch::Tensor& relu_input, bool training) const {
+  std::vector<torch::Tensor> weights, gammas, betas, means, variances;
+  for (const auto& member : members_) {
+    weights.push_back(member->conv->weight);
+    gammas.push_back(member->bn->weight);
+    betas.push_back(member->bn->bias);
+    means.push_back(member->bn->running_mean);
+    variances.push_back(member->bn->running_var);
+  }
+  const torch::nn::BatchNormOptions& options = members_.front()->bn->options;
+  const std::int64_t channels = members_.front()->conv->options.out_channels();
+  const torch::Tensor output = torch::conv2d(relu_input, torch::cat(weights, 0), {}, 1, kernel_ / 2);
+  // batch_norm updates the statistics it is given in place: the
+  // concatenation's, copied back into each edge's buffers below.
+  const torch::Tensor mean = torch::cat(means, 0);
+  const torch::Tensor variance = torch::cat(variances, 0);
+  const torch::Tensor normalized =
+      torch::batch_norm(output, torch::cat(gammas, 0), torch::cat(betas, 0), mean, variance, training,
+                        options.momentum().value(), options.eps(), at::globalContext().userEnabledCuDNN());
+  if (training) {
+    torch::NoGradGuard no_grad;
+    for (std::size_t k = 0; k < members_.size(); ++k) {
+      torch::nn::BatchNorm2dImpl& bn = *members_[k]->bn;
+      const auto offset = static_cast<std::int64_t>(k) * channels;
+      bn.running_mean.copy_(mean.narrow(0, offset, channels));
+      bn.running_var.copy_(variance.narrow(0, offset, channels));
+      bn.num_batches_tracked += 1;  // as BatchNorm2d's own forward counts
+    }
+  }
+  // One backward node for all k terms: their gradients are concatenated,
+  // not each padded with zeros to k*C channels and summed.
+  return normalized.split(channels, 1);
+}
+
+Nb201Cell::Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBuild build, ConvFusion fusion)
+    : num_vertices_(graph.num_vertices()) {
   for (const auto& [edge, from_zero] : built_edges(graph, build)) {
     CellEdge built{edge.from, edge.to, edge.op, from_zero, nullptr, nullptr, nullptr};
     if (is_nb201_conv(edge.op))
@@ -57,6 +95,85 @@ Nb201Cell::Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBu
                                       std::make_shared<ConvBn>(channels, channels, kernel_of(edge.op), 1));
     edges_.push_back(std::move(built));
   }
+  if (fusion != ConvFusion::Fused) {
+    // The edges in the benchmark's order: by target vertex, then source.
+    for (std::size_t k = 0; k < edges_.size(); ++k) steps_.push_back(Step{k, -1, {}});
+    return;
+  }
+  // By source vertex, so that every edge out of a vertex runs at once; each
+  // vertex still sums its terms in the same order (by source vertex).
+  std::vector<std::size_t> order(edges_.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(),
+                   [this](std::size_t a, std::size_t b) { return edges_[a].from < edges_[b].from; });
+  std::vector<bool> placed(edges_.size(), false);
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    const std::size_t k = order[position];
+    if (placed[k]) continue;
+    placed[k] = true;
+    const CellEdge& edge = edges_[k];
+    std::vector<std::size_t> members{k};
+    if (edge.conv_bn && !edge.from_zero)
+      for (std::size_t later = position + 1; later < order.size(); ++later) {
+        const CellEdge& other = edges_[order[later]];
+        if (other.from == edge.from && other.op == edge.op && other.conv_bn && !other.from_zero) {
+          members.push_back(order[later]);
+          placed[order[later]] = true;
+        }
+      }
+    if (members.size() == 1) {
+      steps_.push_back(Step{k, -1, {}});
+      continue;
+    }
+    std::vector<std::shared_ptr<ConvBn>> modules;
+    for (std::size_t m : members) modules.push_back(edges_[m].conv_bn);
+    groups_.emplace_back(std::move(modules), kernel_of(edge.op));
+    steps_.push_back(Step{k, static_cast<int>(groups_.size() - 1), std::move(members)});
+  }
+}
+
+std::vector<std::string> Nb201Cell::fused_groups() const {
+  std::vector<std::string> out;
+  for (const Step& step : steps_) {
+    if (step.group < 0) continue;
+    std::string line;
+    for (std::size_t m : step.members)
+      line += (line.empty() ? "" : "+") + edge_module_name(edges_[m].from, edges_[m].to);
+    const int kernel = kernel_of(edges_[step.edge].op);
+    out.push_back(line + " (" + std::to_string(kernel) + "x" + std::to_string(kernel) + ")");
+  }
+  return out;
+}
+
+torch::Tensor Nb201Cell::edge_term(const CellEdge& edge, const torch::Tensor& input,
+                                   std::array<torch::Tensor, cell::kNb201Vertices>& vertex,
+                                   std::array<torch::Tensor, cell::kNb201Vertices>& relu_of) {
+  if (edge.from_zero) {
+    // ReLU(0) -> conv -> BatchNorm is exactly BN's bias, in training (the
+    // batch has mean 0 and variance 0) and in evaluation (the running mean
+    // of zeros stays 0): add the bias alone, with the same gradient.
+    const torch::Tensor& beta = edge.conv_bn->bn->bias;
+    return beta.view({1, -1, 1, 1}).expand(input.sizes());
+  }
+  const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
+  switch (edge.op) {
+    case cell::Op::None:
+      return source * 0.0;
+    case cell::Op::Skip:
+      return source;
+    case cell::Op::AvgPool3x3:
+      return torch::avg_pool2d(source, 3, 1, 1, /*ceil_mode=*/false, /*count_include_pad=*/false);
+    case cell::Op::Conv1x1:
+    case cell::Op::Conv3x3: {
+      torch::Tensor& relu = relu_of[static_cast<std::size_t>(edge.from)];
+      if (!relu.defined()) relu = torch::relu(source);
+      return edge.conv_bn->forward(relu);
+    }
+    case cell::Op::Linear:
+      break;
+  }
+  NASRANK_CHECK(false, "linear edge in a NAS-Bench-201 cell");
+  return {};
 }
 
 torch::Tensor Nb201Cell::forward(const torch::Tensor& input) {
@@ -64,38 +181,18 @@ torch::Tensor Nb201Cell::forward(const torch::Tensor& input) {
   std::array<torch::Tensor, cell::kNb201Vertices> relu_of;
   NASRANK_CHECK(num_vertices_ <= cell::kNb201Vertices, "NAS-Bench-201 cells have 4 vertices");
   vertex[0] = input;
-  for (const CellEdge& edge : edges_) {
-    if (edge.from_zero) {
-      // ReLU(0) -> conv -> BatchNorm is exactly BN's bias, in training (the
-      // batch has mean 0 and variance 0) and in evaluation (the running mean
-      // of zeros stays 0): add the bias alone, with the same gradient.
-      const torch::Tensor& beta = edge.conv_bn->bn->bias;
-      accumulate(vertex[static_cast<std::size_t>(edge.to)], beta.view({1, -1, 1, 1}).expand(input.sizes()));
+  for (const Step& step : steps_) {
+    if (step.group < 0) {
+      const CellEdge& edge = edges_[step.edge];
+      accumulate(vertex[static_cast<std::size_t>(edge.to)], edge_term(edge, input, vertex, relu_of));
       continue;
     }
-    const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
-    torch::Tensor term;
-    switch (edge.op) {
-      case cell::Op::None:
-        term = source * 0.0;
-        break;
-      case cell::Op::Skip:
-        term = source;
-        break;
-      case cell::Op::AvgPool3x3:
-        term = torch::avg_pool2d(source, 3, 1, 1, /*ceil_mode=*/false, /*count_include_pad=*/false);
-        break;
-      case cell::Op::Conv1x1:
-      case cell::Op::Conv3x3: {
-        torch::Tensor& relu = relu_of[static_cast<std::size_t>(edge.from)];
-        if (!relu.defined()) relu = torch::relu(source);
-        term = edge.conv_bn->forward(relu);
-        break;
-      }
-      case cell::Op::Linear:
-        NASRANK_CHECK(false, "linear edge in a NAS-Bench-201 cell");
-    }
-    accumulate(vertex[static_cast<std::size_t>(edge.to)], term);
+    const auto from = static_cast<std::size_t>(edges_[step.edge].from);
+    torch::Tensor& relu = relu_of[from];
+    if (!relu.defined()) relu = torch::relu(vertex[from]);
+    const std::vector<torch::Tensor> terms = groups_[static_cast<std::size_t>(step.group)].forward(relu, is_training());
+    for (std::size_t m = 0; m < step.members.size(); ++m)
+      accumulate(vertex[static_cast<std::size_t>(edges_[step.members[m]].to)], terms[m]);
   }
   const torch::Tensor& output = vertex[static_cast<std::size_t>(num_vertices_ - 1)];
   // A disconnected cell's output is zero whatever the input.
@@ -115,8 +212,10 @@ torch::Tensor BasicBlock::forward(const torch::Tensor& input) {
   return shortcut_conv_->forward(shortcut_pool_->forward(input)) + residual;
 }
 
-TinyNetwork::TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build) {
+TinyNetwork::TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build, ConvFusion fusion) {
   const std::int64_t c = spec.channels;
+  if (fusion == ConvFusion::Auto)
+    fusion = spec.channels <= kAutoFusionMaxChannels ? ConvFusion::Fused : ConvFusion::Separate;
   auto stem = std::make_shared<ConvBn>(spec.input_channels, c, 3, 1);
   stem_ = register_module("stem", stem);
   auto cells = register_module("cells", std::make_shared<torch::nn::Module>());
@@ -126,11 +225,19 @@ TinyNetwork::TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, 
       blocks_.push_back(std::make_shared<BasicBlock>(channels, 2 * channels));
       channels *= 2;
     }
-    for (int k = 0; k < spec.cells_per_stage; ++k) blocks_.push_back(std::make_shared<Nb201Cell>(graph, channels, build));
+    for (int k = 0; k < spec.cells_per_stage; ++k) blocks_.push_back(std::make_shared<Nb201Cell>(graph, channels, build, fusion));
   }
   for (std::size_t k = 0; k < blocks_.size(); ++k) cells->register_module(std::to_string(k), blocks_[k]);
   head_bn_ = register_module("head_bn", torch::nn::BatchNorm2d(channels));
   classifier_ = register_module("classifier", torch::nn::Linear(channels, spec.num_classes));
+}
+
+std::vector<std::string> TinyNetwork::fused_groups() const {
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < blocks_.size(); ++k)
+    if (const auto* cell = dynamic_cast<const Nb201Cell*>(blocks_[k].get()))
+      for (const std::string& group : cell->fused_groups()) out.push_back("cells." + std::to_string(k) + ": " + group);
+  return out;
 }
 
 torch::Tensor TinyNetwork::forward(const torch::Tensor& images) {
@@ -172,14 +279,18 @@ DagNetwork::DagNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, Ed
 torch::Tensor DagNetwork::forward(const torch::Tensor& images) {
   std::vector<torch::Tensor> vertex(static_cast<std::size_t>(num_vertices_));
   vertex[0] = torch::relu(convolutional_ ? stem_conv_->forward(images) : stem_linear_->forward(images.flatten(1)));
-  torch::Tensor zeros;
   for (const CellEdge& edge : edges_) {
-    torch::Tensor source = vertex[static_cast<std::size_t>(edge.from)];
+    const torch::Tensor& source = vertex[static_cast<std::size_t>(edge.from)];
     if (edge.from_zero) {
-      // A block over an identically zero vertex gives ReLU(bias): computed on
-      // zeros exactly as the reference computes it.
-      if (!zeros.defined()) zeros = torch::zeros_like(vertex[0]);
-      source = zeros;
+      // A block over an identically zero vertex gives ReLU(bias) at every
+      // position (a conv's zero padding included): the bias broadcast, with
+      // the same gradient, instead of a pass over a tensor of zeros. The
+      // weight multiplies only zeros; its gradient is exactly zero.
+      const torch::Tensor& bias = convolutional_ ? edge.conv->bias : edge.linear->bias;
+      const torch::Tensor relu_bias = torch::relu(bias);
+      accumulate(vertex[static_cast<std::size_t>(edge.to)],
+                 (convolutional_ ? relu_bias.view({1, -1, 1, 1}) : relu_bias.view({1, -1})).expand(vertex[0].sizes()));
+      continue;
     }
     torch::Tensor term;
     if (edge.op == cell::Op::None) {
@@ -198,10 +309,10 @@ torch::Tensor DagNetwork::forward(const torch::Tensor& images) {
 }
 
 std::shared_ptr<Model> build_model(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build,
-                                   std::uint64_t seed) {
+                                   ConvFusion fusion, std::uint64_t seed) {
   validate(spec, graph.space());
   torch::manual_seed(seed);
-  if (graph.space() == cell::Space::Nb201) return std::make_shared<TinyNetwork>(graph, spec, build);
+  if (graph.space() == cell::Space::Nb201) return std::make_shared<TinyNetwork>(graph, spec, build, fusion);
   return std::make_shared<DagNetwork>(graph, spec, build);
 }
 
@@ -280,10 +391,11 @@ std::vector<float> to_vector(const torch::Tensor& tensor) {
 }  // namespace
 }  // namespace detail
 
-Network::Network(const cell::CellGraph& graph, const NetworkSpec& spec, std::uint64_t seed, EdgeBuild build)
-    : impl_(std::make_unique<detail::NetworkImpl>(detail::NetworkImpl{graph, spec, build, cell::is_disconnected(graph),
-                                                                      nullptr})) {
-  impl_->model = detail::build_model(graph, spec, build, seed);
+Network::Network(const cell::CellGraph& graph, const NetworkSpec& spec, std::uint64_t seed, EdgeBuild build,
+                 ConvFusion fusion)
+    : impl_(std::make_unique<detail::NetworkImpl>(
+          detail::NetworkImpl{graph, spec, build, fusion, cell::is_disconnected(graph), nullptr})) {
+  impl_->model = detail::build_model(graph, spec, build, fusion, seed);
   detail::reset_to_defaults(*impl_->model, seed);
 }
 
@@ -295,6 +407,11 @@ const NetworkSpec& Network::spec() const { return impl_->spec; }
 bool Network::disconnected() const { return impl_->disconnected; }
 detail::NetworkImpl& Network::impl() { return *impl_; }
 const detail::NetworkImpl& Network::impl() const { return *impl_; }
+
+std::vector<std::string> Network::fused_convolutions() const {
+  if (const auto* tiny = dynamic_cast<const detail::TinyNetwork*>(impl_->model.get())) return tiny->fused_groups();
+  return {};
+}
 
 std::vector<ParameterInfo> Network::parameters() const {
   std::vector<ParameterInfo> out;
@@ -372,6 +489,13 @@ std::vector<float> Network::parameter_values(const std::string& name) const {
   const auto parameters = impl_->model->named_parameters(true);
   const torch::Tensor* value = parameters.find(name);
   if (value == nullptr) throw InputError("network parameter '" + name + "' does not exist");
+  return detail::to_vector(*value);
+}
+
+std::vector<float> Network::buffer_values(const std::string& name) const {
+  const auto buffers = impl_->model->named_buffers(true);
+  const torch::Tensor* value = buffers.find(name);
+  if (value == nullptr) throw InputError("network buffer '" + name + "' does not exist");
   return detail::to_vector(*value);
 }
 

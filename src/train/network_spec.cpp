@@ -33,6 +33,25 @@ Initialization parse_initialization(std::string_view name) {
   throw InputError("initialization '" + std::string(name) + "': expected 'benchmark' or 'principled'");
 }
 
+std::string_view conv_fusion_name(ConvFusion fusion) {
+  switch (fusion) {
+    case ConvFusion::Fused:
+      return "fused";
+    case ConvFusion::Separate:
+      return "separate";
+    case ConvFusion::Auto:
+      break;
+  }
+  return "auto";
+}
+
+ConvFusion parse_conv_fusion(std::string_view name) {
+  if (name == "fused") return ConvFusion::Fused;
+  if (name == "separate") return ConvFusion::Separate;
+  if (name == "auto") return ConvFusion::Auto;
+  throw InputError("conv fusion '" + std::string(name) + "': expected 'auto', 'fused' or 'separate'");
+}
+
 std::string edge_module_name(int from, int to) { return "edge_" + std::to_string(from) + "_" + std::to_string(to); }
 
 void validate(const NetworkSpec& spec, cell::Space space) {

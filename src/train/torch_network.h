@@ -8,6 +8,7 @@
 
 #include <array>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace nasrank::train::detail {
@@ -28,6 +29,25 @@ class ConvBn : public torch::nn::Module {
 
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
+};
+
+// Conv edges of one cell that leave the same vertex with the same kernel
+// size, computed as ONE convolution with k*C output channels and ONE
+// BatchNorm over k*C channels, then split into the k edges' terms. They share
+// their input (the ReLU of the source vertex) and BatchNorm is per channel,
+// so this is the same function, gradients and running statistics as k
+// separate ConvBn; the parameters stay each edge's own (same names, same
+// draws), concatenated at every pass (a few thousand floats).
+class FusedConvBn {
+ public:
+  FusedConvBn(std::vector<std::shared_ptr<ConvBn>> members, std::int64_t kernel);
+  // One term per member, in member order; `training` as the module's mode.
+  std::vector<torch::Tensor> forward(const torch::Tensor& relu_input, bool training) const;
+  std::size_t size() const { return members_.size(); }
+
+ private:
+  std::vector<std::shared_ptr<ConvBn>> members_;
+  std::int64_t kernel_ = 3;
 };
 
 // One edge of a cell as it is computed.
@@ -55,13 +75,27 @@ std::vector<BuiltEdge> built_edges(const cell::CellGraph& graph, EdgeBuild build
 // A NAS-Bench-201 cell: vertex i = sum of op_ji(vertex j) over built edges.
 class Nb201Cell : public Block {
  public:
-  Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBuild build);
+  Nb201Cell(const cell::CellGraph& graph, std::int64_t channels, EdgeBuild build, ConvFusion fusion);
   torch::Tensor forward(const torch::Tensor& input) override;
+  // "edge_J_I+edge_J_K (3x3)" per fused convolution.
+  std::vector<std::string> fused_groups() const;
 
  private:
+  // What forward does next: one edge, or one fused convolution (whose
+  // members' CellEdges say where each term goes).
+  struct Step {
+    std::size_t edge = 0;            // index into edges_ (the first member of a group)
+    int group = -1;                  // index into groups_, or -1
+    std::vector<std::size_t> members;  // the group's edges, in its member order
+  };
+  torch::Tensor edge_term(const CellEdge& edge, const torch::Tensor& input,
+                          std::array<torch::Tensor, cell::kNb201Vertices>& vertex,
+                          std::array<torch::Tensor, cell::kNb201Vertices>& relu_of);
+
   std::vector<CellEdge> edges_;
+  std::vector<FusedConvBn> groups_;
+  std::vector<Step> steps_;
   int num_vertices_ = 0;
-  bool zero_edges_ = false;  // EveryEdge: `none` edges contribute x * 0 as the benchmark's do
 };
 
 // The ResNet basic block between the stages.
@@ -85,8 +119,10 @@ class Model : public torch::nn::Module {
 
 class TinyNetwork : public Model {
  public:
-  TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build);
+  TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build, ConvFusion fusion);
   torch::Tensor forward(const torch::Tensor& images) override;
+  // "cells.K: <group>" per fused convolution of every cell.
+  std::vector<std::string> fused_groups() const;
 
  private:
   std::shared_ptr<ConvBn> stem_;
@@ -114,6 +150,7 @@ struct NetworkImpl {
   cell::CellGraph graph;
   NetworkSpec spec;
   EdgeBuild build = EdgeBuild::Pruned;
+  ConvFusion fusion = ConvFusion::Auto;
   bool disconnected = false;
   std::shared_ptr<Model> model;
 };
@@ -125,6 +162,6 @@ void use_channels_last(Model& model);
 // Builds the model on the CPU with LibTorch's default initialization drawn
 // from the global generator seeded with `seed`.
 std::shared_ptr<Model> build_model(const cell::CellGraph& graph, const NetworkSpec& spec, EdgeBuild build,
-                                   std::uint64_t seed);
+                                   ConvFusion fusion, std::uint64_t seed);
 
 }  // namespace nasrank::train::detail

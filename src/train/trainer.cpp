@@ -225,7 +225,8 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
                    {"runtime",
                     {{"device", result.device},
                      {"threads", threads},
-                     {"channels_last", request.runtime.channels_last && result.device == "cpu"}}},
+                     {"channels_last", request.runtime.channels_last && result.device == "cpu"},
+                     {"conv_fusion", std::string(conv_fusion_name(request.runtime.fusion))}}},
                    {"normalization", {{"mean", data.normalization.mean}, {"std", data.normalization.std}}},
                    {"augmentation",
                     {{"enabled", protocol.augmentation},
@@ -242,7 +243,7 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
     return result;
   }
 
-  Network network(graph, spec, request.seed, request.runtime.edges);
+  Network network(graph, spec, request.seed, request.runtime.edges, request.runtime.fusion);
   if (protocol.initialization == Initialization::Principled) {
     scale::ScalerOptions scaler;
     if (protocol.learning_rate.convention) scaler.convention = protocol.learning_rate.convention;
@@ -510,7 +511,7 @@ StepBenchmark benchmark_training_steps(const cell::CellGraph& graph, const Netwo
   if (steps < 1 || warmup < 0 || repeats < 1)
     throw InputError("benchmark steps and repeats must be >= 1 and warm-up steps >= 0");
   configure_process(runtime.threads);
-  Network network(graph, spec, seed, runtime.edges);
+  Network network(graph, spec, seed, runtime.edges, runtime.fusion);
   detail::Model& model = *network.impl().model;
   const Placement placement = place(model, runtime);
   model.train();

@@ -5,6 +5,7 @@
 #include "nasrank/cell/facts.h"
 #include "nasrank/train/network.h"
 #include "nasrank/train/trainer.h"
+#include "train/edge_patterns.h"
 
 #include <gtest/gtest.h>
 
@@ -15,24 +16,9 @@
 namespace nasrank::train {
 namespace {
 
-// One edge pattern each (compact codes: group i = edges into vertex i, one
-// digit per source; 0 none, 1 skip, 2 conv1x1, 3 conv3x3, 4 avg_pool).
-struct Pattern {
-  const char* code;
-  const char* what;
-};
-const Pattern kPatterns[] = {
-    {"0_33_003", "conv out of a zero vertex adds BN's bias beside a live conv (benchmark #4740)"},
-    {"4_00_103", "conv out of a zero vertex is the only term of the output's input vertex"},
-    {"0_03_103", "a vertex holding only a trained constant feeds a conv3x3 (zero padding makes borders differ)"},
-    {"0_02_102", "the same through conv1x1"},
-    {"0_31_003", "a skip out of a zero vertex adds nothing but counts in the in-degree"},
-    {"3_00_100", "conv into a vertex that reaches no output"},
-    {"3_03_100", "dead target and dead source together"},
-    {"3_00_000", "disconnected: no input-to-output path"},
-    {"0_00_000", "`none` only"},
-    {"3_33_333", "nothing to prune"},
-};
+using test::kDeadEdgePatterns;
+using test::Pattern;
+const auto& kPatterns = kDeadEdgePatterns;
 
 const dataset::BenchmarkData& tiny_data() {
   static const dataset::BenchmarkData data = [] {

@@ -103,6 +103,24 @@ enum class EdgeBuild {
   EveryEdge,  // every edge, `none` computed as zeros (the benchmark's way)
 };
 
+// How the conv edges of a NAS-Bench-201 cell are computed; every mode gives
+// the same function, gradients and BatchNorm statistics and holds the same
+// parameters under the same names (tested edge pattern by edge pattern).
+enum class ConvFusion {
+  // Conv edges that leave one vertex with one kernel size share their input
+  // ReLU: they run as one convolution with k*C output channels and one
+  // BatchNorm over k*C channels (BatchNorm is per channel), then split.
+  Fused,
+  Separate,  // one convolution and one BatchNorm per edge, as the benchmark
+  // Fused when the network's C is at most kAutoFusionMaxChannels, Separate
+  // otherwise: on this machine's oneDNN fusion paid at C = 8 and not at
+  // C = 16 (docs/method.md, "Fused convolutions").
+  Auto,
+};
+inline constexpr int kAutoFusionMaxChannels = 8;
+std::string_view conv_fusion_name(ConvFusion fusion);  // "fused" | "separate" | "auto"
+ConvFusion parse_conv_fusion(std::string_view name);
+
 struct ParameterInfo {
   std::string name;
   std::vector<std::int64_t> shape;
@@ -125,7 +143,7 @@ class Network {
   // Builds on the CPU with PyTorch's default initialization drawn from
   // `seed`, keyed by parameter name (the same seed gives the same weights).
   Network(const cell::CellGraph& graph, const NetworkSpec& spec, std::uint64_t seed,
-          EdgeBuild build = EdgeBuild::Pruned);
+          EdgeBuild build = EdgeBuild::Pruned, ConvFusion fusion = ConvFusion::Auto);
   ~Network();
   Network(Network&&) noexcept;
   Network& operator=(Network&&) noexcept;
@@ -135,6 +153,10 @@ class Network {
   const NetworkSpec& spec() const;
   // The graph has no input-to-output path.
   bool disconnected() const;
+
+  // The convolutions the build fused, one line each:
+  // "cells.K: edge_J_I+edge_J_L (3x3)". Empty for Separate and DAG networks.
+  std::vector<std::string> fused_convolutions() const;
 
   // Trainable parameters in registration order (BN running stats excluded).
   std::vector<ParameterInfo> parameters() const;
@@ -153,6 +175,9 @@ class Network {
   // name; each must exist there with the same shape.
   void copy_parameters_from(const Network& source);
   std::vector<float> parameter_values(const std::string& name) const;
+  // A BatchNorm buffer ("<module>.running_mean", ".running_var",
+  // ".num_batches_tracked") as floats.
+  std::vector<float> buffer_values(const std::string& name) const;
 
   // One training-mode pass over `batch` images (NCHW float32, the spec's
   // shape) with their labels; gradients are of the mean cross-entropy.

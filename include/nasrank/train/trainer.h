@@ -30,6 +30,9 @@ struct RuntimeOptions {
   // Pruned (default) skips dead and `none` edges; EveryEdge computes them as
   // the benchmark's network does (see network.h for where the two differ).
   EdgeBuild edges = EdgeBuild::Pruned;
+  // How conv edges out of one vertex are computed (network.h); the same
+  // function either way.
+  ConvFusion fusion = ConvFusion::Auto;
 };
 
 // Process-wide setup for fast LibTorch training on the CPU; call once, early
