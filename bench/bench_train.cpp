@@ -7,6 +7,7 @@
 //               [--steps 5] [--warmup 2] [--repeats 1] [--every-edge] [--nchw] [--sgemm]
 #include "nasrank/cell/encoding.h"
 #include "nasrank/train/cost.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   app.add_flag("--nchw", nchw, "Keep activations NCHW (nasrank's default on the CPU is channels-last)");
   app.add_flag("--sgemm", sgemm, "Also measure the sgemm peak through torch::mm");
   CLI11_PARSE(app, argc, argv);
-  // As `nasrank train` runs (see trainer.h); OMP_WAIT_POLICY=ACTIVE in the
+  // As `nasrank train` runs (see process.h); OMP_WAIT_POLICY=ACTIVE in the
   // environment measures the spinning default instead.
   train::restart_with_passive_openmp_wait();
 
@@ -65,7 +66,6 @@ int main(int argc, char** argv) {
   spec.num_classes = classes;
   train::RuntimeOptions runtime;
   runtime.device = train::Device::Cpu;
-  runtime.threads = threads;
   runtime.channels_last = !nchw;
   runtime.edges = every_edge ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
 

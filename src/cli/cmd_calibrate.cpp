@@ -7,6 +7,7 @@
 #include "nasrank/cell/encoding.h"
 #include "nasrank/common/error.h"
 #include "nasrank/train/rate_search.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <cmath>
@@ -124,10 +125,8 @@ int run_calibrate(const CalibrateOptions& options) {
         request.protocol.learning_rate.convention.value_or(scale::default_convention(space));
     request.base_architecture = train::calibration_architecture(space, convention);
   }
-  train::restart_with_passive_openmp_wait();
   const int threads = train::configure_process(options.threads);
   request.runtime.device = train::parse_device(options.device);
-  request.runtime.threads = threads;
   request.on_run = [](double rate, std::uint64_t seed, double loss) {
     std::cerr << "lr " << rate << "  seed " << seed << "  final training loss "
               << (std::isfinite(loss) ? std::to_string(loss) : "diverged") << "\n";

@@ -4,6 +4,7 @@
 
 #include "nasrank/cell/encoding.h"
 #include "nasrank/common/error.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <cerrno>
@@ -84,7 +85,6 @@ void write_result(const std::string& path, const train::TrainResult& result) {
 }
 
 int run_train(const TrainOptions& options) {
-  train::restart_with_passive_openmp_wait();
   const int threads = train::configure_process(options.threads);
   train::TrainRequest request;
   request.architecture = options.encoding;
@@ -92,7 +92,6 @@ int run_train(const TrainOptions& options) {
   request.protocol = train::load_protocol(options.protocol);
   request.seed = options.seed.value_or(request.protocol.seeds.front());
   request.runtime.device = train::parse_device(options.device);
-  request.runtime.threads = threads;
   request.runtime.edges = options.edges == "every" ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
   check_output_file(options.out);
   request.on_epoch = [](const train::EpochRecord& record, int epochs) {

@@ -12,19 +12,13 @@
 #include "nasrank/train/rate_search.h"
 #include "nasrank/train/trainer.h"
 
-#include <malloc.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <limits>
-#include <mutex>
 #include <numeric>
-#include <thread>
 
 namespace nasrank::train {
 namespace {
@@ -201,7 +195,8 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
   result.learning_rate = lr.learning_rate;
   result.scaler = lr.scaler;
 
-  const int threads = configure_process(request.runtime.threads);
+  // Set by the program (process.h), not per run: it is process-wide.
+  const int threads = torch::get_num_threads();
   result.threads = threads;
   result.device = pick_device(request.runtime.device).is_cuda() ? "cuda" : "cpu";
 
@@ -359,32 +354,6 @@ Device parse_device(std::string_view name) {
   throw InputError("device '" + std::string(name) + "': expected auto, cpu or cuda");
 }
 
-void restart_with_passive_openmp_wait() {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
-  std::vector<std::string> args;
-  for (std::string arg; std::getline(cmdline, arg, '\0');) args.push_back(arg);
-  if (args.empty()) return;
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
-  execv("/proc/self/exe", argv.data());
-  // Still here: the restart failed; carry on with the spinning default.
-}
-
-int configure_process(int threads) {
-  static std::once_flag malloc_once;
-  std::call_once(malloc_once, [] {
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  });
-  if (threads < 0) throw InputError("threads = " + std::to_string(threads) + ": must be >= 0 (0 = every hardware thread)");
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (torch::get_num_threads() != threads) torch::set_num_threads(threads);
-  return torch::get_num_threads();
-}
-
 dataset::BenchmarkData load_training_data(const std::string& dataset_key, const std::string& data_dir,
                                           const Protocol& protocol) {
   dataset::DataConfig config;
@@ -509,7 +478,6 @@ StepBenchmark benchmark_training_steps(const cell::CellGraph& graph, const Netwo
                                        const RuntimeOptions& runtime) {
   if (steps < 1 || warmup < 0 || repeats < 1)
     throw InputError("benchmark steps and repeats must be >= 1 and warm-up steps >= 0");
-  configure_process(runtime.threads);
   Network network(graph, spec, seed, runtime.edges);
   detail::Model& model = *network.impl().model;
   const Placement placement = place(model, runtime);
