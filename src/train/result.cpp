@@ -1,5 +1,6 @@
 #include "nasrank/train/result.h"
 
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
 #include "nasrank/common/json_reader.h"
 
@@ -89,24 +90,12 @@ std::map<std::string, SplitMetrics> metrics_map_from(Fields fields) {
 
 }  // namespace
 
-std::string_view run_status_name(RunStatus status) {
-  switch (status) {
-    case RunStatus::Ok:
-      return "ok";
-    case RunStatus::Diverged:
-      return "diverged";
-    case RunStatus::Disconnected:
-      return "disconnected";
-  }
-  return "ok";
-}
+constexpr EnumNames<RunStatus, 3> kRunStatusNames{
+    {{{RunStatus::Ok, "ok"}, {RunStatus::Diverged, "diverged"}, {RunStatus::Disconnected, "disconnected"}}}};
 
-RunStatus parse_run_status(std::string_view name) {
-  if (name == "ok") return RunStatus::Ok;
-  if (name == "diverged") return RunStatus::Diverged;
-  if (name == "disconnected") return RunStatus::Disconnected;
-  throw InputError("run status '" + std::string(name) + "': expected ok, diverged or disconnected");
-}
+std::string_view run_status_name(RunStatus status) { return kRunStatusNames.name(status, "ok"); }
+
+RunStatus parse_run_status(std::string_view name) { return kRunStatusNames.parse(name, "run status"); }
 
 json to_json(const TrainResult& r) {
   json step_losses = json::array();

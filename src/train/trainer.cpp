@@ -5,6 +5,7 @@
 
 #include "nasrank/cell/encoding.h"
 #include "nasrank/cell/facts.h"
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
 #include "nasrank/common/version.h"
 #include "nasrank/dataset/loader.h"
@@ -335,24 +336,11 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
 
 }  // namespace
 
-std::string_view device_name(Device device) {
-  switch (device) {
-    case Device::Auto:
-      return "auto";
-    case Device::Cpu:
-      return "cpu";
-    case Device::Cuda:
-      return "cuda";
-  }
-  return "auto";
-}
+constexpr EnumNames<Device, 3> kDeviceNames{{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}}}};
 
-Device parse_device(std::string_view name) {
-  if (name == "auto") return Device::Auto;
-  if (name == "cpu") return Device::Cpu;
-  if (name == "cuda") return Device::Cuda;
-  throw InputError("device '" + std::string(name) + "': expected auto, cpu or cuda");
-}
+std::string_view device_name(Device device) { return kDeviceNames.name(device, "auto"); }
+
+Device parse_device(std::string_view name) { return kDeviceNames.parse(name, "device"); }
 
 dataset::BenchmarkData load_training_data(const std::string& dataset_key, const std::string& data_dir,
                                           const Protocol& protocol) {
