@@ -14,6 +14,7 @@
 // their ratio and the rounds' spread (min..max of the per-round ratios).
 #include "nasrank/cell/encoding.h"
 #include "nasrank/train/cost.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -138,7 +139,7 @@ int main(int argc, char** argv) {
   app.add_option("--compare-fusion", compare_rounds, "Interleave --fusion and separate conv edges for this many rounds");
   app.add_flag("--sgemm", sgemm, "Also measure the sgemm peak through torch::mm");
   CLI11_PARSE(app, argc, argv);
-  // As `nasrank train` runs (see trainer.h); OMP_WAIT_POLICY=ACTIVE in the
+  // As `nasrank train` runs (see process.h); OMP_WAIT_POLICY=ACTIVE in the
   // environment measures the spinning default instead.
   train::restart_with_passive_openmp_wait();
 
@@ -155,7 +156,6 @@ int main(int argc, char** argv) {
   spec.num_classes = classes;
   train::RuntimeOptions runtime;
   runtime.device = train::Device::Cpu;
-  runtime.threads = threads;
   runtime.channels_last = !nchw;
   runtime.edges = every_edge ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
   runtime.fusion = train::parse_conv_fusion(fusion);

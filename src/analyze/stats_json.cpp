@@ -2,9 +2,9 @@
 
 #include "analyze/validate.h"
 #include "nasrank/common/error.h"
+#include "nasrank/common/json_reader.h"
 
 #include <cmath>
-#include <initializer_list>
 #include <string>
 #include <utility>
 
@@ -13,70 +13,16 @@ namespace {
 
 using nlohmann::json;
 
-void require_object(const json& value, const std::string& context) {
-  if (!value.is_object()) throw InputError(context + ": expected a JSON object, got " + value.dump());
-}
-
-void reject_unknown_keys(const json& object, const std::string& context, std::initializer_list<const char*> known) {
-  for (const auto& item : object.items()) {
-    bool found = false;
-    for (const char* key : known) found = found || item.key() == key;
-    if (found) continue;
-    std::string list;
-    for (const char* key : known) list += (list.empty() ? "" : ", ") + std::string(key);
-    throw InputError(context + ": unknown key '" + item.key() + "' (known keys: " + list + ")");
-  }
-}
-
-[[noreturn]] void wrong_type(const std::string& context, const char* key, const json& value, const char* expected) {
-  throw InputError(context + ": key '" + key + "' = " + value.dump() + " is not " + expected);
-}
-
-// Non-negative integer literals only: nlohmann would otherwise turn -1 into
-// 2^64-1 and truncate 2.5 to 2 without a word.
-void read_unsigned(const json& object, const std::string& context, const char* key, std::uint64_t& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_number_unsigned()) wrong_type(context, key, *it, "a non-negative integer");
-  field = it->get<std::uint64_t>();
-}
-
-void read_count(const json& object, const std::string& context, const char* key, std::size_t& field) {
-  std::uint64_t value = field;
-  read_unsigned(object, context, key, value);
-  field = static_cast<std::size_t>(value);
-}
-
-void read_number(const json& object, const std::string& context, const char* key, double& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_number()) wrong_type(context, key, *it, "a number");
-  field = it->get<double>();
-}
-
-void read_numbers(const json& object, const std::string& context, const char* key, std::vector<double>& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_array()) wrong_type(context, key, *it, "an array of numbers");
-  std::vector<double> values;
-  for (const json& element : *it) {
-    if (!element.is_number()) wrong_type(context, key, *it, "an array of numbers");
-    values.push_back(element.get<double>());
-  }
-  field = std::move(values);
-}
-
 // nlohmann keeps NaN as a number and only prints it as null; making it null
 // here lets readers of the document test for an undefined statistic.
 json number_or_null(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
-void read_bootstrap(const json& object, const std::string& context, BootstrapOptions& options) {
-  require_object(object, context);
-  reject_unknown_keys(object, context, {"resamples", "level", "seed", "threads"});
-  read_count(object, context, "resamples", options.resamples);
-  read_number(object, context, "level", options.level);
-  read_unsigned(object, context, "seed", options.seed);
-  read_count(object, context, "threads", options.threads);
+void read_bootstrap(JsonObjectReader reader, BootstrapOptions& options) {
+  reader.read_count("resamples", options.resamples);
+  reader.read("level", options.level);
+  reader.read("seed", options.seed);
+  reader.read_count("threads", options.threads);
+  reader.finish();
 }
 
 }  // namespace
@@ -90,7 +36,7 @@ void to_json(json& out, const BootstrapOptions& options) {
 
 void from_json(const json& in, BootstrapOptions& options) {
   BootstrapOptions parsed;
-  read_bootstrap(in, "bootstrap options", parsed);
+  read_bootstrap(JsonObjectReader(in, "bootstrap options"), parsed);
   detail::require_valid("bootstrap options", parsed);
   options = parsed;
 }
@@ -106,15 +52,15 @@ void to_json(json& out, const AnalysisOptions& options) {
 
 void from_json(const json& in, AnalysisOptions& options) {
   const std::string context = "analysis options";
-  require_object(in, context);
-  reject_unknown_keys(in, context, {"bootstrap", "top_percents", "top_k", "gap_edges", "rank_moves", "min_n"});
+  JsonObjectReader reader(in, context);
   AnalysisOptions parsed;
-  if (const auto it = in.find("bootstrap"); it != in.end()) read_bootstrap(*it, context + ".bootstrap", parsed.bootstrap);
-  read_numbers(in, context, "top_percents", parsed.top_percents);
-  read_count(in, context, "top_k", parsed.top_k);
-  read_numbers(in, context, "gap_edges", parsed.gap_edges);
-  read_count(in, context, "rank_moves", parsed.rank_moves);
-  read_count(in, context, "min_n", parsed.min_n);
+  read_bootstrap(reader.child("bootstrap"), parsed.bootstrap);
+  reader.read("top_percents", parsed.top_percents);
+  reader.read_count("top_k", parsed.top_k);
+  reader.read("gap_edges", parsed.gap_edges);
+  reader.read_count("rank_moves", parsed.rank_moves);
+  reader.read_count("min_n", parsed.min_n);
+  reader.finish();
   detail::require_valid(context.c_str(), parsed);
   options = parsed;
 }

@@ -3,6 +3,7 @@
 #include "nasrank/cell/facts.h"
 #include "nasrank/cell/nb201_space.h"
 #include "nasrank/common/error.h"
+#include "nasrank/common/json_reader.h"
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -183,41 +186,39 @@ CellGraph parse_graph_json(std::string_view text) {
     // A number beyond the range of a double ("1e999") is out_of_range, not a parse_error.
     fail(what, text, std::string("not valid JSON (") + e.what() + ")");
   }
-  if (!doc.is_object()) fail(what, text, "expected a JSON object {\"space\", \"vertices\", \"edges\"}");
-  for (const auto& [key, value] : doc.items()) {
-    (void)value;
-    if (key != "space" && key != "vertices" && key != "edges")
-      fail(what, text, "unknown key '" + key + "' (expected space, vertices, edges)");
-  }
+  JsonObjectReader reader(doc, std::string(what) + " '" + std::string(text) + "'");
+  // Unknown keys first: a misspelt "edges" explains why the edges are missing.
+  for (const char* key : {"space", "vertices", "edges"}) reader.find(key);
+  reader.finish();
   Space space = Space::Dag;
-  if (doc.contains("space")) {
-    const auto& s = doc["space"];
-    if (s == "nb201") space = Space::Nb201;
-    else if (s == "dag") space = Space::Dag;
-    else fail(what, text, "\"space\" is " + s.dump() + " (expected \"nb201\" or \"dag\")");
-  }
-  if (!doc.contains("vertices") || !doc["vertices"].is_number_integer())
-    fail(what, text, "\"vertices\" must be an integer");
-  const long long vertices = doc["vertices"].get<long long>();
-  if (vertices < 2 || vertices > kMaxDagVertices)
-    fail(what, text, "\"vertices\" is " + std::to_string(vertices) + " (expected 2.." + std::to_string(kMaxDagVertices) + ")");
+  std::string space_text = "dag";
+  reader.read("space", space_text);
+  if (space_text == "nb201") space = Space::Nb201;
+  else if (space_text != "dag") reader.fail("space", space_text, "must be \"nb201\" or \"dag\"");
+  reader.required("vertices");
+  int vertices = 0;
+  reader.read("vertices", vertices, 2, kMaxDagVertices);
   if (space == Space::Nb201 && vertices != kNb201Vertices)
     fail(what, text, "a NAS-Bench-201 cell has 4 vertices, not " + std::to_string(vertices));
-  CellGraph graph(space, static_cast<int>(vertices));
-  if (!doc.contains("edges") || !doc["edges"].is_array()) fail(what, text, "\"edges\" must be an array");
+  CellGraph graph(space, vertices);
+  const nlohmann::json& edges = reader.required("edges");
+  if (!edges.is_array()) reader.fail("edges", edges, "must be an array of {\"from\": int, \"to\": int, \"op\": name}");
   std::vector<bool> seen(static_cast<std::size_t>(vertices * vertices), false);
   std::size_t k = 0;
-  for (const auto& edge : doc["edges"]) {
-    const std::string where = "edge " + std::to_string(k++);
-    if (!edge.is_object() || !edge.contains("from") || !edge.contains("to") || !edge.contains("op") ||
-        !edge["from"].is_number_integer() || !edge["to"].is_number_integer() || !edge["op"].is_string() || edge.size() != 3)
-      fail(what, text, where + " must be {\"from\": int, \"to\": int, \"op\": name}");
-    const long long from = edge["from"].get<long long>();
-    const long long to = edge["to"].get<long long>();
+  for (const auto& edge : edges) {
+    const std::string where = "edge " + std::to_string(k);
+    JsonObjectReader edge_reader(edge, reader.context(), "edges[" + std::to_string(k++) + "]");
+    long long from = 0;
+    long long to = 0;
+    std::string name;
+    for (const char* key : {"from", "to", "op"}) edge_reader.required(key);
+    edge_reader.read("from", from, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max());
+    edge_reader.read("to", to, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max());
+    edge_reader.read("op", name);
+    edge_reader.finish();
     if (from < 0 || to >= vertices || from >= to)
       fail(what, text, where + " goes " + std::to_string(from) + "->" + std::to_string(to) +
                            " (expected 0 <= from < to < " + std::to_string(vertices) + ")");
-    const std::string name = edge["op"].get<std::string>();
     std::optional<Op> op;
     if (space == Space::Nb201) {
       op = nb201_op_from_name(name);

@@ -160,4 +160,38 @@ void write_stdout(const std::string& text) {
   std::fflush(stdout);
 }
 
+void add_encoding_argument(CLI::App& command, std::string& encoding) {
+  command.add_option("encoding", encoding, "Architecture (any encoding `nasrank parse` accepts)")->required();
+}
+
+void add_encoding_argument(CLI::App& command, std::vector<std::string>& encodings) {
+  command.add_option("encoding", encodings, "Architectures (any encoding `nasrank parse` accepts)")->required();
+}
+
+CLI::Option* add_dataset_option(CLI::App& command, std::string& dataset, const std::string& purpose) {
+  return command.add_option("--dataset", dataset,
+                            purpose + ": cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, mnist, synthetic");
+}
+
+void add_data_dir_option(CLI::App& command, std::string& data_dir) {
+  command.add_option("--data-dir", data_dir, "Directory with the unpacked datasets (default $NASRANK_DATA_DIR)");
+}
+
+void add_training_runtime_options(CLI::App& command, std::string& device, int& threads) {
+  command.add_option("--device", device, "auto (CUDA when available), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  command.add_option("--threads", threads, "Intra-op threads (0 = every hardware thread)")
+      ->check(non_negative_number())
+      ->capture_default_str();
+}
+
+void add_store_argument(CLI::App& command, std::string& store) {
+  command.add_option("store", store, "Results store (HDF5)")->required();
+}
+
+CLI::Option* add_budget_option(CLI::App& command, int& budget, const std::string& help) {
+  return command.add_option("--budget", budget, help)->check(whole_number(1, kMaxBudgetEpochs));
+}
+
 }  // namespace nasrank::cli

@@ -58,6 +58,21 @@ std::string cell_text(const nlohmann::json& cell);
 // Writes the whole string to stdout in one call.
 void write_stdout(const std::string& text);
 
+// Options several commands share, declared once so that their names, checks
+// and help read the same everywhere.
+// The architecture(s) to work on (positional, required).
+void add_encoding_argument(CLI::App& command, std::string& encoding);
+void add_encoding_argument(CLI::App& command, std::vector<std::string>& encodings);
+// --dataset: a benchmark dataset key; `purpose` opens the help text.
+CLI::Option* add_dataset_option(CLI::App& command, std::string& dataset, const std::string& purpose);
+// --data-dir: where the dataset files are.
+void add_data_dir_option(CLI::App& command, std::string& data_dir);
+// --device and --threads of a command that trains in this process.
+void add_training_runtime_options(CLI::App& command, std::string& device, int& threads);
+// A results store to read (positional, required) and the --budget filter.
+void add_store_argument(CLI::App& command, std::string& store);
+CLI::Option* add_budget_option(CLI::App& command, int& budget, const std::string& help);
+
 // Registration of every subcommand; each sets `run` when it is chosen.
 void add_space_command(CLI::App& app, CommandRunner& run);
 void add_parse_command(CLI::App& app, CommandRunner& run);

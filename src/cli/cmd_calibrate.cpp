@@ -7,6 +7,7 @@
 #include "nasrank/cell/encoding.h"
 #include "nasrank/common/error.h"
 #include "nasrank/train/rate_search.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <cmath>
@@ -124,10 +125,8 @@ int run_calibrate(const CalibrateOptions& options) {
         request.protocol.learning_rate.convention.value_or(scale::default_convention(space));
     request.base_architecture = train::calibration_architecture(space, convention);
   }
-  train::restart_with_passive_openmp_wait();
   const int threads = train::configure_process(options.threads);
   request.runtime.device = train::parse_device(options.device);
-  request.runtime.threads = threads;
   request.on_run = [](double rate, std::uint64_t seed, double loss) {
     std::cerr << "lr " << rate << "  seed " << seed << "  final training loss "
               << (std::isfinite(loss) ? std::to_string(loss) : "diverged") << "\n";
@@ -150,8 +149,8 @@ void add_calibrate_command(CLI::App& app, CommandRunner& run) {
   auto options = std::make_shared<CalibrateOptions>();
   auto* command = app.add_subcommand(
       "calibrate", "Find the base learning rate: a grid of rates, one epoch each on the shallowest network");
-  command->add_option("--dataset", options->dataset, "Dataset key (see `nasrank train --help`)");
-  command->add_option("--data-dir", options->data_dir, "Directory with the unpacked datasets (default $NASRANK_DATA_DIR)");
+  add_dataset_option(*command, options->dataset, "Dataset key");
+  add_data_dir_option(*command, options->data_dir);
   command
       ->add_option("--protocol", options->protocol,
                    "Protocol whose network, batch, optimizer, init and data budget are used (its rate rule is not)")
@@ -178,12 +177,7 @@ void add_calibrate_command(CLI::App& app, CommandRunner& run) {
       ->capture_default_str();
   command->add_option("--seed,--seeds", options->seeds,
                       "Seeds (repeatable; default: the protocol's); rates are ranked by the mean over seeds");
-  command->add_option("--device", options->device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-      ->capture_default_str();
-  command->add_option("--threads", options->threads, "Intra-op threads (0 = every hardware thread)")
-      ->check(non_negative_number())
-      ->capture_default_str();
+  add_training_runtime_options(*command, options->device, options->threads);
   command->add_option("--out", options->out, "Calibration JSON to write");
   command->add_option("--show", options->show, "Print the curve of this calibration file instead of calibrating")
       ->check(CLI::ExistingFile);

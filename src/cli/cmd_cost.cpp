@@ -54,11 +54,8 @@ void add_cost_command(CLI::App& app, CommandRunner& run) {
   auto options = std::make_shared<CostOptions>();
   auto* cost = app.add_subcommand(
       "cost", "Parameters (M) and FLOPs (M multiply-adds per image) of the networks built from architectures");
-  cost->add_option("encoding", options->encodings, "Architectures (any encoding `nasrank parse` accepts)")->required();
-  cost->add_option("--dataset", options->dataset,
-                   "Dataset key giving input shape and classes: cifar10, cifar10-valid, cifar100, ImageNet16-120, "
-                   "fashion-mnist, mnist, synthetic")
-      ->required();
+  add_encoding_argument(*cost, options->encodings);
+  add_dataset_option(*cost, options->dataset, "Dataset key giving input shape and classes")->required();
   cost->add_option("--channels", options->network.channels, "C (NAS-Bench-201) or DAG width")->capture_default_str();
   cost->add_option("--cells-per-stage", options->network.cells_per_stage, "N (NAS-Bench-201)")->capture_default_str();
   cost->add_option("--dag-network", options->dag_network, "DAG codes: mlp or cnn")->capture_default_str();

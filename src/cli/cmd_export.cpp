@@ -54,9 +54,9 @@ void add_export_command(CLI::App& app, CommandRunner& run) {
       "export",
       "Print every run of a results store: CSV in long format by default (one row per run and split, provenance once "
       "in '#' lines: pandas.read_csv(f, comment='#')), or one row per run with --layout wide");
-  command->add_option("store", options->store, "Results store (HDF5)")->required();
+  add_store_argument(*command, options->store);
   command->add_option("--dataset", options->dataset, "Only runs on this dataset");
-  command->add_option("--budget", options->budget, "Only runs of this budget (epochs)")->check(whole_number(1, kMaxBudgetEpochs));
+  add_budget_option(*command, options->budget, "Only runs of this budget (epochs)");
   add_format_option(*command, options->format, Format::Csv);
   command->add_option("--layout", options->layout,
                       "long (CSV default: columns split, accuracy, loss) or wide (one column per split metric; the "

@@ -3,6 +3,7 @@
 #include "cli_common.h"
 
 #include "nasrank/store/import.h"
+#include "nasrank/train/cost.h"
 
 #include <unistd.h>
 
@@ -75,6 +76,11 @@ int run_import(const ImportOptions& options, bool nats) {
     csv.split = options.split;
     csv.seeds_averaged = options.seeds_averaged;
     csv.protocol = options.protocol;
+    csv.benchmark_network_size = [](const cell::CellGraph& graph, const std::string& dataset) {
+      const train::CostCount cost =
+          train::network_cost(graph, train::network_spec_for_dataset(train::NetworkSpec{}, dataset)).benchmark;
+      return store::NetworkSize{cost.params_m(), cost.flops_m()};
+    };
     report = store::import_csv(out, csv, policy);
   }
   const std::size_t total = out.commit();

@@ -133,15 +133,14 @@ void add_query_command(CLI::App& app, CommandRunner& run) {
       "query",
       "Ask a results store in the benchmark's terms: test = ori-test (cifar10, cifar10-valid) or x-test (cifar100, "
       "ImageNet16-120), valid = x-valid; the mean over seeds unless told otherwise");
-  query->add_option("store", options->store, "Results store (HDF5)")->required();
+  add_store_argument(*query, options->store);
   auto* arch = query->add_option("--arch", options->arch, "Architecture: arch string, compact code or DAG code");
   auto* index = query->add_option("--index", options->index, "NAS-Bench-201 index 0..15624");
   arch->excludes(index);
   query->add_option("--dataset", options->dataset, "cifar10-valid, cifar10, cifar100, ImageNet16-120, ...");
   query->add_option("--protocol", options->protocol, "Only runs of this protocol");
-  query->add_option("--budget", options->budget,
-                    "Training budget in epochs (required when the store holds several for the selection)")
-      ->check(whole_number(1, kMaxBudgetEpochs));
+  add_budget_option(*query, options->budget,
+                    "Training budget in epochs (required when the store holds several for the selection)");
   query->add_option("--split", options->split, "test, valid, train or an exact split such as ori-test")
       ->default_str("test");
   auto* seed = query->add_option("--seed", options->seed, "Only this seed's runs")->check(whole_number(-kMaxSeed - 1, kMaxSeed));

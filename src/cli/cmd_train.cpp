@@ -4,6 +4,7 @@
 
 #include "nasrank/cell/encoding.h"
 #include "nasrank/common/error.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <cerrno>
@@ -84,7 +85,6 @@ void write_result(const std::string& path, const train::TrainResult& result) {
 }
 
 int run_train(const TrainOptions& options) {
-  train::restart_with_passive_openmp_wait();
   const int threads = train::configure_process(options.threads);
   train::TrainRequest request;
   request.architecture = options.encoding;
@@ -92,7 +92,6 @@ int run_train(const TrainOptions& options) {
   request.protocol = train::load_protocol(options.protocol);
   request.seed = options.seed.value_or(request.protocol.seeds.front());
   request.runtime.device = train::parse_device(options.device);
-  request.runtime.threads = threads;
   request.runtime.edges = options.edges == "every" ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
   check_output_file(options.out);
   request.on_epoch = [](const train::EpochRecord& record, int epochs) {
@@ -117,24 +116,16 @@ void add_train_command(CLI::App& app, CommandRunner& run) {
   auto options = std::make_shared<TrainOptions>();
   auto* command = app.add_subcommand(
       "train", "Train one architecture under a protocol and write its JSON run record (progress on stderr)");
-  command->add_option("encoding", options->encoding, "Architecture (any encoding `nasrank parse` accepts)")->required();
+  add_encoding_argument(*command, options->encoding);
   command
       ->add_option("--protocol", options->protocol,
                    "Protocol name (nb201-200e, nb201-12e, principled-200e, principled-12e, cpu-small-benchmark, "
                    "cpu-small-principled) or a protocol JSON file")
       ->required();
-  command
-      ->add_option("--dataset", options->dataset,
-                   "Dataset key: cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, mnist, synthetic")
-      ->required();
-  command->add_option("--data-dir", options->data_dir, "Directory with the unpacked datasets (default $NASRANK_DATA_DIR)");
+  add_dataset_option(*command, options->dataset, "Dataset key")->required();
+  add_data_dir_option(*command, options->data_dir);
   command->add_option("--seed", options->seed, "Seed (default: the protocol's first)");
-  command->add_option("--device", options->device, "auto (CUDA when available), cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-      ->capture_default_str();
-  command->add_option("--threads", options->threads, "Intra-op threads (0 = every hardware thread)")
-      ->check(non_negative_number())
-      ->capture_default_str();
+  add_training_runtime_options(*command, options->device, options->threads);
   command
       ->add_option("--edges", options->edges,
                    "pruned: skip dead and none edges (same function at initialization, faster); every: compute every "

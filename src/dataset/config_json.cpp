@@ -1,93 +1,18 @@
 #include "nasrank/dataset/config_json.h"
 
 #include "nasrank/common/error.h"
+#include "nasrank/common/json_reader.h"
 
 #include <cmath>
-#include <initializer_list>
 #include <limits>
 #include <string>
 
 namespace nasrank::dataset {
-namespace {
-
 using nlohmann::json;
 
-void require_object(const json& value, const std::string& context) {
-  if (!value.is_object()) throw InputError(context + ": expected a JSON object, got " + value.dump());
-}
-
-void reject_unknown_keys(const json& object, const std::string& context, std::initializer_list<const char*> known) {
-  for (const auto& item : object.items()) {
-    bool found = false;
-    for (const char* key : known) found = found || item.key() == key;
-    if (found) continue;
-    std::string list;
-    for (const char* key : known) list += (list.empty() ? "" : ", ") + std::string(key);
-    throw InputError(context + ": unknown key '" + item.key() + "' (known keys: " + list + ")");
-  }
-}
-
-[[noreturn]] void wrong_type(const std::string& context, const char* key, const json& value, const char* expected) {
-  throw InputError(context + ": key '" + key + "' = " + value.dump() + " is not " + expected);
-}
-
-// Non-negative integer literals only: nlohmann would otherwise turn -1 into
-// 2^64-1 and truncate 2.5 to 2 without a word.
-void read_unsigned(const json& object, const std::string& context, const char* key, std::uint64_t& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_number_unsigned()) wrong_type(context, key, *it, "a non-negative integer");
-  field = it->get<std::uint64_t>();
-}
-
-void read_count(const json& object, const std::string& context, const char* key, std::size_t& field) {
-  std::uint64_t value = field;
-  read_unsigned(object, context, key, value);
-  field = static_cast<std::size_t>(value);
-}
-
-void read_int(const json& object, const std::string& context, const char* key, int& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_number_integer() || it->get<std::int64_t>() < std::numeric_limits<int>::min() ||
-      it->get<std::int64_t>() > std::numeric_limits<int>::max())
-    wrong_type(context, key, *it, "an integer");
-  field = it->get<int>();
-}
-
-void read_number(const json& object, const std::string& context, const char* key, double& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_number()) wrong_type(context, key, *it, "a number");
-  field = it->get<double>();
-}
-
-void read_bool(const json& object, const std::string& context, const char* key, bool& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_boolean()) wrong_type(context, key, *it, "true or false");
-  field = it->get<bool>();
-}
-
-void read_string(const json& object, const std::string& context, const char* key, std::string& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_string()) wrong_type(context, key, *it, "a string");
-  field = it->get<std::string>();
-}
-
-void read_numbers(const json& object, const std::string& context, const char* key, std::vector<double>& field) {
-  const auto it = object.find(key);
-  if (it == object.end()) return;
-  if (!it->is_array()) wrong_type(context, key, *it, "an array of numbers");
-  std::vector<double> values;
-  for (const json& element : *it) {
-    if (!element.is_number()) wrong_type(context, key, *it, "an array of numbers");
-    values.push_back(element.get<double>());
-  }
-  field = std::move(values);
-}
-
+namespace {
+constexpr long long kIntMin = std::numeric_limits<int>::min();
+constexpr long long kIntMax = std::numeric_limits<int>::max();
 }  // namespace
 
 void to_json(json& out, const SyntheticSpec& spec) {
@@ -97,20 +22,18 @@ void to_json(json& out, const SyntheticSpec& spec) {
 }
 
 void from_json(const json& in, SyntheticSpec& spec) {
-  const std::string context = "synthetic dataset configuration";
-  require_object(in, context);
-  reject_unknown_keys(in, context,
-                      {"train_size", "test_size", "channels", "height", "width", "num_classes", "seed", "contrast", "noise"});
+  JsonObjectReader reader(in, "synthetic dataset configuration");
   SyntheticSpec result = spec;
-  read_count(in, context, "train_size", result.train_size);
-  read_count(in, context, "test_size", result.test_size);
-  read_int(in, context, "channels", result.channels);
-  read_int(in, context, "height", result.height);
-  read_int(in, context, "width", result.width);
-  read_int(in, context, "num_classes", result.num_classes);
-  read_unsigned(in, context, "seed", result.seed);
-  read_number(in, context, "contrast", result.contrast);
-  read_number(in, context, "noise", result.noise);
+  reader.read_count("train_size", result.train_size);
+  reader.read_count("test_size", result.test_size);
+  reader.read("channels", result.channels, kIntMin, kIntMax);
+  reader.read("height", result.height, kIntMin, kIntMax);
+  reader.read("width", result.width, kIntMin, kIntMax);
+  reader.read("num_classes", result.num_classes, kIntMin, kIntMax);
+  reader.read("seed", result.seed);
+  reader.read("contrast", result.contrast);
+  reader.read("noise", result.noise);
+  reader.finish();
   spec = result;
 }
 
@@ -124,16 +47,16 @@ void to_json(json& out, const DataConfig& config) {
 }
 
 void from_json(const json& in, DataConfig& config) {
-  const std::string context = "data configuration";
-  require_object(in, context);
-  reject_unknown_keys(in, context, {"data_dir", "splits_dir", "fashion_mnist_dir", "holdout", "holdout_seed", "synthetic"});
+  JsonObjectReader reader(in, "data configuration");
   DataConfig result = config;
-  read_string(in, context, "data_dir", result.data_dir);
-  read_string(in, context, "splits_dir", result.splits_dir);
-  read_string(in, context, "fashion_mnist_dir", result.fashion_mnist_dir);
-  read_count(in, context, "holdout", result.holdout);
-  read_unsigned(in, context, "holdout_seed", result.holdout_seed);
-  if (const auto it = in.find("synthetic"); it != in.end()) from_json(*it, result.synthetic);
+  reader.read("data_dir", result.data_dir);
+  reader.read("splits_dir", result.splits_dir);
+  reader.read("fashion_mnist_dir", result.fashion_mnist_dir);
+  reader.read_count("holdout", result.holdout);
+  reader.read("holdout_seed", result.holdout_seed);
+  // Its own context, so that its messages read as the synthetic settings'.
+  if (const json* synthetic = reader.find("synthetic")) from_json(*synthetic, result.synthetic);
+  reader.finish();
   config = result;
 }
 
@@ -144,21 +67,19 @@ void to_json(json& out, const LoaderConfig& config) {
 }
 
 void from_json(const json& in, LoaderConfig& config) {
-  const std::string context = "loader configuration";
-  require_object(in, context);
-  reject_unknown_keys(in, context,
-                      {"batch_size", "shuffle", "seed", "augment", "subset_size", "drop_last", "workers", "prefetch"});
+  JsonObjectReader reader(in, "loader configuration");
   LoaderConfig result = config;
-  read_count(in, context, "batch_size", result.batch_size);
-  read_bool(in, context, "shuffle", result.shuffle);
-  read_unsigned(in, context, "seed", result.seed);
-  read_bool(in, context, "augment", result.augment);
-  read_count(in, context, "subset_size", result.subset_size);
-  read_bool(in, context, "drop_last", result.drop_last);
-  read_count(in, context, "workers", result.workers);
-  read_count(in, context, "prefetch", result.prefetch);
-  if (result.batch_size == 0) throw InputError(context + ": key 'batch_size' = 0 must be > 0");
-  if (result.prefetch == 0) throw InputError(context + ": key 'prefetch' = 0 must be >= 1");
+  reader.read_count("batch_size", result.batch_size);
+  reader.read("shuffle", result.shuffle);
+  reader.read("seed", result.seed);
+  reader.read("augment", result.augment);
+  reader.read_count("subset_size", result.subset_size);
+  reader.read("drop_last", result.drop_last);
+  reader.read_count("workers", result.workers);
+  reader.read_count("prefetch", result.prefetch);
+  reader.finish();
+  if (result.batch_size == 0) reader.fail("batch_size", 0, "must be > 0");
+  if (result.prefetch == 0) reader.fail("prefetch", 0, "must be >= 1");
   config = result;
 }
 
@@ -167,13 +88,11 @@ void to_json(json& out, const Augmentation& augmentation) {
 }
 
 void from_json(const json& in, Augmentation& augmentation) {
-  const std::string context = "augmentation configuration";
-  require_object(in, context);
-  reject_unknown_keys(in, context, {"pad", "horizontal_flip"});
+  JsonObjectReader reader(in, "augmentation configuration");
   Augmentation result = augmentation;
-  read_int(in, context, "pad", result.pad);
-  read_bool(in, context, "horizontal_flip", result.horizontal_flip);
-  if (result.pad < 0) throw InputError(context + ": key 'pad' = " + std::to_string(result.pad) + " is negative");
+  reader.read("pad", result.pad, 0, kIntMax);
+  reader.read("horizontal_flip", result.horizontal_flip);
+  reader.finish();
   augmentation = result;
 }
 
@@ -183,11 +102,11 @@ void to_json(json& out, const Normalization& normalization) {
 
 void from_json(const json& in, Normalization& normalization) {
   const std::string context = "normalization configuration";
-  require_object(in, context);
-  reject_unknown_keys(in, context, {"mean", "std"});
+  JsonObjectReader reader(in, context);
   Normalization result = normalization;
-  read_numbers(in, context, "mean", result.mean);
-  read_numbers(in, context, "std", result.std);
+  reader.read("mean", result.mean);
+  reader.read("std", result.std);
+  reader.finish();
   if (result.mean.size() != result.std.size())
     throw InputError(context + ": " + std::to_string(result.mean.size()) + " means but " +
                      std::to_string(result.std.size()) + " stds");

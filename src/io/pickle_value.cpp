@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
 #include "pickle_node.h"
 
@@ -545,39 +546,22 @@ std::string_view numpy_scalar_name(const NumpyDtype& d) {
 
 // ---- names ------------------------------------------------------------------
 
-std::string_view to_string(PickleType type) {
-  switch (type) {
-    case PickleType::None:
-      return "None";
-    case PickleType::Bool:
-      return "bool";
-    case PickleType::Int:
-      return "int";
-    case PickleType::Float:
-      return "float";
-    case PickleType::Str:
-      return "str";
-    case PickleType::Bytes:
-      return "bytes";
-    case PickleType::List:
-      return "list";
-    case PickleType::Tuple:
-      return "tuple";
-    case PickleType::Dict:
-      return "dict";
-    case PickleType::Set:
-      return "set";
-    case PickleType::NumpyDtype:
-      return "numpy dtype";
-    case PickleType::NumpyScalar:
-      return "numpy scalar";
-    case PickleType::NumpyArray:
-      return "numpy array";
-    case PickleType::Global:
-      return "global";
-  }
-  return "unknown";
-}
+constexpr EnumNames<PickleType, 14> kPickleTypeNames{{{{PickleType::None, "None"},
+                                                       {PickleType::Bool, "bool"},
+                                                       {PickleType::Int, "int"},
+                                                       {PickleType::Float, "float"},
+                                                       {PickleType::Str, "str"},
+                                                       {PickleType::Bytes, "bytes"},
+                                                       {PickleType::List, "list"},
+                                                       {PickleType::Tuple, "tuple"},
+                                                       {PickleType::Dict, "dict"},
+                                                       {PickleType::Set, "set"},
+                                                       {PickleType::NumpyDtype, "numpy dtype"},
+                                                       {PickleType::NumpyScalar, "numpy scalar"},
+                                                       {PickleType::NumpyArray, "numpy array"},
+                                                       {PickleType::Global, "global"}}}};
+
+std::string_view to_string(PickleType type) { return kPickleTypeNames.name(type); }
 
 std::string NumpyDtype::str() const {
   const char order = itemsize == 1 ? '|' : (big_endian ? '>' : '<');

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
 
 namespace nasrank::io {
@@ -434,19 +435,12 @@ std::unique_ptr<InputStream> make_stream(std::string name, std::unique_ptr<ByteS
 
 }  // namespace
 
-std::string_view to_string(Compression compression) {
-  switch (compression) {
-    case Compression::Auto:
-      return "auto";
-    case Compression::None:
-      return "none";
-    case Compression::Gzip:
-      return "gzip";
-    case Compression::Bzip2:
-      return "bzip2";
-  }
-  return "unknown";
-}
+constexpr EnumNames<Compression, 4> kCompressionNames{{{{Compression::Auto, "auto"},
+                                                       {Compression::None, "none"},
+                                                       {Compression::Gzip, "gzip"},
+                                                       {Compression::Bzip2, "bzip2"}}}};
+
+std::string_view to_string(Compression compression) { return kCompressionNames.name(compression); }
 
 Compression detect_compression(std::string_view first_bytes) {
   if (first_bytes.size() >= 3 && first_bytes.substr(0, 3) == "BZh") return Compression::Bzip2;

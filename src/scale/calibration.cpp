@@ -1,10 +1,11 @@
 #include "nasrank/scale/calibration.h"
 
 #include "nasrank/common/error.h"
+#include "nasrank/common/json_reader.h"
 
 #include <cmath>
 #include <fstream>
-#include <set>
+#include <limits>
 
 namespace nasrank::scale {
 namespace {
@@ -12,12 +13,6 @@ namespace {
 nlohmann::json losses_json(const std::vector<double>& losses) {
   nlohmann::json out = nlohmann::json::array();
   for (double loss : losses) out.push_back(std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json(nullptr));
-  return out;
-}
-
-std::vector<double> losses_from(const nlohmann::json& values) {
-  std::vector<double> out;
-  for (const auto& v : values) out.push_back(v.is_null() ? std::nan("") : v.get<double>());
   return out;
 }
 
@@ -75,59 +70,92 @@ nlohmann::json to_json(const Calibration& c) {
 }
 
 Calibration calibration_from_json(const nlohmann::json& doc, const std::string& source) {
-  auto fail = [&](const std::string& problem) -> void { throw InputError("calibration '" + source + "': " + problem); };
-  if (!doc.is_object()) fail("expected a JSON object");
-  static const std::set<std::string> known{"base_lr",  "dataset",   "protocol", "base_architecture", "seeds",
-                                           "loss",     "rule",      "tolerance", "curve",            "interpolated_lr",
-                                           "grid_edge", "tool_version", "last_steps_k",
-                                           // files written before the curve was kept
-                                           "grid", "final_losses", "seed"};
-  for (const auto& item : doc.items())
-    if (!known.count(item.key())) fail("unknown key '" + item.key() + "'");
-  if (!doc.contains("base_lr") || !doc["base_lr"].is_number()) fail("missing numeric key 'base_lr'");
-  Calibration c;
-  c.base_lr = doc["base_lr"].get<double>();
-  if (!std::isfinite(c.base_lr) || c.base_lr <= 0.0) fail("'base_lr' is " + doc["base_lr"].dump() + " (expected > 0)");
-  try {
-    c.dataset = doc.value("dataset", "");
-    c.protocol = doc.value("protocol", "");
-    c.base_architecture = doc.value("base_architecture", "");
-    c.tolerance = doc.value("tolerance", 0.0);
-    c.tool_version = doc.value("tool_version", "");
-    c.interpolated_lr = doc.value("interpolated_lr", 0.0);
-    c.edge = parse_edge(doc.value("grid_edge", "none"));
-    c.loss = parse_loss_choice(doc.value("loss", "epoch-mean"));
-    if (c.loss.kind == LossChoice::Kind::EpochMean) c.loss.steps = doc.value("last_steps_k", c.loss.steps);
-    if (doc.contains("curve")) {
-      c.seeds = doc.value("seeds", std::vector<std::uint64_t>{});
-      for (const auto& point : doc["curve"]) {
-        CalibrationPoint p;
-        p.rate = point.at("rate").get<double>();
-        p.epoch_mean = losses_from(point.at("epoch_mean"));
-        p.last_steps = losses_from(point.value("last_steps", nlohmann::json::array()));
-        p.diverged = point.at("diverged").get<std::vector<bool>>();
-        if (p.epoch_mean.size() != p.diverged.size() || (!p.last_steps.empty() && p.last_steps.size() != p.diverged.size()))
-          fail("curve point at rate " + std::to_string(p.rate) + ": per-seed lists of different lengths");
-        if (p.last_steps.empty()) p.last_steps.assign(p.diverged.size(), std::nan(""));
-        c.curve.push_back(std::move(p));
-      }
-    } else {
-      // One seed; the loss was the epoch mean.
-      const auto grid = doc.value("grid", std::vector<double>{});
-      const auto losses = losses_from(doc.value("final_losses", nlohmann::json::array()));
-      if (grid.size() != losses.size()) fail("'grid' and 'final_losses' have different lengths");
-      if (doc.contains("seed")) c.seeds = {doc["seed"].get<std::uint64_t>()};
-      for (std::size_t k = 0; k < grid.size(); ++k)
-        c.curve.push_back({grid[k], {losses[k]}, {std::nan("")}, {!std::isfinite(losses[k])}});
+  JsonObjectReader reader(doc, "calibration '" + source + "'");
+  auto fail = [&](const std::string& problem) -> void { throw InputError(reader.context() + ": " + problem); };
+  // Per-seed losses of one grid point; null is a diverged run's loss.
+  auto losses_at = [](JsonObjectReader& object, const std::string& key) {
+    std::vector<double> out;
+    const nlohmann::json* values = object.find(key);
+    if (!values) return out;
+    if (!values->is_array()) object.fail(key, *values, "must be a list of numbers or null");
+    for (const auto& v : *values) {
+      if (!v.is_null() && !v.is_number()) object.fail(key, *values, "must be a list of numbers or null");
+      out.push_back(v.is_null() ? std::nan("") : v.get<double>());
     }
-  } catch (const nlohmann::json::exception& e) {
-    fail(std::string("wrong type: ") + e.what());
+    return out;
+  };
+  Calibration c;
+  const nlohmann::json& base = reader.required("base_lr");
+  reader.read("base_lr", c.base_lr);
+  if (!(c.base_lr > 0.0)) reader.fail("base_lr", base, "must be > 0");
+  reader.read("dataset", c.dataset);
+  reader.read("protocol", c.protocol);
+  reader.read("base_architecture", c.base_architecture);
+  reader.read("tolerance", c.tolerance);
+  if (!(c.tolerance >= 0.0)) reader.fail("tolerance", c.tolerance, "must be >= 0");
+  reader.read("tool_version", c.tool_version);
+  reader.read("interpolated_lr", c.interpolated_lr);
+  std::string edge = "none";
+  reader.read("grid_edge", edge);
+  std::string loss = "epoch-mean";
+  reader.read("loss", loss);
+  std::string rule;
+  reader.read("rule", rule);
+  try {
+    c.edge = parse_edge(edge);
+    c.loss = parse_loss_choice(loss);
   } catch (const InputError& e) {
     fail(e.what());
   }
-  if (!(c.tolerance >= 0.0) || !std::isfinite(c.tolerance)) fail("'tolerance' must be >= 0");
-  if (doc.contains("rule") && doc["rule"] != calibration_rule_name(c))
-    fail("'rule' is " + doc["rule"].dump() + " but tolerance " + std::to_string(c.tolerance) + " means '" +
+  int steps = c.loss.steps;
+  reader.read("last_steps_k", steps, 0, std::numeric_limits<int>::max());
+  if (c.loss.kind == LossChoice::Kind::EpochMean) c.loss.steps = steps;
+  if (const nlohmann::json* curve = reader.find("curve")) {
+    if (const nlohmann::json* seeds = reader.find("seeds")) {
+      if (!seeds->is_array()) reader.fail("seeds", *seeds, "must be a list of integers >= 0");
+      for (const auto& seed : *seeds) {
+        if (!seed.is_number_unsigned()) reader.fail("seeds", *seeds, "must be a list of integers >= 0");
+        c.seeds.push_back(seed.get<std::uint64_t>());
+      }
+    }
+    if (!curve->is_array()) reader.fail("curve", *curve, "must be a list of grid points");
+    for (std::size_t k = 0; k < curve->size(); ++k) {
+      JsonObjectReader point((*curve)[k], reader.context(), "curve[" + std::to_string(k) + "]");
+      CalibrationPoint p;
+      point.required("rate");
+      point.read("rate", p.rate);
+      point.required("epoch_mean");
+      p.epoch_mean = losses_at(point, "epoch_mean");
+      p.last_steps = losses_at(point, "last_steps");
+      const nlohmann::json& diverged = point.required("diverged");
+      if (!diverged.is_array()) point.fail("diverged", diverged, "must be a list of true or false");
+      for (const auto& flag : diverged) {
+        if (!flag.is_boolean()) point.fail("diverged", diverged, "must be a list of true or false");
+        p.diverged.push_back(flag.get<bool>());
+      }
+      point.finish();
+      if (p.epoch_mean.size() != p.diverged.size() || (!p.last_steps.empty() && p.last_steps.size() != p.diverged.size()))
+        fail("curve point at rate " + std::to_string(p.rate) + ": per-seed lists of different lengths");
+      if (p.last_steps.empty()) p.last_steps.assign(p.diverged.size(), std::nan(""));
+      c.curve.push_back(std::move(p));
+    }
+  } else {
+    // Files written before the curve was kept: one seed; the loss was the epoch mean.
+    std::vector<double> grid;
+    reader.read("grid", grid);
+    const std::vector<double> losses = losses_at(reader, "final_losses");
+    if (grid.size() != losses.size()) fail("'grid' and 'final_losses' have different lengths");
+    std::uint64_t seed = 0;
+    if (reader.find("seed")) {
+      reader.read("seed", seed);
+      c.seeds = {seed};
+    }
+    for (std::size_t k = 0; k < grid.size(); ++k)
+      c.curve.push_back({grid[k], {losses[k]}, {std::nan("")}, {!std::isfinite(losses[k])}});
+  }
+  reader.finish();
+  if (!rule.empty() && rule != calibration_rule_name(c))
+    fail("'rule' is \"" + rule + "\" but tolerance " + std::to_string(c.tolerance) + " means '" +
          calibration_rule_name(c) + "'");
   return c;
 }

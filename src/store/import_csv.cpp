@@ -2,7 +2,6 @@
 #include "nasrank/common/error.h"
 #include "nasrank/store/import.h"
 #include "nasrank/store/query.h"
-#include "nasrank/train/cost.h"
 #include "store/csv.h"
 #include "store/source_file.h"
 
@@ -10,7 +9,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -170,22 +168,18 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
   }
   // A CSV of the benchmark's own results carries accuracies only. Its
   // network is the benchmark's (C=16, N=5), whose parameters and FLOPs follow
-  // from the architecture: nasrank counts them as NAS-Bench-201 does (equal
+  // from the architecture: the caller counts them as NAS-Bench-201 does (equal
   // to the published numbers; tests/store/test_import.cpp), so that queries
   // can filter and report on them. Other protocols may use other networks.
-  const bool benchmark_network = options.protocol == "nb201";
+  const bool benchmark_network = options.protocol == "nb201" && options.benchmark_network_size;
   if (benchmark_network)
     note += "; params_m and flops_m computed by nasrank (see tool_version) for the benchmark's network (C=16, N=5), "
             "as NAS-Bench-201 counts them";
   provenance.note = note;
 
   std::vector<std::string> datasets;
-  std::map<std::string, train::NetworkSpec> networks;
   for (const Mapping& m : mappings)
-    if (std::find(datasets.begin(), datasets.end(), m.dataset) == datasets.end()) {
-      datasets.push_back(m.dataset);
-      networks.emplace(m.dataset, train::network_spec_for_dataset(train::NetworkSpec{}, m.dataset));
-    }
+    if (std::find(datasets.begin(), datasets.end(), m.dataset) == datasets.end()) datasets.push_back(m.dataset);
 
   std::vector<RunRecord> records;
   records.reserve(table.rows.size() * datasets.size());
@@ -229,9 +223,9 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
       record.seeds_averaged = options.seeds_averaged;
       record.provenance = provenance;
       if (benchmark_network) {
-        const train::CostCount cost = train::network_cost(graph, networks.at(dataset)).benchmark;
-        record.params_m = cost.params_m();
-        record.flops_m = cost.flops_m();
+        const NetworkSize size = options.benchmark_network_size(graph, dataset);
+        record.params_m = size.params_m;
+        record.flops_m = size.flops_m;
       }
       for (const Mapping& m : mappings) {
         if (m.dataset != dataset) continue;

@@ -1,13 +1,12 @@
 #include "nasrank/train/protocol.h"
 
 #include "nasrank/common/error.h"
+#include "nasrank/common/json_reader.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <set>
-#include <sstream>
 
 #ifndef NASRANK_PROTOCOL_DIR
 #define NASRANK_PROTOCOL_DIR "data/protocols"
@@ -18,105 +17,18 @@ namespace {
 
 using nlohmann::json;
 
-std::string short_value(const json& value) {
-  std::string text = value.dump();
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return text;
-}
-
-// Reads one JSON object key by key and remembers which keys were read, so
-// that whatever is left over is reported as unknown.
-class ObjectReader {
- public:
-  ObjectReader(const json& object, std::string where, std::string path)
-      : object_(object), where_(std::move(where)), path_(std::move(path)) {
-    if (!object_.is_object()) fail(path_.empty() ? "(top level)" : path_, object_, "must be a JSON object");
-  }
-
-  bool has(const std::string& key) const { return object_.contains(key); }
-
-  [[noreturn]] void fail(const std::string& key, const json& value, const std::string& problem) const {
-    throw InputError("protocol " + where_ + ": key '" + key + "' = " + short_value(value) + ": " + problem);
-  }
-
-  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
-  const json* find(const std::string& key) {
-    used_.insert(key);
-    const auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-
-  void read(const std::string& key, bool& out) {
-    if (const json* v = find(key)) {
-      if (!v->is_boolean()) fail(key_path(key), *v, "must be true or false");
-      out = v->get<bool>();
-    }
-  }
-  void read(const std::string& key, std::string& out) {
-    if (const json* v = find(key)) {
-      if (!v->is_string()) fail(key_path(key), *v, "must be a string");
-      out = v->get<std::string>();
-    }
-  }
-  void read(const std::string& key, double& out, double low, double high, bool low_open = false, bool high_open = false) {
-    if (const json* v = find(key)) {
-      if (!v->is_number()) fail(key_path(key), *v, "must be a number");
-      const double x = v->get<double>();
-      const bool ok = std::isfinite(x) && (low_open ? x > low : x >= low) && (high_open ? x < high : x <= high);
-      if (!ok)
-        fail(key_path(key), *v,
-             std::string("must be in ") + (low_open ? "(" : "[") + number(low) + ", " + number(high) + (high_open ? ")" : "]"));
-      out = x;
-    }
-  }
-  template <typename Int>
-  void read_int(const std::string& key, Int& out, long long low, long long high) {
-    if (const json* v = find(key)) {
-      if (!v->is_number_integer()) fail(key_path(key), *v, "must be an integer");
-      const long long x = v->get<long long>();
-      if (x < low || x > high) fail(key_path(key), *v, "must be in " + std::to_string(low) + ".." + std::to_string(high));
-      out = static_cast<Int>(x);
-    }
-  }
-
-  ObjectReader child(const std::string& key) {
-    const json* v = find(key);
-    static const json empty = json::object();
-    return ObjectReader(v ? *v : empty, where_, key_path(key));
-  }
-
-  void finish() const {
-    for (const auto& item : object_.items())
-      if (!used_.count(item.key()))
-        throw InputError("protocol " + where_ + ": unknown key '" + key_path(item.key()) + "' = " + short_value(item.value()));
-  }
-
-  const std::string& where() const { return where_; }
-
- private:
-  static std::string number(double x) {
-    std::ostringstream out;
-    out << x;
-    return out.str();
-  }
-
-  const json& object_;
-  std::string where_;
-  std::string path_;
-  std::set<std::string> used_;
-};
+using ObjectReader = JsonObjectReader;
 
 NetworkConfig read_network(ObjectReader reader) {
   NetworkConfig network;
-  reader.read_int("channels", network.channels, 1, 4096);
-  reader.read_int("cells_per_stage", network.cells_per_stage, 0, 64);
+  reader.read("channels", network.channels, 1, 4096);
+  reader.read("cells_per_stage", network.cells_per_stage, 0, 64);
   std::string dag = std::string(dag_kind_name(network.dag_network));
   reader.read("dag_network", dag);
-  if (dag != "mlp" && dag != "cnn") reader.fail(reader.key_path("dag_network"), dag, "must be \"mlp\" or \"cnn\"");
+  if (dag != "mlp" && dag != "cnn") reader.fail("dag_network", dag, "must be \"mlp\" or \"cnn\"");
   network.dag_network = parse_dag_kind(dag);
-  reader.read_int("kernel_size", network.kernel_size, 1, 15);
-  if (network.kernel_size % 2 == 0) reader.fail(reader.key_path("kernel_size"), network.kernel_size, "must be odd");
+  reader.read("kernel_size", network.kernel_size, 1, 15);
+  if (network.kernel_size % 2 == 0) reader.fail("kernel_size", network.kernel_size, "must be odd");
   reader.finish();
   return network;
 }
@@ -124,57 +36,57 @@ NetworkConfig read_network(ObjectReader reader) {
 OptimizerConfig read_optimizer(ObjectReader reader) {
   OptimizerConfig optimizer;
   reader.read("type", optimizer.type);
-  if (optimizer.type != "sgd") reader.fail(reader.key_path("type"), optimizer.type, "only \"sgd\" is supported");
-  reader.read("momentum", optimizer.momentum, 0.0, 1.0, false, true);
+  if (optimizer.type != "sgd") reader.fail("type", optimizer.type, "only \"sgd\" is supported");
+  reader.read("momentum", optimizer.momentum, NumberRange{0.0, 1.0, false, true});
   reader.read("nesterov", optimizer.nesterov);
-  reader.read("weight_decay", optimizer.weight_decay, 0.0, 1.0);
+  reader.read("weight_decay", optimizer.weight_decay, NumberRange{0.0, 1.0, false, false});
   if (optimizer.nesterov && optimizer.momentum <= 0.0)
-    reader.fail(reader.key_path("nesterov"), true, "Nesterov momentum needs momentum > 0");
+    reader.fail("nesterov", true, "Nesterov momentum needs momentum > 0");
   reader.finish();
   return optimizer;
 }
 
 LearningRateRule read_learning_rate(ObjectReader reader) {
   LearningRateRule rule;
-  const bool fixed = reader.has("fixed");
-  const bool scaler = reader.has("scaler");
+  const bool fixed = reader.find("fixed") != nullptr;
+  const bool scaler = reader.find("scaler") != nullptr;
   if (fixed == scaler)
-    throw InputError("protocol " + reader.where() + ": key 'learning_rate' needs exactly one of 'fixed' and 'scaler'");
+    throw InputError(reader.context() + ": key 'learning_rate' needs exactly one of 'fixed' and 'scaler'");
   if (fixed) {
     rule.kind = LearningRateRule::Kind::Fixed;
-    reader.read("fixed", rule.fixed, 0.0, 1e9, true);
+    reader.read("fixed", rule.fixed, NumberRange{0.0, 1e9, true, false});
     // Principled init divides by an in-degree whichever rule sets the rate
     // (a learning-rate search trains principled networks at fixed rates).
-    if (reader.has("degree")) {
+    if (reader.find("degree")) {
       std::string degree;
       reader.read("degree", degree);
       try {
         rule.degree = scale::parse_degree(degree);
       } catch (const InputError& e) {
-        reader.fail(reader.key_path("degree"), degree, e.what());
+        reader.fail("degree", degree, e.what());
       }
     }
   } else {
     rule.kind = LearningRateRule::Kind::Scaler;
     ObjectReader s = reader.child("scaler");
-    if (s.has("base_lr") == s.has("calibration"))
-      throw InputError("protocol " + reader.where() +
+    if ((s.find("base_lr") != nullptr) == (s.find("calibration") != nullptr))
+      throw InputError(reader.context() +
                        ": key 'learning_rate.scaler' needs exactly one of 'base_lr' and 'calibration'");
     if (s.has("base_lr")) {
       double base = 0.0;
-      s.read("base_lr", base, 0.0, 1e9, true);
+      s.read("base_lr", base, NumberRange{0.0, 1e9, true, false});
       rule.base_lr = base;
     } else {
       s.read("calibration", rule.calibration);
-      if (rule.calibration.empty()) s.fail(s.key_path("calibration"), rule.calibration, "must name a calibration file");
+      if (rule.calibration.empty()) s.fail("calibration", rule.calibration, "must name a calibration file");
     }
-    if (s.has("convention")) {
+    if (s.find("convention")) {
       std::string name;
       s.read("convention", name);
       try {
         rule.convention = scale::parse_convention(name);
       } catch (const InputError& e) {
-        s.fail(s.key_path("convention"), name, e.what());
+        s.fail("convention", name, e.what());
       }
     }
     std::string degree(scale::degree_name(rule.degree));
@@ -182,7 +94,7 @@ LearningRateRule read_learning_rate(ObjectReader reader) {
     try {
       rule.degree = scale::parse_degree(degree);
     } catch (const InputError& e) {
-      s.fail(s.key_path("degree"), degree, e.what());
+      s.fail("degree", degree, e.what());
     }
     s.finish();
   }
@@ -199,14 +111,14 @@ ScheduleConfig read_schedule(ObjectReader reader) {
   else if (type == "constant")
     schedule.kind = ScheduleConfig::Kind::Constant;
   else
-    reader.fail(reader.key_path("type"), type, "must be \"cosine\" or \"constant\"");
-  reader.read_int("warmup_epochs", schedule.warmup_epochs, 0, 100000);
+    reader.fail("type", type, "must be \"cosine\" or \"constant\"");
+  reader.read("warmup_epochs", schedule.warmup_epochs, 0, 100000);
   std::string update = "epoch";
   reader.read("update", update);
   if (update == "step")
     schedule.update = ScheduleConfig::Update::Step;
   else if (update != "epoch")
-    reader.fail(reader.key_path("update"), update, "must be \"epoch\" or \"step\"");
+    reader.fail("update", update, "must be \"epoch\" or \"step\"");
   reader.finish();
   return schedule;
 }
@@ -214,20 +126,20 @@ ScheduleConfig read_schedule(ObjectReader reader) {
 DataBudget read_data(ObjectReader reader) {
   DataBudget data;
   constexpr long long kMaxImages = 1LL << 40;
-  reader.read_int("train_subset", data.train_subset, 0, kMaxImages);
-  reader.read_int("holdout", data.holdout, 0, kMaxImages);
+  reader.read("train_subset", data.train_subset, 0, kMaxImages);
+  reader.read("holdout", data.holdout, 0, kMaxImages);
   if (const json* splits = reader.find("evaluation_splits")) {
-    if (!splits->is_array()) reader.fail(reader.key_path("evaluation_splits"), *splits, "must be a list of split names");
+    if (!splits->is_array()) reader.fail("evaluation_splits", *splits, "must be a list of split names");
     for (const json& split : *splits) {
       if (!split.is_string() || split.get<std::string>().empty())
-        reader.fail(reader.key_path("evaluation_splits"), split, "split names are non-empty strings");
+        reader.fail("evaluation_splits", split, "split names are non-empty strings");
       data.evaluation_splits.push_back(split.get<std::string>());
     }
   }
-  reader.read_int("eval_subset", data.eval_subset, 0, kMaxImages);
-  reader.read_int("eval_every", data.eval_every, 1, 100000);
-  reader.read_int("eval_batch_size", data.eval_batch_size, 1, 1 << 20);
-  reader.read_int("loader_workers", data.loader_workers, 0, 64);
+  reader.read("eval_subset", data.eval_subset, 0, kMaxImages);
+  reader.read("eval_every", data.eval_every, 1, 100000);
+  reader.read("eval_batch_size", data.eval_batch_size, 1, 1 << 20);
+  reader.read("loader_workers", data.loader_workers, 0, 64);
   reader.finish();
   return data;
 }
@@ -237,15 +149,15 @@ std::string schedule_name(ScheduleConfig::Kind kind) { return kind == ScheduleCo
 }  // namespace
 
 Protocol protocol_from_json(const json& doc, const std::string& where) {
-  ObjectReader reader(doc, where, "");
+  ObjectReader reader(doc, "protocol " + where);
   Protocol protocol;
   reader.read("name", protocol.name);
   reader.read("description", protocol.description);
   protocol.network = read_network(reader.child("network"));
   protocol.optimizer = read_optimizer(reader.child("optimizer"));
-  reader.read_int("batch_size", protocol.batch_size, 1, 1 << 20);
-  reader.read_int("epochs", protocol.epochs, 1, 100000);
-  if (reader.has("learning_rate")) protocol.learning_rate = read_learning_rate(reader.child("learning_rate"));
+  reader.read("batch_size", protocol.batch_size, 1, 1 << 20);
+  reader.read("epochs", protocol.epochs, 1, 100000);
+  if (reader.find("learning_rate")) protocol.learning_rate = read_learning_rate(reader.child("learning_rate"));
   protocol.schedule = read_schedule(reader.child("schedule"));
   if (protocol.schedule.warmup_epochs >= protocol.epochs)
     reader.fail("schedule.warmup_epochs", protocol.schedule.warmup_epochs,

@@ -1,10 +1,11 @@
 #include "nasrank/train/result.h"
 
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
+#include "nasrank/common/json_reader.h"
 
 #include <cmath>
 #include <limits>
-#include <set>
 
 namespace nasrank::train {
 namespace {
@@ -24,64 +25,59 @@ json to_json(const std::map<std::string, SplitMetrics>& metrics) {
   return out;
 }
 
-// Field access that names the file and the key when the document is wrong.
+// Every key of a result is required: a record missing one was not written
+// by this version's trainer.
 class Fields {
  public:
-  Fields(const json& object, const std::string& source, std::string path)
-      : object_(object), source_(source), path_(std::move(path)) {
-    if (!object_.is_object()) throw InputError("train result " + source_ + ": '" + where() + "' must be an object");
-  }
+  Fields(const json& object, const std::string& source, std::string path = "")
+      : reader_(object, "train result " + source, std::move(path)) {}
+  explicit Fields(JsonObjectReader reader) : reader_(std::move(reader)) {}
 
-  const json& at(const std::string& key) {
-    used_.insert(key);
-    const auto it = object_.find(key);
-    if (it == object_.end()) throw InputError("train result " + source_ + ": missing key '" + name(key) + "'");
-    return *it;
+  const json& at(const std::string& key) { return reader_.required(key); }
+  std::string text(const std::string& key) {
+    std::string out;
+    at(key);
+    reader_.read(key, out);
+    return out;
   }
-
-  template <typename T>
-  T get(const std::string& key) {
-    const json& value = at(key);
-    try {
-      return value.get<T>();
-    } catch (const json::exception&) {
-      throw InputError("train result " + source_ + ": key '" + name(key) + "' has the wrong type (" + value.dump() + ")");
-    }
+  template <typename Int>
+  Int integer(const std::string& key) {
+    Int out{};
+    at(key);
+    reader_.read(key, out, std::numeric_limits<Int>::min(), std::numeric_limits<Int>::max());
+    return out;
   }
-
+  std::uint64_t unsigned_integer(const std::string& key) {
+    std::uint64_t out = 0;
+    at(key);
+    reader_.read(key, out);
+    return out;
+  }
   double number(const std::string& key) {
-    const json& value = at(key);
-    // NaN and infinities are written as null (JSON has no such numbers).
-    if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
-    if (!value.is_number()) throw InputError("train result " + source_ + ": key '" + name(key) + "' must be a number");
-    return value.get<double>();
+    double out = 0.0;
+    at(key);
+    reader_.read_nullable(key, out);
+    return out;
   }
-
-  Fields child(const std::string& key) { return Fields(at(key), source_, name(key)); }
-
-  void finish() const {
-    for (const auto& item : object_.items())
-      if (!used_.count(item.key())) throw InputError("train result " + source_ + ": unknown key '" + name(item.key()) + "'");
+  Fields child(const std::string& key) {
+    at(key);
+    return Fields(reader_.child(key));
   }
-
-  const json& object() const { return object_; }
-  const std::string& source() const { return source_; }
-  std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  void finish() const { reader_.finish(); }
+  [[noreturn]] void fail(const std::string& key, const json& value, const std::string& problem) const {
+    reader_.fail(key, value, problem);
+  }
+  const json& object() const { return reader_.object(); }
 
  private:
-  std::string where() const { return path_.empty() ? "(top level)" : path_; }
-
-  const json& object_;
-  const std::string& source_;
-  std::string path_;
-  std::set<std::string> used_;
+  JsonObjectReader reader_;
 };
 
 SplitMetrics metrics_from(Fields fields) {
   SplitMetrics m;
   m.loss = fields.number("loss");
   m.accuracy = fields.number("accuracy");
-  m.images = fields.get<std::int64_t>("images");
+  m.images = fields.integer<std::int64_t>("images");
   fields.finish();
   return m;
 }
@@ -94,24 +90,12 @@ std::map<std::string, SplitMetrics> metrics_map_from(Fields fields) {
 
 }  // namespace
 
-std::string_view run_status_name(RunStatus status) {
-  switch (status) {
-    case RunStatus::Ok:
-      return "ok";
-    case RunStatus::Diverged:
-      return "diverged";
-    case RunStatus::Disconnected:
-      return "disconnected";
-  }
-  return "ok";
-}
+constexpr EnumNames<RunStatus, 3> kRunStatusNames{
+    {{{RunStatus::Ok, "ok"}, {RunStatus::Diverged, "diverged"}, {RunStatus::Disconnected, "disconnected"}}}};
 
-RunStatus parse_run_status(std::string_view name) {
-  if (name == "ok") return RunStatus::Ok;
-  if (name == "diverged") return RunStatus::Diverged;
-  if (name == "disconnected") return RunStatus::Disconnected;
-  throw InputError("run status '" + std::string(name) + "': expected ok, diverged or disconnected");
-}
+std::string_view run_status_name(RunStatus status) { return kRunStatusNames.name(status, "ok"); }
+
+RunStatus parse_run_status(std::string_view name) { return kRunStatusNames.parse(name, "run status"); }
 
 json to_json(const TrainResult& r) {
   json step_losses = json::array();
@@ -162,34 +146,34 @@ json to_json(const TrainResult& r) {
 }
 
 TrainResult train_result_from_json(const json& doc, const std::string& source) {
-  Fields f(doc, source, "");
+  Fields f(doc, source);
   TrainResult r;
-  r.architecture = f.get<std::string>("architecture");
-  r.space = f.get<std::string>("space");
-  r.canonical = f.get<std::string>("canonical");
+  r.architecture = f.text("architecture");
+  r.space = f.text("space");
+  r.canonical = f.text("canonical");
   const json& index = f.at("benchmark_index");
-  if (!index.is_null()) r.benchmark_index = f.get<int>("benchmark_index");
-  r.unique_string = f.get<std::string>("unique_string");
-  r.dataset = f.get<std::string>("dataset");
-  r.protocol = f.get<std::string>("protocol");
-  r.epochs = f.get<int>("epochs");
-  r.seed = f.get<std::uint64_t>("seed");
+  if (!index.is_null()) r.benchmark_index = f.integer<int>("benchmark_index");
+  r.unique_string = f.text("unique_string");
+  r.dataset = f.text("dataset");
+  r.protocol = f.text("protocol");
+  r.epochs = f.integer<int>("epochs");
+  r.seed = f.unsigned_integer("seed");
   try {
-    r.status = parse_run_status(f.get<std::string>("status"));
+    r.status = parse_run_status(f.text("status"));
   } catch (const InputError& e) {
     throw InputError("train result " + source + ": key 'status': " + e.what());
   }
-  r.status_detail = f.get<std::string>("status_detail");
+  r.status_detail = f.text("status_detail");
   const json& history = f.at("history");
-  if (!history.is_array()) throw InputError("train result " + source + ": key 'history' must be a list");
+  if (!history.is_array()) f.fail("history", history, "must be a list");
   for (std::size_t k = 0; k < history.size(); ++k) {
     Fields e(history[k], source, "history[" + std::to_string(k) + "]");
     EpochRecord record;
-    record.epoch = e.get<int>("epoch");
+    record.epoch = e.integer<int>("epoch");
     record.learning_rate = e.number("learning_rate");
     record.train_loss = e.number("train_loss");
     record.train_accuracy = e.number("train_accuracy");
-    record.train_images = e.get<std::int64_t>("train_images");
+    record.train_images = e.integer<std::int64_t>("train_images");
     record.train_seconds = e.number("train_seconds");
     record.eval_seconds = e.number("eval_seconds");
     record.evaluations = metrics_map_from(e.child("evaluations"));
@@ -200,16 +184,15 @@ TrainResult train_result_from_json(const json& doc, const std::string& source) {
   // Optional: records written before the tail was kept have none.
   if (f.object().contains("final_step_losses")) {
     const json& steps = f.at("final_step_losses");
-    if (!steps.is_array()) throw InputError("train result " + source + ": key 'final_step_losses' must be a list");
+    if (!steps.is_array()) f.fail("final_step_losses", steps, "must be a list");
     for (const json& loss : steps) {
-      if (!loss.is_null() && !loss.is_number())
-        throw InputError("train result " + source + ": key 'final_step_losses' must hold numbers");
+      if (!loss.is_null() && !loss.is_number()) f.fail("final_step_losses", steps, "must hold numbers or null");
       r.final_step_losses.push_back(loss.is_null() ? std::numeric_limits<double>::quiet_NaN() : loss.get<double>());
     }
   }
   r.learning_rate = f.number("learning_rate");
-  r.learning_rate_rule = f.get<std::string>("learning_rate_rule");
-  r.initialization = f.get<std::string>("initialization");
+  r.learning_rate_rule = f.text("learning_rate_rule");
+  r.initialization = f.text("initialization");
   r.scaler = f.at("scaler");
   r.params_m = f.number("params_m");
   r.flops_m = f.number("flops_m");
@@ -218,12 +201,12 @@ TrainResult train_result_from_json(const json& doc, const std::string& source) {
   r.wall_seconds = f.number("wall_seconds");
   r.train_seconds = f.number("train_seconds");
   r.images_per_second = f.number("images_per_second");
-  r.device = f.get<std::string>("device");
-  r.threads = f.get<int>("threads");
+  r.device = f.text("device");
+  r.threads = f.integer<int>("threads");
   r.config = f.at("config");
   r.data = f.at("data");
-  r.tool_version = f.get<std::string>("tool_version");
-  r.build = f.get<std::string>("build");
+  r.tool_version = f.text("tool_version");
+  r.build = f.text("build");
   f.finish();
   return r;
 }

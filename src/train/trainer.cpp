@@ -5,6 +5,7 @@
 
 #include "nasrank/cell/encoding.h"
 #include "nasrank/cell/facts.h"
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
 #include "nasrank/common/version.h"
 #include "nasrank/dataset/loader.h"
@@ -12,19 +13,13 @@
 #include "nasrank/train/rate_search.h"
 #include "nasrank/train/trainer.h"
 
-#include <malloc.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <limits>
-#include <mutex>
 #include <numeric>
-#include <thread>
 
 namespace nasrank::train {
 namespace {
@@ -166,15 +161,13 @@ SplitMetrics chance(int num_classes, std::int64_t images) {
   return SplitMetrics{std::log(static_cast<double>(num_classes)), 100.0 / num_classes, images};
 }
 
-struct RunOptions {
-  bool evaluate = true;
-};
-
-TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data, const RunOptions& options) {
-  const auto wall_start = Clock::now();
+// What a run records before it trains: the architecture, the protocol, the
+// network's size, the learning rate and the runtime it trains with. Throws
+// before any training when the rate cannot be resolved or the device is
+// missing.
+TrainResult describe_run(const TrainRequest& request, const dataset::BenchmarkData& data, const NetworkSpec& spec) {
   const Protocol& protocol = request.protocol;
   const cell::CellGraph& graph = request.graph;
-
   TrainResult result;
   result.architecture = request.architecture;
   result.space = space_key(graph.space());
@@ -190,7 +183,6 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
   result.tool_version = version();
   result.build = build_description();
 
-  const NetworkSpec spec = network_spec(protocol, data.train);
   const NetworkCost cost = network_cost(graph, spec);
   result.params_m = cost.benchmark.params_m();
   result.flops_m = cost.benchmark.flops_m();
@@ -201,13 +193,16 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
   result.learning_rate = lr.learning_rate;
   result.scaler = lr.scaler;
 
-  const int threads = configure_process(request.runtime.threads);
-  result.threads = threads;
+  // Set by the program (process.h), not per run: it is process-wide.
+  result.threads = torch::get_num_threads();
   result.device = pick_device(request.runtime.device).is_cuda() ? "cuda" : "cpu";
+  return result;
+}
 
-  std::vector<EvaluationSet> evaluations;
-  if (options.evaluate) evaluations = evaluation_sets(protocol, data);
-
+// The data a run saw and every setting, as the record's "data" and "config".
+void record_data_and_config(TrainResult& result, const TrainRequest& request, const dataset::BenchmarkData& data,
+                            const NetworkSpec& spec, const std::vector<EvaluationSet>& evaluations) {
+  const Protocol& protocol = request.protocol;
   result.data = {{"train", provenance_json(data.train)}, {"train_subset", protocol.data.train_subset}};
   for (const EvaluationSet& set : evaluations) result.data["evaluations"][set.name] = provenance_json(*set.images);
   result.config = {{"protocol", to_json(protocol)},
@@ -224,7 +219,7 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
                      {"edges", request.runtime.edges == EdgeBuild::Pruned ? "pruned" : "every"}}},
                    {"runtime",
                     {{"device", result.device},
-                     {"threads", threads},
+                     {"threads", result.threads},
                      {"channels_last", request.runtime.channels_last && result.device == "cpu"},
                      {"conv_fusion", std::string(conv_fusion_name(request.runtime.fusion))}}},
                    {"normalization", {{"mean", data.normalization.mean}, {"std", data.normalization.std}}},
@@ -232,101 +227,170 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
                     {{"enabled", protocol.augmentation},
                      {"pad", data.augmentation.pad},
                      {"horizontal_flip", data.augmentation.horizontal_flip}}}};
+}
 
-  if (cell::is_disconnected(graph)) {
-    result.status = RunStatus::Disconnected;
-    result.status_detail = "no input-to-output path: the output does not depend on the input; not trained";
-    result.final_metrics["train"] = chance(spec.num_classes, 0);
-    for (const EvaluationSet& set : evaluations)
-      result.final_metrics[set.name] = chance(spec.num_classes, static_cast<std::int64_t>(set.images->size()));
-    result.wall_seconds = seconds_since(wall_start);
-    return result;
-  }
-
-  Network network(graph, spec, request.seed, request.runtime.edges, request.runtime.fusion);
+Network initialized_network(const TrainRequest& request, const NetworkSpec& spec) {
+  const Protocol& protocol = request.protocol;
+  Network network(request.graph, spec, request.seed, request.runtime.edges, request.runtime.fusion);
   if (protocol.initialization == Initialization::Principled) {
     scale::ScalerOptions scaler;
     if (protocol.learning_rate.convention) scaler.convention = protocol.learning_rate.convention;
     scaler.degree = protocol.learning_rate.degree;
     network.initialize(Initialization::Principled, scaler, request.seed);
   }
-  detail::Model& model = *network.impl().model;
-  const Placement placement = place(model, request.runtime);
-  torch::optim::SGD optimizer = make_optimizer(model, protocol.optimizer, lr.learning_rate);
+  return network;
+}
 
-  const dataset::ImageDataset& train_images = data.train;
-  const dataset::Augmentation augmentation = protocol.augmentation ? data.augmentation : dataset::Augmentation{};
-  const dataset::ImageTransform train_transform(train_images.channels, train_images.height, train_images.width,
-                                                data.normalization, augmentation);
-  const dataset::ImageTransform eval_transform(train_images.channels, train_images.height, train_images.width,
-                                               data.normalization, dataset::Augmentation{});
-  dataset::LoaderConfig loader_config;
-  loader_config.batch_size = static_cast<std::size_t>(protocol.batch_size);
-  loader_config.shuffle = true;
-  loader_config.seed = request.seed;
-  loader_config.augment = protocol.augmentation;
-  loader_config.subset_size = static_cast<std::size_t>(protocol.data.train_subset);
-  loader_config.workers = static_cast<std::size_t>(protocol.data.loader_workers);
-  dataset::BatchLoader loader(train_images, train_transform, loader_config);
+dataset::LoaderConfig training_loader_config(const TrainRequest& request) {
+  const Protocol& protocol = request.protocol;
+  dataset::LoaderConfig config;
+  config.batch_size = static_cast<std::size_t>(protocol.batch_size);
+  config.shuffle = true;
+  config.seed = request.seed;
+  config.augment = protocol.augmentation;
+  config.subset_size = static_cast<std::size_t>(protocol.data.train_subset);
+  config.workers = static_cast<std::size_t>(protocol.data.loader_workers);
+  return config;
+}
 
-  std::int64_t trained_images = 0;
+// The model, its optimizer and the training batches of one run. The members
+// are built in declaration order, which is part of what a seed reproduces:
+// weights (and their principled initialization), placement, optimizer, then
+// the loader whose first epoch starts prefetching at construction.
+class TrainingSession {
+ public:
+  TrainingSession(const TrainRequest& request, const dataset::BenchmarkData& data, const NetworkSpec& spec,
+                  double learning_rate)
+      : protocol(request.protocol),
+        peak_learning_rate(learning_rate),
+        network_(initialized_network(request, spec)),
+        model(*network_.impl().model),
+        placement(place(model, request.runtime)),
+        optimizer(make_optimizer(model, protocol.optimizer, learning_rate)),
+        train_transform(data.train.channels, data.train.height, data.train.width, data.normalization,
+                        protocol.augmentation ? data.augmentation : dataset::Augmentation{}),
+        eval_transform(data.train.channels, data.train.height, data.train.width, data.normalization,
+                       dataset::Augmentation{}),
+        loader(data.train, train_transform, training_loader_config(request)) {}
+  TrainingSession(const TrainingSession&) = delete;
+  TrainingSession& operator=(const TrainingSession&) = delete;
+
+  void set_learning_rate(double rate) {
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(rate);
+  }
+
+  const Protocol& protocol;
+  const double peak_learning_rate;
+
+ private:
+  Network network_;
+
+ public:
+  detail::Model& model;
+  const Placement placement;
+  torch::optim::SGD optimizer;
+  const dataset::ImageTransform train_transform;
+  const dataset::ImageTransform eval_transform;
+  dataset::BatchLoader loader;
+};
+
+// One epoch of SGD over the training batches (LibTorch's mnist example:
+// train()). A non-finite loss stops the epoch and marks the run Diverged.
+EpochRecord train_epoch(TrainingSession& session, int epoch, TrainResult& result) {
+  const Protocol& protocol = session.protocol;
+  EpochRecord record;
+  record.epoch = epoch;
+  record.learning_rate = scheduled_learning_rate(protocol.schedule, session.peak_learning_rate, epoch, protocol.epochs);
+  session.set_learning_rate(record.learning_rate);
+
+  const auto epoch_start = Clock::now();
+  session.model.train();
+  session.loader.start_epoch(static_cast<std::uint64_t>(epoch));
+  double loss_sum = 0.0;
+  std::int64_t correct = 0;
+  std::int64_t seen = 0;
+  std::size_t batch_number = 0;
+  std::vector<double> step_losses;
+  const bool per_step = protocol.schedule.update == ScheduleConfig::Update::Step;
   dataset::Batch batch;
+  while (session.loader.next(batch)) {
+    const auto n = static_cast<std::int64_t>(batch.size);
+    if (per_step)
+      session.set_learning_rate(scheduled_learning_rate(protocol.schedule, session.peak_learning_rate, epoch,
+                                                        protocol.epochs, batch_number,
+                                                        session.loader.batches_per_epoch()));
+    const torch::Tensor input = session.placement.images(batch.images.data(), n, session.train_transform);
+    const torch::Tensor target = session.placement.labels(batch.labels.data(), n);
+    const StepOutput step = training_step(session.model, session.optimizer, input, target);
+    step_losses.push_back(step.loss);
+    loss_sum += step.loss * static_cast<double>(n);
+    seen += n;
+    if (!std::isfinite(step.loss)) {
+      result.status = RunStatus::Diverged;
+      result.status_detail = "training loss became " + std::to_string(step.loss) + " at epoch " + std::to_string(epoch) +
+                             ", batch " + std::to_string(batch_number) + "; stopped";
+      break;
+    }
+    correct += step.correct;
+    ++batch_number;
+  }
+  record.train_seconds = seconds_since(epoch_start);
+  const std::size_t tail = std::min(step_losses.size(), static_cast<std::size_t>(scale::kRecordedTailSteps));
+  result.final_step_losses.assign(step_losses.end() - static_cast<std::ptrdiff_t>(tail), step_losses.end());
+  record.train_images = seen;
+  record.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
+  record.train_accuracy = seen > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+  return record;
+}
+
+// Every evaluation split once, after an epoch (the mnist example's test()).
+void evaluate_epoch(TrainingSession& session, const std::vector<EvaluationSet>& evaluations, EpochRecord& record) {
+  const auto eval_start = Clock::now();
+  for (const EvaluationSet& set : evaluations)
+    record.evaluations[set.name] = evaluate(session.model, *set.images, session.eval_transform,
+                                            session.protocol.data.eval_batch_size,
+                                            session.protocol.data.loader_workers, session.placement);
+  record.eval_seconds = seconds_since(eval_start);
+}
+
+// A cell whose output does not depend on its input is not trained: it scores
+// chance on every split.
+void record_untrained(TrainResult& result, const NetworkSpec& spec, const std::vector<EvaluationSet>& evaluations) {
+  result.status = RunStatus::Disconnected;
+  result.status_detail = "no input-to-output path: the output does not depend on the input; not trained";
+  result.final_metrics["train"] = chance(spec.num_classes, 0);
+  for (const EvaluationSet& set : evaluations)
+    result.final_metrics[set.name] = chance(spec.num_classes, static_cast<std::int64_t>(set.images->size()));
+}
+
+struct RunOptions {
+  bool evaluate = true;
+};
+
+TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data, const RunOptions& options) {
+  const auto wall_start = Clock::now();
+  const Protocol& protocol = request.protocol;
+  const NetworkSpec spec = network_spec(protocol, data.train);
+  TrainResult result = describe_run(request, data, spec);
+  std::vector<EvaluationSet> evaluations;
+  if (options.evaluate) evaluations = evaluation_sets(protocol, data);
+  record_data_and_config(result, request, data, spec, evaluations);
+
+  if (cell::is_disconnected(request.graph)) {
+    record_untrained(result, spec, evaluations);
+    result.wall_seconds = seconds_since(wall_start);
+    return result;
+  }
+
+  TrainingSession session(request, data, spec, result.learning_rate);
+  std::int64_t trained_images = 0;
   for (int epoch = 0; epoch < protocol.epochs && result.status == RunStatus::Ok; ++epoch) {
-    EpochRecord record;
-    record.epoch = epoch;
-    record.learning_rate = scheduled_learning_rate(protocol.schedule, lr.learning_rate, epoch, protocol.epochs);
-    for (auto& group : optimizer.param_groups())
-      static_cast<torch::optim::SGDOptions&>(group.options()).lr(record.learning_rate);
-
-    const auto epoch_start = Clock::now();
-    model.train();
-    loader.start_epoch(static_cast<std::uint64_t>(epoch));
-    double loss_sum = 0.0;
-    std::int64_t correct = 0;
-    std::int64_t seen = 0;
-    std::size_t batch_number = 0;
-    std::vector<double> step_losses;
-    const bool per_step = protocol.schedule.update == ScheduleConfig::Update::Step;
-    while (loader.next(batch)) {
-      const auto n = static_cast<std::int64_t>(batch.size);
-      if (per_step) {
-        const double rate = scheduled_learning_rate(protocol.schedule, lr.learning_rate, epoch, protocol.epochs,
-                                                    batch_number, loader.batches_per_epoch());
-        for (auto& group : optimizer.param_groups())
-          static_cast<torch::optim::SGDOptions&>(group.options()).lr(rate);
-      }
-      const torch::Tensor input = placement.images(batch.images.data(), n, train_transform);
-      const torch::Tensor target = placement.labels(batch.labels.data(), n);
-      const StepOutput step = training_step(model, optimizer, input, target);
-      step_losses.push_back(step.loss);
-      loss_sum += step.loss * static_cast<double>(n);
-      seen += n;
-      if (!std::isfinite(step.loss)) {
-        result.status = RunStatus::Diverged;
-        result.status_detail = "training loss became " + std::to_string(step.loss) + " at epoch " + std::to_string(epoch) +
-                               ", batch " + std::to_string(batch_number) + "; stopped";
-        break;
-      }
-      correct += step.correct;
-      ++batch_number;
-    }
-    record.train_seconds = seconds_since(epoch_start);
-    const std::size_t tail = std::min(step_losses.size(), static_cast<std::size_t>(scale::kRecordedTailSteps));
-    result.final_step_losses.assign(step_losses.end() - static_cast<std::ptrdiff_t>(tail), step_losses.end());
-    record.train_images = seen;
-    record.train_loss = seen > 0 ? loss_sum / static_cast<double>(seen) : 0.0;
-    record.train_accuracy = seen > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
-    trained_images += seen;
+    EpochRecord record = train_epoch(session, epoch, result);
+    trained_images += record.train_images;
     result.train_seconds += record.train_seconds;
-
     const bool last = epoch + 1 == protocol.epochs || result.status != RunStatus::Ok;
-    if (!evaluations.empty() && (last || (epoch + 1) % protocol.data.eval_every == 0)) {
-      const auto eval_start = Clock::now();
-      for (const EvaluationSet& set : evaluations)
-        record.evaluations[set.name] = evaluate(model, *set.images, eval_transform, protocol.data.eval_batch_size,
-                                                protocol.data.loader_workers, placement);
-      record.eval_seconds = seconds_since(eval_start);
-    }
+    if (!evaluations.empty() && (last || (epoch + 1) % protocol.data.eval_every == 0))
+      evaluate_epoch(session, evaluations, record);
     result.history.push_back(record);
     if (request.on_epoch) request.on_epoch(result.history.back(), protocol.epochs);
   }
@@ -341,50 +405,11 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
 
 }  // namespace
 
-std::string_view device_name(Device device) {
-  switch (device) {
-    case Device::Auto:
-      return "auto";
-    case Device::Cpu:
-      return "cpu";
-    case Device::Cuda:
-      return "cuda";
-  }
-  return "auto";
-}
+constexpr EnumNames<Device, 3> kDeviceNames{{{{Device::Auto, "auto"}, {Device::Cpu, "cpu"}, {Device::Cuda, "cuda"}}}};
 
-Device parse_device(std::string_view name) {
-  if (name == "auto") return Device::Auto;
-  if (name == "cpu") return Device::Cpu;
-  if (name == "cuda") return Device::Cuda;
-  throw InputError("device '" + std::string(name) + "': expected auto, cpu or cuda");
-}
+std::string_view device_name(Device device) { return kDeviceNames.name(device, "auto"); }
 
-void restart_with_passive_openmp_wait() {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
-  std::vector<std::string> args;
-  for (std::string arg; std::getline(cmdline, arg, '\0');) args.push_back(arg);
-  if (args.empty()) return;
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
-  execv("/proc/self/exe", argv.data());
-  // Still here: the restart failed; carry on with the spinning default.
-}
-
-int configure_process(int threads) {
-  static std::once_flag malloc_once;
-  std::call_once(malloc_once, [] {
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  });
-  if (threads < 0) throw InputError("threads = " + std::to_string(threads) + ": must be >= 0 (0 = every hardware thread)");
-  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (torch::get_num_threads() != threads) torch::set_num_threads(threads);
-  return torch::get_num_threads();
-}
+Device parse_device(std::string_view name) { return kDeviceNames.parse(name, "device"); }
 
 dataset::BenchmarkData load_training_data(const std::string& dataset_key, const std::string& data_dir,
                                           const Protocol& protocol) {
@@ -510,7 +535,6 @@ StepBenchmark benchmark_training_steps(const cell::CellGraph& graph, const Netwo
                                        const RuntimeOptions& runtime) {
   if (steps < 1 || warmup < 0 || repeats < 1)
     throw InputError("benchmark steps and repeats must be >= 1 and warm-up steps >= 0");
-  configure_process(runtime.threads);
   Network network(graph, spec, seed, runtime.edges, runtime.fusion);
   detail::Model& model = *network.impl().model;
   const Placement placement = place(model, runtime);

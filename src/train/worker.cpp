@@ -28,7 +28,6 @@ std::string data_cache_key(const std::string& dataset, const std::string& data_d
 }  // namespace
 
 int serve_training_jobs(std::istream& in, std::ostream& out, const WorkerOptions& options) {
-  const int threads = configure_process(options.threads);
   std::map<std::string, std::shared_ptr<const dataset::BenchmarkData>> data_cache;
   std::string line;
   while (std::getline(in, line)) {
@@ -46,7 +45,6 @@ int serve_training_jobs(std::istream& in, std::ostream& out, const WorkerOptions
       request.protocol.source = job.value("protocol_source", std::string());
       request.seed = job.at("seed").get<std::uint64_t>();
       request.runtime.device = parse_device(options.device);
-      request.runtime.threads = threads;
       request.on_epoch = [&](const EpochRecord& record, int epochs) {
         emit(out, {{"id", id},
                    {"event", "epoch"},

@@ -857,9 +857,9 @@ TEST(StatsJson, OptionsRoundTripAndRejectUnknownKeys) {
   expect_input_error([] { nlohmann::json::parse(R"({"topk": 3})").get<AnalysisOptions>(); },
                      "unknown key 'topk'");
   expect_input_error([] { nlohmann::json::parse(R"({"bootstrap": {"resample": 3}})").get<AnalysisOptions>(); },
-                     "analysis options.bootstrap: unknown key 'resample'");
+                     "analysis options: unknown key 'bootstrap.resample'");
   expect_input_error([] { nlohmann::json::parse(R"({"bootstrap": {"resamples": -1}})").get<AnalysisOptions>(); },
-                     "'resamples' = -1 is not a non-negative integer");
+                     "key 'bootstrap.resamples' = -1: must be a non-negative integer");
   expect_input_error([] { nlohmann::json::parse(R"({"top_k": 2.5})").get<AnalysisOptions>(); },
                      "'top_k' = 2.5");
   expect_input_error([] { nlohmann::json::parse(R"({"bootstrap": {"level": 95}})").get<AnalysisOptions>(); },

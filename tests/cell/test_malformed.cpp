@@ -82,7 +82,10 @@ const Malformed kCases[] = {
      "graph JSON '{\"vertices\": 3, \"edges\": [{\"from\": 0, \"to\": 1, \"op\": \"conv\"}]}': edge 0 has unknown op "
      "'conv' (expected one of zero, skip, linear)"},
     {"{\"vertices\": 3, \"edge\": []}",
-     "graph JSON '{\"vertices\": 3, \"edge\": []}': unknown key 'edge' (expected space, vertices, edges)"},
+     "graph JSON '{\"vertices\": 3, \"edge\": []}': unknown key 'edge' = [] (known keys: space, vertices, edges)"},
+    {"{\"vertices\": 99, \"edges\": []}", "graph JSON '{\"vertices\": 99, \"edges\": []}': key 'vertices' = 99: must be in 2..64"},
+    {"{\"vertices\": 3, \"edges\": [{\"from\": 0, \"to\": 1}]}",
+     "graph JSON '{\"vertices\": 3, \"edges\": [{\"from\": 0, \"to\": 1}]}': missing key 'edges[0].op'"},
     {"{\"vertices\": 3, \"vertices\": 4, \"edges\": []}",
      "graph JSON '{\"vertices\": 3, \"vertices\": 4, \"edges\": []}': key 'vertices' appears twice in one object"},
     {"{\"space\": \"nb201\", \"vertices\": 5, \"edges\": []}",

@@ -194,7 +194,7 @@ TEST(ConfigJson, RoundTripsAndRejectsUnknownKeys) {
   expect_input_error([] { nlohmann::json::parse(R"({"batch": 5})").get<LoaderConfig>(); },
                      {"loader configuration", "unknown key 'batch'", "batch_size"});
   expect_input_error([] { nlohmann::json::parse(R"({"batch_size": -1})").get<LoaderConfig>(); },
-                     {"'batch_size' = -1 is not a non-negative integer"});
+                     {"key 'batch_size' = -1: must be a non-negative integer"});
   expect_input_error([] { nlohmann::json::parse(R"({"batch_size": 0})").get<LoaderConfig>(); }, {"must be > 0"});
   expect_input_error([] { nlohmann::json::parse(R"({"augment": 1})").get<LoaderConfig>(); }, {"true or false"});
   expect_input_error([] { nlohmann::json::parse(R"({"synthetic": {"colour": 1}})").get<DataConfig>(); },

@@ -2,6 +2,7 @@
 #include "nasrank/common/error.h"
 #include "nasrank/store/import.h"
 #include "nasrank/store/query.h"
+#include "benchmark_network_size.h"
 #include "store_test_util.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 namespace nasrank::store {
 namespace {
 
+using testing::benchmark_network_size;
 using testing::error_of;
 using testing::ScratchDir;
 using testing::write_text;
@@ -52,6 +54,7 @@ class CsvImport : public ::testing::Test {
     options.file = file;
     options.arch_column = "arch";
     options.metrics = {parse_metric_mapping("c10-test=cifar10"), parse_metric_mapping("c10-val=cifar10-valid:valid")};
+    options.benchmark_network_size = benchmark_network_size;
     return options;
   }
   ScratchDir dir_{"csv"};

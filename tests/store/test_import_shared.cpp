@@ -2,6 +2,7 @@
 #include "nasrank/cell/encoding.h"
 #include "nasrank/store/import.h"
 #include "nasrank/store/query.h"
+#include "benchmark_network_size.h"
 #include "store_test_util.h"
 #include "test_paths.h"
 
@@ -12,6 +13,7 @@
 namespace nasrank::store {
 namespace {
 
+using testing::benchmark_network_size;
 using testing::ScratchDir;
 
 std::string key_of(int index) { return arch_key("nb201", *cell::to_arch_string(cell::from_benchmark_index(index))); }
@@ -24,6 +26,7 @@ CsvImportOptions csv_200() {
                      parse_metric_mapping("CIFAR100TestAccuracy200Epochs=cifar100"),
                      parse_metric_mapping("ImageNetTestAccuracy200Epochs=ImageNet16-120")};
   options.seeds_averaged = "777,888,999";
+  options.benchmark_network_size = benchmark_network_size;
   return options;
 }
 
@@ -37,6 +40,7 @@ CsvImportOptions csv_12() {
                      parse_metric_mapping("cifar100-val=cifar100:valid"),
                      parse_metric_mapping("imagenet-test=ImageNet16-120"),
                      parse_metric_mapping("imagenet-val=ImageNet16-120:valid")};
+  options.benchmark_network_size = benchmark_network_size;
   return options;
 }
 

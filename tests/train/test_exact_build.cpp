@@ -4,6 +4,7 @@
 #include "nasrank/cell/encoding.h"
 #include "nasrank/cell/facts.h"
 #include "nasrank/train/network.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 #include "train/edge_patterns.h"
 
@@ -59,7 +60,7 @@ TrainResult train_with(const std::string& code, Initialization init, EdgeBuild b
   request.protocol = one_step_per_epoch(init);
   request.seed = 9;
   request.runtime.device = Device::Cpu;
-  request.runtime.threads = 1;
+  configure_process(1);
   request.runtime.channels_last = false;
   request.runtime.edges = build;
   return train(request, tiny_data());

@@ -1,6 +1,7 @@
 // End to end on the real Fashion-MNIST (Debian package dataset-fashion-mnist):
 // the shipped CPU budgets must learn. Label `slow`.
 #include "nasrank/cell/encoding.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +11,7 @@
 namespace nasrank::train {
 namespace {
 
-// Two-thread runs here must not spin-wait (see trainer.h): restarts the test
+// Two-thread runs here must not spin-wait (see process.h): restarts the test
 // binary once with OMP_WAIT_POLICY=PASSIVE before any test runs.
 const bool kPassiveOpenMp = (restart_with_passive_openmp_wait(), true);
 
@@ -29,7 +30,7 @@ TrainResult run(const std::string& protocol_name, const std::string& encoding) {
   request.protocol = load_protocol(protocol_name);
   request.seed = request.protocol.seeds.front();
   request.runtime.device = Device::Cpu;
-  request.runtime.threads = 2;
+  configure_process(2);
   static const dataset::BenchmarkData data = load_training_data("fashion-mnist", "", request.protocol);
   return train(request, data);
 }

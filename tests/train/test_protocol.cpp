@@ -60,10 +60,15 @@ TEST(Protocol, CalibrationPathsResolveAgainstTheProtocolFile) {
 }
 
 TEST(Protocol, UnknownKeysAreErrorsNamingTheKey) {
-  EXPECT_EQ(error_of({{"epoch", 3}}), "protocol 'test.json': unknown key 'epoch' = 3");
-  EXPECT_EQ(error_of({{"optimizer", {{"momentun", 0.9}}}}), "protocol 'test.json': unknown key 'optimizer.momentun' = 0.9");
+  EXPECT_EQ(error_of({{"epoch", 3}}),
+            "protocol 'test.json': unknown key 'epoch' = 3 (known keys: name, description, network, optimizer, "
+            "batch_size, epochs, learning_rate, schedule, initialization, augmentation, data, seeds, loss)");
+  EXPECT_EQ(error_of({{"optimizer", {{"momentun", 0.9}}}}),
+            "protocol 'test.json': unknown key 'optimizer.momentun' = 0.9 (known keys: type, momentum, nesterov, "
+            "weight_decay)");
   EXPECT_EQ(error_of({{"learning_rate", {{"scaler", {{"base_lr", 0.4}, {"kernel", 3}}}}}}),
-            "protocol 'test.json': unknown key 'learning_rate.scaler.kernel' = 3");
+            "protocol 'test.json': unknown key 'learning_rate.scaler.kernel' = 3 (known keys: base_lr, calibration, "
+            "convention, degree)");
 }
 
 TEST(Protocol, OutOfRangeValuesAreErrorsNamingKeyAndValue) {

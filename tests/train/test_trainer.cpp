@@ -2,6 +2,7 @@
 #include "nasrank/common/error.h"
 #include "nasrank/scale/scaler.h"
 #include "nasrank/train/cost.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <gtest/gtest.h>
@@ -49,7 +50,7 @@ TrainRequest request_for(const std::string& encoding, const Protocol& protocol, 
   request.protocol = protocol;
   request.seed = seed;
   request.runtime.device = Device::Cpu;
-  request.runtime.threads = 1;
+  configure_process(1);  // what a program's main does; the trainer records it
   return request;
 }
 
@@ -104,7 +105,7 @@ TEST(Trainer, SameSeedGivesABitwiseIdenticalRun) {
   // Two intra-op threads, as real runs use: the split of the work must not
   // change the numbers either.
   TrainRequest request = request_for("index:1", protocol, 5);
-  request.runtime.threads = 2;
+  configure_process(2);
   const TrainResult a = train(request, tiny_data());
   const TrainResult b = train(request, tiny_data());
   EXPECT_EQ(without_timings(a).dump(), without_timings(b).dump());
@@ -193,7 +194,7 @@ TEST(Calibration, PaperRuleByDefaultRankedByTheMeanOverSeeds) {
   request.seeds = {2, 3};
   request.loss.steps = 3;  // of the 10 steps in an epoch here
   request.base_architecture = calibration_architecture(cell::Space::Nb201, scale::DepthConvention::Nb201Reference);
-  request.runtime.threads = 1;
+  configure_process(1);
   int reported = 0;
   request.on_run = [&](double, std::uint64_t, double) { ++reported; };
   const scale::Calibration c = calibrate(request, tiny_data());

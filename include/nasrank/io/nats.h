@@ -1,8 +1,15 @@
 #pragma once
 // Readers for NATS-Bench topology ("tss") files in the "simple" format: a
 // directory with meta.pickle.pbz2 plus one NNNNNN.pickle.pbz2 per architecture,
-// and the single-file variant (one big pickle holding every record). This is
-// the layout that NATS-Bench's own reader (the `nats_bench` package) loads.
+// and the single-file variant (one big pickle holding every record).
+//
+// Each file is a bzip2-compressed pickle of plain data (dicts, OrderedDict,
+// lists, tuples, sets, str, int, float, bool, None, numpy scalars). meta holds
+// {meta_archs: [arch string per index], total_archs, evaluated_indexes}; an
+// architecture file maps each budget ('12', '200') to {arch_index, arch_str,
+// all_results}, and all_results maps (dataset, seed) to one run: per-epoch
+// train_acc1es / train_losses / train_times, eval_acc1es / eval_losses /
+// eval_times keyed 'split@epoch', params, flop, epochs.
 //
 // All numbers are kept as the benchmark stored them (accuracies in percent,
 // params in millions, FLOPs in millions, times in seconds). Per-epoch series

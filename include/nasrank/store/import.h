@@ -4,6 +4,7 @@
 // Every imported row carries its provenance (source file, sha256, size,
 // mtime, declared split) and an explicit budget, so 12- and 200-epoch numbers
 // can never be mixed up later.
+#include "nasrank/cell/graph.h"
 #include "nasrank/io/nats.h"
 #include "nasrank/store/store.h"
 
@@ -35,6 +36,16 @@ struct MetricColumn {
 };
 MetricColumn parse_metric_mapping(std::string_view text);
 
+// Parameters and FLOPs, in millions, of a network.
+struct NetworkSize {
+  double params_m = 0.0;
+  double flops_m = 0.0;
+};
+// The size of the benchmark's network (C=16, N=5) built with `cell` for a
+// dataset. The store does not build networks; its caller (the CLI: the train
+// module's network_cost) knows how to count them.
+using NetworkSizeFunction = std::function<NetworkSize(const cell::CellGraph& cell, const std::string& dataset)>;
+
 struct CsvImportOptions {
   std::filesystem::path file;
   // Column naming the architecture. Each value is auto-detected: an integer
@@ -48,6 +59,11 @@ struct CsvImportOptions {
   std::string split = "test";  // "test", "valid" (benchmark meaning, see resolve_split) or an exact split
   std::string seeds_averaged = "unknown";  // which seeds the file's means are over
   std::string protocol = "nb201";
+  // A CSV of the benchmark's own results carries accuracies only. When this
+  // is set and the protocol is nb201, every row gets the params_m and flops_m
+  // it returns (and the provenance note says they were computed); otherwise
+  // they stay unknown (NaN): other protocols may train other networks.
+  NetworkSizeFunction benchmark_network_size;
 };
 
 // Reads and validates the whole file before anything is stored. InputError

@@ -21,7 +21,6 @@ Device parse_device(std::string_view name);  // "auto" | "cpu" | "cuda"
 
 struct RuntimeOptions {
   Device device = Device::Auto;
-  int threads = 0;  // intra-op threads; 0 = every hardware thread
   // Images and conv weights in NHWC order on the CPU: LibTorch's oneDNN
   // convolutions ran 1.2x (all-conv cells) to 2.2x (light cells) faster so
   // on this machine. The function is the same; the last bits of the numbers
@@ -34,24 +33,6 @@ struct RuntimeOptions {
   // function either way.
   ConvFusion fusion = ConvFusion::Auto;
 };
-
-// Process-wide setup for fast LibTorch training on the CPU; call once, early
-// (the CLI does): keeps big freed blocks in the heap instead of returning them
-// to the OS every step (glibc M_MMAP_THRESHOLD 256 MiB, M_TRIM_THRESHOLD
-// 1 GiB; page faults otherwise dominate) and sets the intra-op thread count.
-// Returns the thread count in effect.
-int configure_process(int threads);
-
-// LibTorch's OpenMP threads spin while they wait for each other. On a machine
-// whose cores are also busy with other work a spinning thread starves its
-// sibling, and training ran 10-12x slower here (cpu-small-benchmark, 2
-// threads: 81 s spinning, 6.6 s passive). The wait policy is read once, when
-// the OpenMP runtime loads, so it can only be changed by restarting: when
-// OMP_WAIT_POLICY is unset this sets it to PASSIVE and re-executes the
-// program with the same arguments. Returns only when no restart was needed
-// (or it failed, which leaves the process as it was). Call it first in main
-// or in a command, before anything else has run.
-void restart_with_passive_openmp_wait();
 
 // Called after every epoch with the finished record (progress reporting).
 using EpochCallback = std::function<void(const EpochRecord& record, int epochs)>;

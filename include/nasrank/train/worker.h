@@ -17,8 +17,9 @@
 
 namespace nasrank::train {
 
+// The worker trains with the process's thread count, which its main sets
+// (configure_process in process.h).
 struct WorkerOptions {
-  int threads = 1;               // intra-op threads of this worker
   std::string device = "auto";   // auto | cpu | cuda
 };
 
