@@ -20,7 +20,7 @@ FlatTable flat_table(const ResultStore& store, const RunFilter& filter) {
   if (store.count() > 0) {
     std::set<std::string> names;
     for (const char* group : {layout::kFinalAccuracyGroup, layout::kFinalLossGroup})
-      for (const std::string& split : impl.splits(group)) names.insert(split);
+      for (const std::string& split : impl.all_splits(group)) names.insert(split);
     splits.assign(names.begin(), names.end());
   }
   table.columns = {"row", "space", "benchmark_index", "arch", "unique_string", "dataset", "protocol", "budget_epochs",
@@ -37,7 +37,7 @@ FlatTable flat_table(const ResultStore& store, const RunFilter& filter) {
   const std::vector<std::size_t> rows = store.select(filter);
   const std::vector<std::int32_t> epochs =
       rows.empty() ? std::vector<std::int32_t>()
-                   : impl.column(layout::kRunsGroup, layout::runs::curve_length).read_rows<std::int32_t>(rows);
+                   : impl.read_once<std::int32_t>(layout::kRunsGroup, layout::runs::curve_length, rows);
   std::size_t visited = 0;
   store.for_each(
       [&](std::size_t row, const RunRecord& r) {
@@ -88,7 +88,7 @@ LongTable long_table(const ResultStore& store, const RunFilter& filter) {
   const std::vector<std::size_t> rows = store.select(filter);
   const std::vector<std::int32_t> epochs =
       rows.empty() ? std::vector<std::int32_t>()
-                   : impl.column(layout::kRunsGroup, layout::runs::curve_length).read_rows<std::int32_t>(rows);
+                   : impl.read_once<std::int32_t>(layout::kRunsGroup, layout::runs::curve_length, rows);
   std::map<std::string, std::size_t> provenance_ids, configuration_ids;
   auto id_of = [](std::map<std::string, std::size_t>& ids, std::vector<nlohmann::json>& list, const nlohmann::json& value) {
     const std::string text = value.dump();
