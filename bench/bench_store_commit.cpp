@@ -38,15 +38,21 @@ RunRecord synthetic_run(long id, int epochs) {
   r.images_per_second = 2400;
   r.config_json = R"({"lr":0.1,"epochs":)" + std::to_string(epochs) + R"(,"batch_size":256})";
   const double base = 50 + (id % 40);
+  // Measured numbers are noisy: without noise the curves would compress to
+  // almost nothing and the store would be unrealistically small.
+  auto noise = [&](int e, int series) {
+    const double x = std::sin(static_cast<double>(id) * 12.9898 + e * 78.233 + series * 37.719) * 43758.5453;
+    return x - std::floor(x);
+  };
   r.final_metrics["train"] = {base + 5, 0.5};
   r.final_metrics["ori-test"] = {base, 0.9};
   for (int e = 0; e < epochs; ++e) {
-    r.curves.train_loss.push_back(2.0 - 0.1 * e + (id % 7) * 1e-3);
-    r.curves.train_accuracy.push_back(base - epochs + e);
+    r.curves.train_loss.push_back(2.0 - 0.1 * e + noise(e, 0));
+    r.curves.train_accuracy.push_back(base - epochs + e + noise(e, 1));
     r.curves.learning_rate.push_back(0.05 * (1 + std::cos(3.141592653589793 * e / epochs)));
-    r.curves.epoch_seconds.push_back(20 + (id + e) % 5);
-    r.curves.eval_accuracy["ori-test"].push_back(base - (epochs - e) * 0.5);
-    r.curves.eval_loss["ori-test"].push_back(0.9 + (epochs - e) * 0.01);
+    r.curves.epoch_seconds.push_back(20 + noise(e, 2));
+    r.curves.eval_accuracy["ori-test"].push_back(base - (epochs - e) * 0.5 + noise(e, 3));
+    r.curves.eval_loss["ori-test"].push_back(0.9 + (epochs - e) * 0.01 + noise(e, 4));
   }
   return r;
 }
@@ -112,15 +118,20 @@ int main(int argc, char** argv) {
       close_seconds = seconds_since(start);
       close_bytes = write_bytes() - close_before;
     }
-    std::vector<double> sorted = per_commit;
-    std::sort(sorted.begin(), sorted.end());
     double total = 0;
     for (double s : per_commit) total += s;
+    // The first commit of a session also loads the keys of every stored run
+    // (duplicate detection), once: reported apart from the others.
+    std::vector<double> sorted(per_commit.begin() + (commits > 1 ? 1 : 0), per_commit.end());
+    std::sort(sorted.begin(), sorted.end());
+    double rest = 0;
+    for (double s : sorted) rest += s;
     std::printf(
-        "stored %zu runs, %ld commits of 1 run (%d epochs): commit median %.2f ms, mean %.2f ms, max %.2f ms; "
-        "written per commit %.1f kB; close %.1f ms, %.1f kB written; amortized over the session (commits + close) "
-        "%.2f ms and %.1f kB per run\n",
-        count, commits, epochs, sorted[sorted.size() / 2] * 1e3, total / commits * 1e3, sorted.back() * 1e3,
+        "stored %zu runs, %ld commits of 1 run (%d epochs): first commit %.1f ms; the others median %.2f ms, mean "
+        "%.2f ms, max %.2f ms; written per commit %.1f kB; close %.1f ms, %.1f kB written; amortized over the "
+        "session (commits + close) %.2f ms and %.1f kB per run\n",
+        count, commits, epochs, per_commit.front() * 1e3, sorted[sorted.size() / 2] * 1e3,
+        rest / static_cast<double>(sorted.size()) * 1e3, sorted.back() * 1e3,
         static_cast<double>(loop_bytes) / commits / 1024, close_seconds * 1e3, static_cast<double>(close_bytes) / 1024,
         (total + close_seconds) / commits * 1e3, static_cast<double>(loop_bytes + close_bytes) / commits / 1024);
   } catch (const std::exception& e) {

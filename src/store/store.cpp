@@ -970,8 +970,7 @@ std::int64_t new_store_id() {
 // A run as the HDF5 file returns it (reads must not depend on whether a run
 // was folded yet): every series padded with NaN to the run's epochs, series
 // and split metrics that hold no number dropped, no provenance without a source.
-RunRecord stored_form(const RunRecord& record) {
-  RunRecord r = record;
+RunRecord stored_form(RunRecord r) {
   for (auto it = r.final_metrics.begin(); it != r.final_metrics.end();)
     it = std::isnan(it->second.accuracy) && std::isnan(it->second.loss) ? r.final_metrics.erase(it) : std::next(it);
   const std::size_t epochs = r.curves.epochs();
@@ -1170,7 +1169,10 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
     // the store before it removes the journal, so a journal read first either
     // belongs to the file read next or is stale (its runs are in that file,
     // and its store id no longer matches).
-    const journal::Contents contents = journal::read(journal::journal_path(path));
+    // Beside the resolved path, where writers put it (a symlink to the store
+    // has no journal of its own).
+    const auto resolved = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
+    const journal::Contents contents = journal::read(journal::journal_path(error ? path : resolved));
     impl->open_checked();
     impl->committed_file_rows = impl->file_rows;
     impl->load_journal(contents);
@@ -1344,9 +1346,11 @@ AddReport ResultStore::add(std::vector<RunRecord> runs, DuplicatePolicy policy) 
 
   // Staged in memory; commit() writes them to the journal or folds.
   const std::size_t first = s.rows;
+  // Every pointer in fresh and overwrites is to a distinct element of
+  // `runs`, which this call owns: move the records instead of copying them.
   auto stage = [&](std::size_t row, const RunRecord& record) {
     s.overlay_at[row] = s.overlay.size();
-    s.overlay.push_back({row, stored_form(record)});
+    s.overlay.push_back({row, stored_form(std::move(const_cast<RunRecord&>(record)))});
   };
   for (std::size_t i = 0; i < fresh.size(); ++i) stage(first + i, *fresh[i]);
   for (const auto& [row, record] : overwrites) stage(row, *record);

@@ -177,6 +177,19 @@ TEST(StoreJournal, ReadersSeeTheSameStoreBeforeAndAfterTheFold) {
   EXPECT_NE(journal_export.back().find("accuracy:x-valid"), std::string::npos) << journal_export.back();
 }
 
+TEST(StoreJournal, ReadersThroughASymlinkSeeTheJournal) {
+  ScratchDir dir("journal-link");
+  const auto path = dir / "runs.h5";
+  ResultStore writer = ResultStore::open(path, OpenMode::Append);
+  writer.add({sample_run(1, 1)});
+  writer.commit();
+  writer.add({sample_run(2, 1)});
+  writer.commit();
+  ASSERT_TRUE(std::filesystem::exists(journal_of(path)));
+  std::filesystem::create_symlink(path, dir / "link.h5");
+  EXPECT_EQ(ResultStore::open(dir / "link.h5", OpenMode::Read).count(), 2u);
+}
+
 // A writer killed mid-session leaves its journal; readers and the next
 // writer use it, and the next writer's close folds it.
 TEST(StoreJournal, AKilledWritersJournalIsKeptAndFoldedByTheNextWriter) {
