@@ -298,6 +298,28 @@ TEST_F(JournalDamage, ADamagedRecordBeforeTheEndIsRefused) {
   EXPECT_EQ(ResultStore::open(path, OpenMode::Read).count(), 1u);
 }
 
+// Every 5th byte of the journal flipped in turn: a reader either refuses
+// the store (damage before the last record, or in any record header) or
+// drops exactly the last record (damage in its runs); never more, never a
+// crash, never a wrong run.
+TEST_F(JournalDamage, EveryFlippedByteIsRefusedOrDropsOnlyTheLastRecord) {
+  const std::uintmax_t last_record = record_ends[1];
+  for (std::uintmax_t offset = 0; offset < pristine.size(); offset += 5) {
+    SCOPED_TRACE(offset);
+    std::string damaged = pristine;
+    damaged[offset] = static_cast<char>(damaged[offset] ^ 0x5a);
+    testing::write_text(journal_of(path), damaged);
+    if (offset < last_record + 32) {
+      const std::string message = error_of([&] { ResultStore::open(path, OpenMode::Read); });
+      EXPECT_NE(message.find("is damaged at byte"), std::string::npos) << message;
+    } else {
+      const ResultStore store = ResultStore::open(path, OpenMode::Read);
+      ASSERT_EQ(store.count(), 3u);
+      EXPECT_EQ(store.read(2).benchmark_index, 3);
+    }
+  }
+}
+
 TEST_F(JournalDamage, ADamagedJournalHeaderIsRefused) {
   overwrite(3, "?");
   const std::string message = error_of([&] { ResultStore::open(path, OpenMode::Read); });
