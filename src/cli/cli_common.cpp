@@ -107,6 +107,15 @@ std::string csv_quote(const std::string& text) {
 }
 }  // namespace
 
+std::string csv_line(const std::vector<nlohmann::json>& cells) {
+  std::string out;
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    if (c) out += ',';
+    out += csv_quote(cell_text(cells[c]));
+  }
+  return out + '\n';
+}
+
 std::string ResultTable::render(Format format) const {
   std::string out;
   if (format == Format::Json) {

@@ -55,6 +55,9 @@ int parse_and_run(CLI::App& app, int argc, char** argv, const CommandRunner& run
 
 // Text of a cell as a table/CSV shows it (numbers shortest round-trip).
 std::string cell_text(const nlohmann::json& cell);
+// One CSV line (with its newline) of `cells`, as ResultTable::render(Csv)
+// writes each row: for output streamed row by row.
+std::string csv_line(const std::vector<nlohmann::json>& cells);
 // Writes the whole string to stdout in one call.
 void write_stdout(const std::string& text);
 

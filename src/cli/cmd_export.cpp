@@ -17,6 +17,28 @@ struct ExportOptions {
   std::string layout;  // empty: long for csv, wide otherwise
 };
 
+// Output written as it is produced, in blocks: an export's memory does not
+// grow with the store.
+class StdoutStream {
+ public:
+  ~StdoutStream() { flush(); }
+  void write(const std::string& text) {
+    buffer_ += text;
+    if (buffer_.size() >= (1 << 16)) flush();
+  }
+  void flush() {
+    write_stdout(buffer_);
+    buffer_.clear();
+  }
+
+ private:
+  std::string buffer_;
+};
+
+std::vector<nlohmann::json> as_cells(const std::vector<std::string>& columns) {
+  return {columns.begin(), columns.end()};
+}
+
 int run_export(const ExportOptions& options) {
   const store::ResultStore results = store::ResultStore::open(options.store, store::OpenMode::Read);
   store::RunFilter filter;
@@ -26,19 +48,54 @@ int run_export(const ExportOptions& options) {
   if (layout == "long") {
     if (options.format != Format::Csv)
       throw InputError("export --layout long is CSV only (--format csv); JSON and table use --layout wide");
-    const store::LongTable long_rows = store::long_table(results, filter);
-    // Provenance once, as '#' comment lines: pandas.read_csv(path, comment="#").
-    std::string out =
-        "# nasrank export: one row per run and split; provenance_id and configuration_id refer to the lines below\n";
-    for (std::size_t i = 0; i < long_rows.provenance.size(); ++i)
-      out += "# provenance " + std::to_string(i) + ": " + long_rows.provenance[i].dump() + "\n";
-    for (std::size_t i = 0; i < long_rows.configurations.size(); ++i)
-      out += "# configuration " + std::to_string(i) + ": " + long_rows.configurations[i].dump() + "\n";
-    ResultTable table(long_rows.columns);
-    for (const auto& row : long_rows.rows) table.add_row(row);
-    write_stdout(out + table.render(Format::Csv));
+    // Provenance and configurations once each, as '#' comment lines just
+    // before the first row that refers to them: pandas.read_csv(path, comment="#").
+    StdoutStream out;
+    out.write("# nasrank export: one row per run and split; provenance_id and configuration_id refer to the "
+              "'# provenance' and '# configuration' lines\n");
+    store::LongTableStream stream;
+    stream.columns = [&](const std::vector<std::string>& columns) { out.write(csv_line(as_cells(columns))); };
+    stream.provenance = [&](std::size_t id, const nlohmann::json& p) {
+      out.write("# provenance " + std::to_string(id) + ": " + p.dump() + "\n");
+    };
+    stream.configuration = [&](std::size_t id, const nlohmann::json& c) {
+      out.write("# configuration " + std::to_string(id) + ": " + c.dump() + "\n");
+    };
+    stream.row = [&](const std::vector<nlohmann::json>& row) { out.write(csv_line(row)); };
+    store::stream_long_table(results, filter, stream);
     return kExitOk;
   }
+  if (options.format == Format::Csv || options.format == Format::Json) {
+    StdoutStream out;
+    std::vector<std::string> names;
+    std::size_t written = 0;
+    store::stream_flat_table(
+        results, filter,
+        [&](const std::vector<std::string>& columns) {
+          names = columns;
+          if (options.format == Format::Csv) out.write(csv_line(as_cells(columns)));
+        },
+        [&](const std::vector<nlohmann::json>& row) {
+          if (options.format == Format::Csv) {
+            out.write(csv_line(row));
+            return;
+          }
+          // What ResultTable renders for JSON (an array dumped with indent 1),
+          // one object at a time.
+          nlohmann::json object = nlohmann::json::object();
+          for (std::size_t c = 0; c < names.size(); ++c) object[names[c]] = row[c];
+          std::string text = object.dump(1);
+          std::string indented = " ";
+          for (char ch : text) {
+            indented += ch;
+            if (ch == '\n') indented += ' ';
+          }
+          out.write((written++ ? ",\n" : "[\n") + indented);
+        });
+    if (options.format == Format::Json) out.write(written ? "\n]\n" : "[]\n");
+    return kExitOk;
+  }
+  // An aligned table needs every row's width first.
   const store::FlatTable flat = store::flat_table(results, filter);
   ResultTable table(flat.columns);
   for (const auto& row : flat.rows) table.add_row(row);

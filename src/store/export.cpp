@@ -14,30 +14,41 @@ nlohmann::json number(double value) { return std::isnan(value) ? nlohmann::json(
 }  // namespace
 
 FlatTable flat_table(const ResultStore& store, const RunFilter& filter) {
-  auto& impl = detail::StoreAccess::impl(store);
   FlatTable table;
+  stream_flat_table(
+      store, filter, [&](const std::vector<std::string>& columns) { table.columns = columns; },
+      [&](const std::vector<nlohmann::json>& row) { table.rows.push_back(row); });
+  return table;
+}
+
+void stream_flat_table(const ResultStore& store, const RunFilter& filter,
+                       const std::function<void(const std::vector<std::string>&)>& on_columns,
+                       const std::function<void(const std::vector<nlohmann::json>&)>& on_row) {
+  auto& impl = detail::StoreAccess::impl(store);
+  std::vector<std::string> columns;
   std::vector<std::string> splits;
   if (store.count() > 0) {
     std::set<std::string> names;
     for (const char* group : {layout::kFinalAccuracyGroup, layout::kFinalLossGroup})
-      for (const std::string& split : impl.splits(group)) names.insert(split);
+      for (const std::string& split : impl.all_splits(group)) names.insert(split);
     splits.assign(names.begin(), names.end());
   }
-  table.columns = {"row", "space", "benchmark_index", "arch", "unique_string", "dataset", "protocol", "budget_epochs",
+  columns = {"row", "space", "benchmark_index", "arch", "unique_string", "dataset", "protocol", "budget_epochs",
                    "seed", "seeds_averaged", "status", "error_message"};
-  for (const auto& split : splits) table.columns.push_back("accuracy:" + split);
-  for (const auto& split : splits) table.columns.push_back("loss:" + split);
+  for (const auto& split : splits) columns.push_back("accuracy:" + split);
+  for (const auto& split : splits) columns.push_back("loss:" + split);
   for (const char* name : {"learning_rate", "init", "params_m", "flops_m", "wall_seconds", "images_per_second",
                            "epochs_recorded", "imported", "source_path", "source_sha256", "source_size",
                            "source_mtime", "source_format", "source_split", "source_note", "tool_version",
                            "created_at", "config_json"})
-    table.columns.push_back(name);
+    columns.push_back(name);
+  on_columns(columns);
 
   // Curves are not exported, only how many epochs each run recorded.
   const std::vector<std::size_t> rows = store.select(filter);
   const std::vector<std::int32_t> epochs =
       rows.empty() ? std::vector<std::int32_t>()
-                   : impl.column(layout::kRunsGroup, layout::runs::curve_length).read_rows<std::int32_t>(rows);
+                   : impl.read_once<std::int32_t>(layout::kRunsGroup, layout::runs::curve_length, rows);
   std::size_t visited = 0;
   store.for_each(
       [&](std::size_t row, const RunRecord& r) {
@@ -70,30 +81,41 @@ FlatTable flat_table(const ResultStore& store, const RunFilter& filter) {
               nlohmann::json(p.source_format), nlohmann::json(p.source_split), nlohmann::json(p.note),
               nlohmann::json(r.tool_version), nlohmann::json(r.created_at), nlohmann::json(r.config_json)})
           cells.push_back(std::move(cell));
-        table.rows.push_back(std::move(cells));
+        on_row(cells);
         return true;
       },
       filter, ReadOptions{false});
-  return table;
 }
 
 LongTable long_table(const ResultStore& store, const RunFilter& filter) {
-  auto& impl = detail::StoreAccess::impl(store);
   LongTable table;
-  table.columns = {"run",           "space",          "benchmark_index", "arch",          "dataset",
+  LongTableStream out;
+  out.columns = [&](const std::vector<std::string>& columns) { table.columns = columns; };
+  out.provenance = [&](std::size_t, const nlohmann::json& p) { table.provenance.push_back(p); };
+  out.configuration = [&](std::size_t, const nlohmann::json& c) { table.configurations.push_back(c); };
+  out.row = [&](const std::vector<nlohmann::json>& row) { table.rows.push_back(row); };
+  stream_long_table(store, filter, out);
+  return table;
+}
+
+void stream_long_table(const ResultStore& store, const RunFilter& filter, const LongTableStream& out) {
+  auto& impl = detail::StoreAccess::impl(store);
+  std::vector<std::string> columns = {"run",           "space",          "benchmark_index", "arch",          "dataset",
                    "protocol",      "budget_epochs",  "seed",            "seeds_averaged", "status",
                    "split",         "accuracy",       "loss",            "learning_rate", "init",
                    "params_m",      "flops_m",        "wall_seconds",    "images_per_second", "epochs_recorded",
                    "provenance_id", "configuration_id", "created_at",    "error_message"};
+  out.columns(columns);
   const std::vector<std::size_t> rows = store.select(filter);
   const std::vector<std::int32_t> epochs =
       rows.empty() ? std::vector<std::int32_t>()
-                   : impl.column(layout::kRunsGroup, layout::runs::curve_length).read_rows<std::int32_t>(rows);
+                   : impl.read_once<std::int32_t>(layout::kRunsGroup, layout::runs::curve_length, rows);
   std::map<std::string, std::size_t> provenance_ids, configuration_ids;
-  auto id_of = [](std::map<std::string, std::size_t>& ids, std::vector<nlohmann::json>& list, const nlohmann::json& value) {
+  auto id_of = [](std::map<std::string, std::size_t>& ids, const nlohmann::json& value,
+                  const std::function<void(std::size_t, const nlohmann::json&)>& announce) {
     const std::string text = value.dump();
-    const auto [it, added] = ids.emplace(text, list.size());
-    if (added) list.push_back(value);
+    const auto [it, added] = ids.emplace(text, ids.size());
+    if (added) announce(it->second, value);
     return it->second;
   };
   std::size_t visited = 0;
@@ -105,15 +127,16 @@ LongTable long_table(const ResultStore& store, const RunFilter& filter) {
                                         {"source_mtime", p.source_mtime},   {"source_format", p.source_format},
                                         {"source_split", p.source_split},   {"note", p.note},
                                         {"tool_version", r.tool_version}};
-        const std::size_t provenance_id = id_of(provenance_ids, table.provenance, provenance);
+        const std::size_t provenance_id = id_of(provenance_ids, provenance, out.provenance);
         nlohmann::json configuration_id;
         if (!r.config_json.empty()) {
           const auto config = nlohmann::json::parse(r.config_json, nullptr, false);
-          configuration_id = id_of(configuration_ids, table.configurations, config.is_discarded() ? nlohmann::json(r.config_json) : config);
+          configuration_id =
+              id_of(configuration_ids, config.is_discarded() ? nlohmann::json(r.config_json) : config, out.configuration);
         }
         const std::int32_t recorded = epochs[visited++];
         auto add = [&](const std::string& split, double accuracy, double loss) {
-          table.rows.push_back({row,
+          out.row({row,
                                 r.space,
                                 r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json(),
                                 r.arch,
@@ -143,7 +166,6 @@ LongTable long_table(const ResultStore& store, const RunFilter& filter) {
         return true;
       },
       filter, ReadOptions{false});
-  return table;
 }
 
 FlatTable curve_table(const ResultStore& store, const RunFilter& filter) {

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <cstdlib>
 #include <optional>
+#include <random>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -146,6 +148,15 @@ std::string key_text(const std::string& arch_key, const std::string& dataset, co
 
 ResultStore::Impl::~Impl() {
   if (transaction) abort_transaction();
+  // Closing a writer folds its journal, so that the HDF5 file alone (what
+  // h5py reads) holds every run again. A failure leaves the journal, whose
+  // runs stay durable and visible to nasrank.
+  if (journal_entries > 0 && lock) {
+    try {
+      fold(journal_entries);
+    } catch (...) {
+    }
+  }
 }
 
 hid_t ResultStore::Impl::handle() {
@@ -211,9 +222,11 @@ void ResultStore::Impl::validate_layout(const std::string& name) {
       throw InputError(where + ": group '/" + group + "' is missing (damaged store, or not written by nasrank)");
     h5::require_checksummed_object(id, group, where);
   }
+  const auto journal_id = h5::read_int_attribute(file.get(), "journal_id", where + ": reading attribute 'journal_id'");
+  store_id = journal_id.value_or(0);
   columns.clear();
   split_lists.clear();
-  rows = committed_rows = static_cast<std::size_t>(*count);
+  file_rows = static_cast<std::size_t>(*count);
   curve_rows.reset();
 }
 
@@ -239,7 +252,7 @@ void ResultStore::Impl::begin_transaction() {
     } else {
       file = h5::create_file(temporary);
       create_layout(file.get());
-      rows = committed_rows = 0;
+      file_rows = 0;
       curve_rows = 0;
     }
   } catch (...) {
@@ -256,30 +269,28 @@ void ResultStore::Impl::abort_transaction() noexcept {
   close_file();
   durable::remove_if_exists(temporary);
   transaction = false;
-  pending = 0;
-  rows = committed_file ? committed_rows : 0;
-  index_stale = false;
-  clear_caches();
+  file_rows = committed_file ? committed_file_rows : 0;
+  clear_file_caches();
 }
 
 void ResultStore::Impl::write_index() {
   const auto& hashes = arch_hashes();
-  std::vector<std::pair<std::uint64_t, std::int64_t>> entries(rows);
-  for (std::size_t i = 0; i < rows; ++i) entries[i] = {hashes[i], static_cast<std::int64_t>(i)};
+  const std::size_t count = file_rows;
+  std::vector<std::pair<std::uint64_t, std::int64_t>> entries(count);
+  for (std::size_t i = 0; i < count; ++i) entries[i] = {hashes[i], static_cast<std::int64_t>(i)};
   std::sort(entries.begin(), entries.end());
-  std::vector<std::uint64_t> sorted(rows);
-  std::vector<std::int64_t> positions(rows);
-  for (std::size_t i = 0; i < rows; ++i) {
+  std::vector<std::uint64_t> sorted(count);
+  std::vector<std::int64_t> positions(count);
+  for (std::size_t i = 0; i < count; ++i) {
     sorted[i] = entries[i].first;
     positions[i] = entries[i].second;
   }
   h5::Column& hash_column = column(kIndex, layout::index::sorted_hash);
-  hash_column.resize(rows);
+  hash_column.resize(count);
   hash_column.write(0, sorted);
   h5::Column& row_column = column(kIndex, layout::index::rows);
-  row_column.resize(rows);
+  row_column.resize(count);
   row_column.write(0, positions);
-  index_stale = false;
 }
 
 namespace {
@@ -302,30 +313,31 @@ std::optional<std::pair<std::size_t, std::size_t>> run_in_window(const std::vect
 }  // namespace
 
 std::vector<std::size_t> ResultStore::Impl::rows_with_hash(std::uint64_t hash) {
-  if (rows == 0) return {};
+  const std::size_t indexed = file_rows;
+  if (indexed == 0) return {};
   h5::Column& sorted = column(kIndex, layout::index::sorted_hash);
   // FNV-1a hashes spread evenly over 64 bits, so the entries equal to `hash`
   // sit within a few sqrt(rows) of position rows * hash / 2^64 (at most 810
   // entries away in the 109,426-run import of all NAS-Bench-201 exports):
   // one read of a window around there nearly always holds the whole run.
-  const double position = static_cast<double>(hash) / 18446744073709551616.0 * static_cast<double>(rows);
-  const auto half_width = 256 + static_cast<std::size_t>(3 * std::sqrt(static_cast<double>(rows)));
-  const std::size_t center = std::min(rows - 1, static_cast<std::size_t>(position));
+  const double position = static_cast<double>(hash) / 18446744073709551616.0 * static_cast<double>(indexed);
+  const auto half_width = 256 + static_cast<std::size_t>(3 * std::sqrt(static_cast<double>(indexed)));
+  const std::size_t center = std::min(indexed - 1, static_cast<std::size_t>(position));
   const std::size_t begin = center > half_width ? center - half_width : 0;
-  const std::size_t end = std::min(rows, center + half_width);
-  auto run = run_in_window(sorted.read_range<std::uint64_t>(begin, end - begin), begin, rows, hash);
+  const std::size_t end = std::min(indexed, center + half_width);
+  auto run = run_in_window(sorted.read_range<std::uint64_t>(begin, end - begin), begin, indexed, hash);
   if (!run) {
     // A run longer than the window, or one far from its estimate: every
     // kStride-th sorted hash narrows the search to a window, then the window
     // itself; entries equal to `hash` lie in
     // [stride * (first sample >= hash, minus one), stride * (first sample > hash)).
     constexpr std::size_t kStride = 1024;
-    const std::size_t samples = (rows + kStride - 1) / kStride;
+    const std::size_t samples = (indexed + kStride - 1) / kStride;
     const auto sample = sorted.read_strided<std::uint64_t>(0, kStride, samples);
     const auto at_least = static_cast<std::size_t>(std::lower_bound(sample.begin(), sample.end(), hash) - sample.begin());
     const auto above = static_cast<std::size_t>(std::upper_bound(sample.begin(), sample.end(), hash) - sample.begin());
     const std::size_t window_first = (at_least == 0 ? 0 : at_least - 1) * kStride;
-    const std::size_t window_end = std::min(rows, above * kStride);
+    const std::size_t window_end = std::min(indexed, above * kStride);
     if (window_end <= window_first) return {};
     const auto window = sorted.read_range<std::uint64_t>(window_first, window_end - window_first);
     const auto [low, high] = std::equal_range(window.begin(), window.end(), hash);
@@ -336,7 +348,7 @@ std::vector<std::size_t> ResultStore::Impl::rows_with_hash(std::uint64_t hash) {
   std::vector<std::size_t> found;
   if (count == 0) return found;
   for (std::int64_t row : open_column(kIndex, layout::index::rows).read_range<std::int64_t>(first, count)) {
-    if (row < 0 || static_cast<std::size_t>(row) >= rows)
+    if (row < 0 || static_cast<std::size_t>(row) >= indexed)
       throw InputError(where(kIndex + "/row") + ": row " + std::to_string(row) + " out of range (damaged store)");
     found.push_back(static_cast<std::size_t>(row));
   }
@@ -346,7 +358,7 @@ std::vector<std::size_t> ResultStore::Impl::rows_with_hash(std::uint64_t hash) {
 
 void ResultStore::Impl::write_root_attributes() {
   const hid_t id = handle();
-  h5::write_attribute(id, "run_count", static_cast<std::int64_t>(rows));
+  h5::write_attribute(id, "run_count", static_cast<std::int64_t>(file_rows));
   h5::write_attribute(id, "written_by", "nasrank " + version());
   h5::write_attribute(id, "last_commit_utc", utc_timestamp());
 }
@@ -371,7 +383,7 @@ h5::Column ResultStore::Impl::open_column(const std::string& group, const Column
     // /curves/train_loss defines the curve length, which the others must match.
     const bool per_epoch = group == kEvalAccuracy || group == kEvalLoss ||
                            (group == kCurves && info.name != std::string(layout::curves::train_loss.name));
-    const std::size_t expected = per_run ? rows : per_epoch ? curve_count() : 0;
+    const std::size_t expected = per_run ? file_rows : per_epoch ? curve_count() : 0;
     if ((per_run || per_epoch) && opened.size() != expected)
       throw InputError(where(key) + " has " + std::to_string(opened.size()) + " rows but the store needs " +
                        std::to_string(expected) + " (damaged store)");
@@ -397,16 +409,6 @@ h5::Column* ResultStore::Impl::split_column(const std::string& group, const std:
   return &column(group, info);
 }
 
-std::optional<std::vector<double>> ResultStore::Impl::read_split_once(const std::string& group, const std::string& split,
-                                                                      const std::vector<std::size_t>& rows) {
-  const auto& names = splits(group);
-  if (!std::binary_search(names.begin(), names.end(), split)) return std::nullopt;
-  ColumnInfo info = group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info()
-                                                                       : layout::final_loss_info();
-  info.name = split.c_str();
-  return read_once<double>(group, info, rows);
-}
-
 h5::Column& ResultStore::Impl::create_split_column(const std::string& group, const std::string& split,
                                                    const ColumnInfo& info, std::size_t size) {
   const std::string key = group + "/" + split;
@@ -424,16 +426,20 @@ h5::Column& ResultStore::Impl::create_split_column(const std::string& group, con
 // ---- Impl: caches ----------------------------------------------------------------
 
 void ResultStore::Impl::clear_caches() {
+  clear_file_caches();
+  key_rows.reset();
+}
+
+void ResultStore::Impl::clear_file_caches() {
   hash_cache.reset();
   text_cache.clear();
   int_cache.clear();
-  key_rows.reset();
   sources.reset();
 }
 
 const std::vector<std::uint64_t>& ResultStore::Impl::arch_hashes() {
   if (!hash_cache)
-    hash_cache = rows > 0 ? column(kRuns, runs::arch_key_hash).read_all<std::uint64_t>() : std::vector<std::uint64_t>();
+    hash_cache = file_rows > 0 ? column(kRuns, runs::arch_key_hash).read_all<std::uint64_t>() : std::vector<std::uint64_t>();
   return *hash_cache;
 }
 
@@ -452,47 +458,55 @@ std::vector<T> pick(const std::vector<T>& all, const std::vector<std::size_t>& r
 }  // namespace
 
 std::vector<std::string> ResultStore::Impl::scan_text(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
+  return merge_overlay<std::string>(
+      wanted, [&](const std::vector<std::size_t>& in_file) { return scan_file_text(info, in_file); },
+      [&](const RunRecord& r) { return run_value<std::string>(r, info.name); });
+}
+
+std::vector<std::int64_t> ResultStore::Impl::scan_int(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
+  return merge_overlay<std::int64_t>(
+      wanted, [&](const std::vector<std::size_t>& in_file) { return scan_file_int(info, in_file); },
+      [&](const RunRecord& r) { return run_value<std::int64_t>(r, info.name); });
+}
+
+std::vector<std::string> ResultStore::Impl::scan_file_text(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
   auto it = text_cache.find(info.name);
-  if (it == text_cache.end() && worth_caching(wanted.size(), rows))
+  if (it == text_cache.end() && worth_caching(wanted.size(), file_rows))
     it = text_cache.emplace(info.name, column(kRuns, info).read_all<std::string>()).first;
   if (it != text_cache.end()) return pick(it->second, wanted);
   return read_once<std::string>(kRuns, info, wanted);
 }
 
-std::vector<std::int64_t> ResultStore::Impl::scan_int(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
+std::vector<std::int64_t> ResultStore::Impl::scan_file_int(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
   auto it = int_cache.find(info.name);
-  if (it == int_cache.end() && worth_caching(wanted.size(), rows))
+  if (it == int_cache.end() && worth_caching(wanted.size(), file_rows))
     it = int_cache.emplace(info.name, column(kRuns, info).read_all<std::int64_t>()).first;
   if (it != int_cache.end()) return pick(it->second, wanted);
   return read_once<std::int64_t>(kRuns, info, wanted);
 }
 
-void ResultStore::Impl::extend_caches(const std::vector<const RunRecord*>& fresh) {
-  for (const RunRecord* r : fresh) {
-    if (hash_cache) hash_cache->push_back(layout::arch_key_hash(arch_key(r->space, r->arch)));
-    for (auto& [name, values] : text_cache)
-      values.push_back(name == std::string(runs::dataset.name) ? r->dataset : r->protocol);
-    for (auto& [name, values] : int_cache)
-      values.push_back(name == std::string(runs::seed.name) ? r->seed : r->budget_epochs);
-  }
-}
-
 std::unordered_map<std::string, std::size_t>& ResultStore::Impl::keys() {
   if (!key_rows) {
     std::unordered_map<std::string, std::size_t> loaded;
-    if (rows > 0) {
-      std::vector<std::size_t> all(rows);
-      for (std::size_t i = 0; i < rows; ++i) all[i] = i;
-      const auto dataset = scan_text(runs::dataset, all);
-      const auto protocol = scan_text(runs::protocol, all);
-      const auto budget = scan_int(runs::budget_epochs, all);
-      const auto seed = scan_int(runs::seed, all);
+    if (file_rows > 0) {
+      std::vector<std::size_t> all(file_rows);
+      for (std::size_t i = 0; i < file_rows; ++i) all[i] = i;
+      const auto dataset = scan_file_text(runs::dataset, all);
+      const auto protocol = scan_file_text(runs::protocol, all);
+      const auto budget = scan_file_int(runs::budget_epochs, all);
+      const auto seed = scan_file_int(runs::seed, all);
       const auto arch = column(kRuns, runs::arch).read_all<std::string>();
       const auto space = column(kRuns, runs::space).read_all<std::string>();
       loaded.reserve(rows * 2);
-      for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t i = 0; i < file_rows; ++i)
         loaded[key_text(arch_key(space[i], arch[i]), dataset[i], protocol[i], budget[i], seed[i])] = i;
     }
+    // A replacement keeps its row's key, so only appended rows add keys.
+    for (const journal::Entry& entry : overlay)
+      if (entry.row >= file_rows) {
+        const RunRecord& r = entry.run;
+        loaded[key_text(arch_key(r.space, r.arch), r.dataset, r.protocol, r.budget_epochs, r.seed)] = entry.row;
+      }
     key_rows = std::move(loaded);
   }
   return *key_rows;
@@ -501,7 +515,7 @@ std::unordered_map<std::string, std::size_t>& ResultStore::Impl::keys() {
 ResultStore::Impl::SourceTable& ResultStore::Impl::source_table() {
   if (!sources) {
     SourceTable table;
-    if (rows > 0 || transaction) {
+    if (file_rows > 0 || transaction) {
       namespace src = layout::sources;
       const auto paths = column(kSources, src::path).read_all<std::string>();
       const std::size_t n = paths.size();
@@ -662,7 +676,7 @@ void ResultStore::Impl::write_split_metrics(std::size_t first_row, std::size_t e
         if (!std::isnan(metrics.*member)) names.insert(split);
     for (const std::string& split : names) {
       h5::Column* c = split_column(group, split);
-      if (!c) c = &create_split_column(group, split, info, rows);
+      if (!c) c = &create_split_column(group, split, info, file_rows);
       if (c->size() < end_row) c->resize(end_row);
       std::vector<double> values(records.size(), kNotMeasured);
       for (std::size_t i = 0; i < records.size(); ++i)
@@ -678,7 +692,7 @@ void ResultStore::Impl::write_split_metrics(std::size_t first_row, std::size_t e
 void ResultStore::Impl::write_block(std::size_t first_row, const std::vector<const RunRecord*>& records) {
   const std::size_t k = records.size();
   if (k == 0) return;
-  const std::size_t end_row = std::max(rows, first_row + k);
+  const std::size_t end_row = std::max(file_rows, first_row + k);
 
   const std::vector<std::int32_t> source_ids = assign_sources(records);
   std::vector<std::int64_t> offsets(k);
@@ -744,6 +758,16 @@ void ResultStore::Impl::write_block(std::size_t first_row, const std::vector<con
 // ---- Impl: reading -------------------------------------------------------------------
 
 std::vector<RunRecord> ResultStore::Impl::read_rows(const std::vector<std::size_t>& wanted, const ReadOptions& options) {
+  return merge_overlay<RunRecord>(
+      wanted, [&](const std::vector<std::size_t>& in_file) { return read_file_rows(in_file, options); },
+      [&](const RunRecord& r) {
+        RunRecord copy = r;
+        if (!options.curves) copy.curves = EpochCurves{};
+        return copy;
+      });
+}
+
+std::vector<RunRecord> ResultStore::Impl::read_file_rows(const std::vector<std::size_t>& wanted, const ReadOptions& options) {
   const std::size_t k = wanted.size();
   std::vector<RunRecord> records(k);
   if (k == 0) return records;
@@ -864,13 +888,22 @@ std::vector<std::size_t> ResultStore::Impl::select(const RunFilter& filter) {
   if (rows == 0) return selected;
   if (filter.arch_key) {
     const std::uint64_t hash = layout::arch_key_hash(*filter.arch_key);
-    if (hash_cache || transaction) {
+    if (file_rows == 0) {
+    } else if (hash_cache) {
       const auto& hashes = arch_hashes();
-      for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t i = 0; i < file_rows; ++i)
         if (hashes[i] == hash) selected.push_back(i);
     } else {
       selected = rows_with_hash(hash);
     }
+    // Rows appended by the overlay are not in the file's index; replaced
+    // rows keep their key and so their place there.
+    const std::size_t from_file = selected.size();
+    for (const journal::Entry& entry : overlay)
+      if (entry.row >= file_rows && layout::arch_key_hash(arch_key(entry.run.space, entry.run.arch)) == hash)
+        selected.push_back(entry.row);
+    std::sort(selected.begin() + static_cast<std::ptrdiff_t>(from_file), selected.end());
+    selected.erase(std::unique(selected.begin(), selected.end()), selected.end());
   } else {
     selected.resize(rows);
     for (std::size_t i = 0; i < rows; ++i) selected[i] = i;
@@ -897,14 +930,221 @@ std::vector<std::size_t> ResultStore::Impl::select(const RunFilter& filter) {
       for (std::size_t i = 0; i < selected.size(); ++i)
         if (indices[i] == *index) confirmed.push_back(selected[i]);
     } else {
-      const auto space = column(kRuns, runs::space).read_rows<std::string>(selected);
-      const auto arch = column(kRuns, runs::arch).read_rows<std::string>(selected);
+      const auto space = read_once<std::string>(kRuns, runs::space, selected);
+      const auto arch = read_once<std::string>(kRuns, runs::arch, selected);
       for (std::size_t i = 0; i < selected.size(); ++i)
         if (arch_key(space[i], arch[i]) == *filter.arch_key) confirmed.push_back(selected[i]);
     }
     selected = std::move(confirmed);
   }
   return selected;
+}
+
+// ---- Impl: journal and overlay --------------------------------------------------------
+
+namespace {
+
+// Below this the journal is folded no earlier than at close: copying a small
+// store costs less than the fsyncs a commit pays anyway.
+constexpr std::uint64_t kMinFoldBytes = 1 << 20;
+
+// NASRANK_STORE_FOLD_BYTES: fold once the journal reaches this many bytes
+// (tests and benchmarks use it to make folds frequent); 0 or unset = automatic.
+std::uint64_t fold_threshold_override() {
+  const char* text = std::getenv("NASRANK_STORE_FOLD_BYTES");
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  return end && *end == '\0' ? value : 0;
+}
+
+std::int64_t new_store_id() {
+  std::random_device random;
+  for (;;) {
+    const std::uint64_t value = (static_cast<std::uint64_t>(random()) << 32) ^ random();
+    const auto id = static_cast<std::int64_t>(value >> 1);
+    if (id != 0) return id;
+  }
+}
+
+// A run as the HDF5 file returns it (reads must not depend on whether a run
+// was folded yet): every series padded with NaN to the run's epochs, series
+// and split metrics that hold no number dropped, no provenance without a source.
+RunRecord stored_form(RunRecord r) {
+  for (auto it = r.final_metrics.begin(); it != r.final_metrics.end();)
+    it = std::isnan(it->second.accuracy) && std::isnan(it->second.loss) ? r.final_metrics.erase(it) : std::next(it);
+  const std::size_t epochs = r.curves.epochs();
+  auto normalize = [&](std::vector<double>& series) {
+    series.resize(epochs, kNotMeasured);
+    if (std::all_of(series.begin(), series.end(), [](double v) { return std::isnan(v); })) series.clear();
+  };
+  for (auto* series : {&r.curves.train_loss, &r.curves.train_accuracy, &r.curves.learning_rate, &r.curves.epoch_seconds})
+    normalize(*series);
+  for (auto* map : {&r.curves.eval_accuracy, &r.curves.eval_loss})
+    for (auto it = map->begin(); it != map->end();) {
+      normalize(it->second);
+      it = it->second.empty() ? map->erase(it) : std::next(it);
+    }
+  if (!has_source(r.provenance)) {
+    const bool imported = r.provenance.imported;
+    r.provenance = Provenance{};
+    r.provenance.imported = imported;
+  }
+  return r;
+}
+
+}  // namespace
+
+RunCell run_cell(const RunRecord& r, const std::string& name) {
+  RunCell cell;
+  auto is = [&](const ColumnInfo& info) { return name == info.name; };
+  if (is(runs::space)) cell.text = r.space;
+  else if (is(runs::benchmark_index)) cell.integer = r.benchmark_index;
+  else if (is(runs::arch)) cell.text = r.arch;
+  else if (is(runs::arch_key_hash)) cell.hash = layout::arch_key_hash(arch_key(r.space, r.arch));
+  else if (is(runs::unique_string)) cell.text = r.unique_string;
+  else if (is(runs::dataset)) cell.text = r.dataset;
+  else if (is(runs::protocol)) cell.text = r.protocol;
+  else if (is(runs::budget_epochs)) cell.integer = r.budget_epochs;
+  else if (is(runs::seed)) cell.integer = r.seed;
+  else if (is(runs::seeds_averaged)) cell.text = r.seeds_averaged;
+  else if (is(runs::status)) cell.text = std::string(status_name(r.status));
+  else if (is(runs::error_message)) cell.text = r.error_message;
+  else if (is(runs::learning_rate)) cell.number = r.learning_rate;
+  else if (is(runs::init)) cell.text = r.init;
+  else if (is(runs::params_m)) cell.number = r.params_m;
+  else if (is(runs::flops_m)) cell.number = r.flops_m;
+  else if (is(runs::wall_seconds)) cell.number = r.wall_seconds;
+  else if (is(runs::images_per_second)) cell.number = r.images_per_second;
+  else if (is(runs::config_json)) cell.text = r.config_json;
+  else if (is(runs::tool_version)) cell.text = r.tool_version;
+  else if (is(runs::created_at)) cell.text = r.created_at;
+  else if (is(runs::imported)) cell.integer = r.provenance.imported ? 1 : 0;
+  else if (is(runs::curve_length)) cell.integer = static_cast<std::int64_t>(r.curves.epochs());
+  else NASRANK_CHECK(false, "column '" + name + "' has no value for a journaled run");
+  return cell;
+}
+
+void ResultStore::Impl::set_rows() {
+  rows = file_rows;
+  for (const journal::Entry& entry : overlay) rows = std::max(rows, entry.row + 1);
+}
+
+void ResultStore::Impl::load_journal(const journal::Contents& contents) {
+  set_rows();
+  if (contents.exists && !contents.entries.empty() && store_id != 0 && contents.store_id == store_id) {
+    for (const journal::Entry& entry : contents.entries) {
+      if (entry.row > rows)
+        throw InputError("journal '" + journal::journal_path(real_path.empty() ? path : real_path).string() +
+                         "' writes row " + std::to_string(entry.row) + " of a store of " + std::to_string(rows) +
+                         " runs (damaged, or the journal of another store)");
+      overlay_at[entry.row] = overlay.size();
+      overlay.push_back(entry);
+      rows = std::max(rows, entry.row + 1);
+    }
+    journal_entries = overlay.size();
+  }
+  committed_rows = rows;
+}
+
+void ResultStore::Impl::drop_staged() {
+  overlay.erase(overlay.begin() + static_cast<std::ptrdiff_t>(journal_entries), overlay.end());
+  overlay_at.clear();
+  for (std::size_t i = 0; i < overlay.size(); ++i) overlay_at[overlay[i].row] = i;
+  set_rows();
+  key_rows.reset();
+}
+
+void ResultStore::Impl::fold(std::size_t entries) {
+  const std::int64_t previous_id = store_id;
+  begin_transaction();
+  try {
+    // The copy's columns grow below; what was cached describes the old file.
+    clear_file_caches();
+    std::size_t i = 0;
+    while (i < entries) {
+      const std::size_t row = overlay[i].row;
+      NASRANK_CHECK(row <= file_rows, "a journal entry past the end of the store");
+      if (row < file_rows) {
+        write_block(row, {&overlay[i].run});
+        ++i;
+        continue;
+      }
+      std::vector<const RunRecord*> block;
+      for (; i < entries && overlay[i].row == file_rows + block.size(); ++i) block.push_back(&overlay[i].run);
+      write_block(file_rows, block);
+      file_rows += block.size();
+    }
+    hash_cache.reset();
+    write_index();
+    store_id = new_store_id();
+    h5::write_attribute(file.get(), "journal_id", store_id);
+    write_root_attributes();
+    // A failed flush leaves the file intact for abort_transaction(); a failed
+    // close would not, so the close must have nothing left to write.
+    h5::flush_file(file.get(), "writing " + quoted(temporary));
+    columns.clear();
+    split_lists.clear();
+    file.close_checked("closing " + quoted(temporary));
+    durable::replace_atomically(temporary, real_path);
+  } catch (...) {
+    abort_transaction();
+    store_id = previous_id;
+    throw;
+  }
+  transaction = false;
+  committed_file = true;
+  committed_file_rows = file_rows;
+  // The file now holds every journaled run and has a new journal_id, so a
+  // journal left by a crash right here is stale: readers ignore it and the
+  // next writer removes it.
+  journal_writer.reset();
+  journal_bytes = 0;
+  durable::remove_if_exists(journal::journal_path(real_path));
+  overlay.erase(overlay.begin(), overlay.begin() + static_cast<std::ptrdiff_t>(entries));
+  overlay_at.clear();
+  for (std::size_t k = 0; k < overlay.size(); ++k) overlay_at[overlay[k].row] = k;
+  journal_entries = 0;
+  clear_file_caches();
+  set_rows();
+}
+
+std::vector<std::string> ResultStore::Impl::all_splits(const std::string& group) {
+  std::set<std::string> names;
+  if (committed_file || transaction)
+    for (const std::string& split : splits(group)) names.insert(split);
+  const bool accuracy = group == kFinalAccuracy;
+  for (const journal::Entry& entry : overlay)
+    for (const auto& [split, metrics] : entry.run.final_metrics)
+      if (!std::isnan(accuracy ? metrics.accuracy : metrics.loss)) names.insert(split);
+  return {names.begin(), names.end()};
+}
+
+std::optional<std::vector<double>> ResultStore::Impl::read_split_once(const std::string& group, const std::string& split,
+                                                                      const std::vector<std::size_t>& rows) {
+  bool in_file = false;
+  if (committed_file || transaction) {
+    const auto& names = splits(group);
+    in_file = std::binary_search(names.begin(), names.end(), split);
+  }
+  if (!in_file && overlay.empty()) return std::nullopt;
+  ColumnInfo info = group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info()
+                                                                       : layout::final_loss_info();
+  info.name = split.c_str();
+  const bool accuracy = group == kFinalAccuracy;
+  return merge_overlay<double>(
+      rows,
+      [&](const std::vector<std::size_t>& file_rows_wanted) {
+        if (!in_file) return std::vector<double>(file_rows_wanted.size(), kNotMeasured);
+        if (auto it = columns.find(group + "/" + split); it != columns.end())
+          return it->second.read_rows<double>(file_rows_wanted);
+        return open_column(group, info).read_rows<double>(file_rows_wanted);
+      },
+      [&](const RunRecord& r) {
+        const auto it = r.final_metrics.find(split);
+        if (it == r.final_metrics.end()) return kNotMeasured;
+        return accuracy ? it->second.accuracy : it->second.loss;
+      });
 }
 
 // ---- ResultStore -----------------------------------------------------------------------
@@ -925,7 +1165,17 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
   if (impl->mode == OpenMode::Read) {
     if (!exists) throw InputError("results store " + quoted(path) + " does not exist");
     impl->committed_file = true;
+    // The journal before the file: a writer folds by renaming a new file over
+    // the store before it removes the journal, so a journal read first either
+    // belongs to the file read next or is stale (its runs are in that file,
+    // and its store id no longer matches).
+    // Beside the resolved path, where writers put it (a symlink to the store
+    // has no journal of its own).
+    const auto resolved = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
+    const journal::Contents contents = journal::read(journal::journal_path(error ? path : resolved));
     impl->open_checked();
+    impl->committed_file_rows = impl->file_rows;
+    impl->load_journal(contents);
     return ResultStore(std::move(impl));
   }
   if (exists && std::filesystem::is_directory(path, error))
@@ -945,10 +1195,30 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
   impl->lock.emplace(impl->real_path);
   // A leftover of a writer killed mid-transaction; it was never part of the store.
   durable::remove_if_exists(impl->temporary);
+  impl->fold_bytes = fold_threshold_override();
   if (mode == OpenMode::Append && exists) {
     impl->committed_file = true;
+    const std::filesystem::path journal_file = journal::journal_path(impl->real_path);
+    const journal::Contents contents = journal::read(journal_file);
     impl->open_checked();
     h5::require_checksummed_tree(impl->file.get(), quoted(path));
+    impl->committed_file_rows = impl->file_rows;
+    impl->load_journal(contents);
+    if (impl->journal_entries > 0) {
+      if (contents.torn())
+        impl->notices.push_back("journal '" + journal_file.string() + "': dropped the last " +
+                                std::to_string(contents.file_bytes - contents.valid_bytes) +
+                                " bytes, a commit that a crash interrupted before it was complete (never reported "
+                                "as stored)");
+      impl->journal_writer = journal::Writer::resume(journal_file, contents.valid_bytes);
+      impl->journal_bytes = contents.valid_bytes;
+    } else if (contents.exists) {
+      // Stale (its runs were folded into the file before a crash), empty or
+      // cut short while being created: nothing in it is part of the store.
+      durable::remove_if_exists(journal_file);
+    }
+  } else {
+    impl->set_rows();
   }
   return ResultStore(std::move(impl));
 }
@@ -956,7 +1226,8 @@ ResultStore ResultStore::open(const std::filesystem::path& path, OpenMode mode) 
 const std::filesystem::path& ResultStore::path() const { return impl_->path; }
 OpenMode ResultStore::mode() const { return impl_->mode; }
 std::size_t ResultStore::count() const { return impl_->rows; }
-std::size_t ResultStore::pending() const { return impl_->pending; }
+std::size_t ResultStore::pending() const { return impl_->pending(); }
+const std::vector<std::string>& ResultStore::notices() const { return impl_->notices; }
 
 RunRecord ResultStore::read(std::size_t row, const ReadOptions& options) const {
   if (row >= impl_->rows)
@@ -1073,21 +1344,18 @@ AddReport ResultStore::add(std::vector<RunRecord> runs, DuplicatePolicy policy) 
   }
   if (fresh.empty() && overwrites.empty()) return report;
 
-  if (!s.transaction) s.begin_transaction();
-  try {
-    s.write_block(s.rows, fresh);
-    for (const auto& [row, record] : overwrites) s.write_block(row, {record});
-  } catch (...) {
-    s.abort_transaction();
-    throw;
-  }
+  // Staged in memory; commit() writes them to the journal or folds.
   const std::size_t first = s.rows;
-  auto& keys_now = s.keys();  // begin_transaction() may have replaced the caches
-  for (std::size_t i = 0; i < fresh.size(); ++i) keys_now.emplace(std::move(fresh_keys[i]), first + i);
-  s.extend_caches(fresh);
-  if (!fresh.empty()) s.index_stale = true;
+  // Every pointer in fresh and overwrites is to a distinct element of
+  // `runs`, which this call owns: move the records instead of copying them.
+  auto stage = [&](std::size_t row, const RunRecord& record) {
+    s.overlay_at[row] = s.overlay.size();
+    s.overlay.push_back({row, stored_form(std::move(const_cast<RunRecord&>(record)))});
+  };
+  for (std::size_t i = 0; i < fresh.size(); ++i) stage(first + i, *fresh[i]);
+  for (const auto& [row, record] : overwrites) stage(row, *record);
+  for (std::size_t i = 0; i < fresh.size(); ++i) stored_keys.emplace(std::move(fresh_keys[i]), first + i);
   s.rows += fresh.size();
-  s.pending += fresh.size() + overwrites.size();
   report.added = fresh.size();
   report.replaced = overwrites.size();
   return report;
@@ -1097,24 +1365,37 @@ std::size_t ResultStore::commit() {
   Impl& s = *impl_;
   if (s.mode == OpenMode::Read)
     throw InputError("results store " + quoted(s.path) + " was opened read-only; there is nothing to commit");
-  if (!s.transaction) {
-    if (s.committed_file) return s.rows;
-    s.begin_transaction();
-  }
+  if (s.committed_file && s.pending() == 0) return s.rows;
   try {
-    if (s.index_stale) s.write_index();
-    s.write_root_attributes();
-    // A failed flush leaves the file intact for abort_transaction(); a failed
-    // close would not, so the close must have nothing left to write.
-    h5::flush_file(s.file.get(), "writing " + quoted(s.temporary));
-    s.columns.clear();
-    s.split_lists.clear();
-    s.file.close_checked("closing " + quoted(s.temporary));
-    durable::replace_atomically(s.temporary, s.real_path);
+    std::string records;
+    bool fold = !s.committed_file || s.store_id == 0;
+    if (!fold) {
+      std::vector<const journal::Entry*> staged;
+      for (std::size_t i = s.journal_entries; i < s.overlay.size(); ++i) staged.push_back(&s.overlay[i]);
+      records = journal::encode(staged);
+      // Folding copies the file: once the journal holds an eighth of the
+      // file's size, the copy costs each journaled byte at most ~8 bytes.
+      std::error_code error;
+      const std::uintmax_t file_size = std::filesystem::file_size(s.real_path, error);
+      const std::uint64_t threshold =
+          s.fold_bytes > 0 ? s.fold_bytes : std::max<std::uint64_t>(kMinFoldBytes, error ? 0 : file_size / 8);
+      fold = std::max<std::uint64_t>(s.journal_bytes, 32) + records.size() >= threshold;
+    }
+    if (fold) {
+      s.fold(s.overlay.size());
+    } else {
+      if (!s.journal_writer) {
+        s.journal_writer = journal::Writer::create(journal::journal_path(s.real_path), s.store_id);
+        s.journal_bytes = s.journal_writer->size();
+      }
+      s.journal_writer->append(records);
+      s.journal_bytes = s.journal_writer->size();
+      s.journal_entries = s.overlay.size();
+    }
   } catch (const std::exception& e) {
     // A full disk or quota lands here; say what it means for the user's data.
-    const std::size_t uncommitted = s.pending;
-    s.abort_transaction();
+    const std::size_t uncommitted = s.pending();
+    s.drop_staged();
     const std::string message = "results store " + quoted(s.path) + ": commit failed, so the " +
                                 std::to_string(uncommitted) + " run(s) added since the last commit are not stored (" +
                                 (s.committed_file ? "the store keeps its " + std::to_string(s.committed_rows) + " committed runs"
@@ -1123,10 +1404,7 @@ std::size_t ResultStore::commit() {
     if (dynamic_cast<const InputError*>(&e)) throw InputError(message);
     throw IoError(message);
   }
-  s.transaction = false;
-  s.committed_file = true;
   s.committed_rows = s.rows;
-  s.pending = 0;
   return s.rows;
 }
 

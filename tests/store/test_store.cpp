@@ -183,9 +183,13 @@ TEST(ResultStore, UncommittedRunsAreDiscarded) {
     ResultStore store = ResultStore::open(path, OpenMode::Append);
     store.add({sample_run(1, 1)});
     store.commit();
+    std::error_code ignored;
+    const auto journal_size = std::filesystem::file_size(dir / "runs.h5.journal", ignored);
     store.add({sample_run(2, 1)});
     EXPECT_EQ(store.count(), 2u);
-    EXPECT_TRUE(std::filesystem::exists(dir / "runs.h5.tmp"));
+    // Staged runs live in memory until commit() writes them.
+    EXPECT_FALSE(std::filesystem::exists(dir / "runs.h5.tmp"));
+    EXPECT_EQ(std::filesystem::file_size(dir / "runs.h5.journal", ignored), journal_size);
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "runs.h5.tmp"));
   EXPECT_EQ(ResultStore::open(path, OpenMode::Read).count(), 1u);

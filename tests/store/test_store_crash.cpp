@@ -31,7 +31,8 @@ bool parse_committed(const std::string& line, std::size_t& value) {
 // Starts the writer, waits until it has reported `commits_before` commits
 // (so the kill lands in later phases too, whatever the machine's speed), then
 // sleeps `delay` and sends SIGKILL.
-KilledWriter run_and_kill(const std::filesystem::path& store, int commits_before, std::chrono::microseconds delay) {
+KilledWriter run_and_kill(const std::filesystem::path& store, int commits_before, std::chrono::microseconds delay,
+                          const char* fold_bytes) {
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = ::fork();
@@ -40,6 +41,7 @@ KilledWriter run_and_kill(const std::filesystem::path& store, int commits_before
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
+    if (fold_bytes) ::setenv("NASRANK_STORE_FOLD_BYTES", fold_bytes, 1);
     ::execl(NASRANK_CRASH_WRITER, NASRANK_CRASH_WRITER, store.c_str(), "100000", "4", static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -74,7 +76,9 @@ KilledWriter run_and_kill(const std::filesystem::path& store, int commits_before
   return result;
 }
 
-TEST(StoreCrashSafety, SigkillAtRandomMomentsNeverLosesCommittedRuns) {
+// `fold_bytes`: NASRANK_STORE_FOLD_BYTES for the writer (nullptr = default:
+// commits go to the journal; a small value makes every few commits a fold).
+void kill_loop(const char* fold_bytes) {
   testing::ScratchDir dir("crash");
   const auto path = dir / "runs.h5";
   std::mt19937 random(20240521);
@@ -87,7 +91,7 @@ TEST(StoreCrashSafety, SigkillAtRandomMomentsNeverLosesCommittedRuns) {
   int killed_while_running = 0;
   for (int round = 0; round < kKills; ++round) {
     const auto delay = std::chrono::microseconds(static_cast<long>(fraction(random) * seconds_per_commit * 1e6));
-    const KilledWriter writer = run_and_kill(path, commits_before(random), delay);
+    const KilledWriter writer = run_and_kill(path, commits_before(random), delay, fold_bytes);
     if (writer.seconds_per_commit > 0) seconds_per_commit = writer.seconds_per_commit;
     total_commits += writer.commits;
     killed_while_running += writer.killed ? 1 : 0;
@@ -110,6 +114,12 @@ TEST(StoreCrashSafety, SigkillAtRandomMomentsNeverLosesCommittedRuns) {
   EXPECT_GT(total_commits, 10u) << "kills must also land between commits, not only before the first";
   EXPECT_GT(previous, 0u);
 }
+
+TEST(StoreCrashSafety, SigkillAtRandomMomentsNeverLosesCommittedRuns) { kill_loop(nullptr); }
+
+// Each commit of 4 runs adds ~6 kB to the journal: a fold every few commits,
+// so kills land in folds (copy, rename, journal removal) as well.
+TEST(StoreCrashSafety, SigkillDuringFoldsNeverLosesCommittedRuns) { kill_loop("15000"); }
 
 }  // namespace
 }  // namespace nasrank::store

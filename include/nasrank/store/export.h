@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@ struct FlatTable {
 };
 
 FlatTable flat_table(const ResultStore& store, const RunFilter& filter = {});
+
+// The same table streamed: `columns` once, then `row` for each run in store
+// order. Runs are read in blocks, so memory does not grow with the store
+// (beyond the row numbers of the selection, 8 bytes per run).
+void stream_flat_table(const ResultStore& store, const RunFilter& filter,
+                       const std::function<void(const std::vector<std::string>& columns)>& columns,
+                       const std::function<void(const std::vector<nlohmann::json>& row)>& row);
 
 // The same runs in long format, the shape pandas wants: one row per run and
 // split (columns `split`, `accuracy`, `loss`), plus one row with an empty
@@ -32,6 +40,18 @@ struct LongTable {
 };
 
 LongTable long_table(const ResultStore& store, const RunFilter& filter = {});
+
+// long_table streamed: `columns` once, then the rows; a provenance or
+// configuration is passed to `provenance` / `configuration` (with its id)
+// just before the first row that refers to it. Memory grows with the
+// distinct provenances and configurations, not with the runs.
+struct LongTableStream {
+  std::function<void(const std::vector<std::string>& columns)> columns;
+  std::function<void(std::size_t id, const nlohmann::json& provenance)> provenance;
+  std::function<void(std::size_t id, const nlohmann::json& configuration)> configuration;
+  std::function<void(const std::vector<nlohmann::json>& row)> row;
+};
+void stream_long_table(const ResultStore& store, const RunFilter& filter, const LongTableStream& out);
 
 // Per-epoch curves of the matching runs: one row per run and epoch (epoch
 // 0-based), columns train_loss, train_accuracy, learning_rate, epoch_seconds

@@ -1,12 +1,17 @@
 #pragma once
 // A results store: one HDF5 file holding many RunRecords in columns, laid out
-// as docs/store-format.md describes so that h5py can read it without nasrank.
+// as docs/store-format.md describes so that h5py can read it without nasrank,
+// plus a commit journal beside it while a writer works.
 //
-// Durability: a writer never modifies the live file. Its first add() copies
-// the file to `<store>.tmp` and appends there; commit() fsyncs the copy,
-// rename()s it over the store and fsyncs the directory. A process killed at
-// any moment therefore leaves either the old or the new complete file, and
-// runs are complete exactly when commit() has returned.
+// Durability: commit() appends the staged runs to `<store>.journal` and
+// fsyncs it; a commit therefore costs what its runs cost, not what the store
+// holds. Once the journal reaches an eighth of the file's size (and when the
+// writer is destroyed) the writer folds it into the HDF5 file: it copies the
+// file to `<store>.tmp`, appends there, fsyncs the copy, rename()s it over the
+// store, fsyncs the directory and only then removes the journal. A process
+// killed at any moment leaves the last complete commit: runs are complete
+// exactly when commit() has returned. Every reader sees the file and the
+// journal together.
 //
 // Concurrency: one writer per file, enforced with flock() on `<store>.lock`
 // (a second writer gets an InputError naming the file and the holder's pid).
@@ -85,7 +90,9 @@ class ResultStore {
 
   ResultStore(ResultStore&&) noexcept;
   ResultStore& operator=(ResultStore&&) noexcept;
-  ~ResultStore();  // uncommitted runs are discarded, the lock is released
+  // Uncommitted runs are discarded, a writer folds its journal into the file
+  // (a failure leaves the journal, whose runs stay stored), the lock is released.
+  ~ResultStore();
 
   const std::filesystem::path& path() const;
   OpenMode mode() const;
@@ -94,6 +101,9 @@ class ResultStore {
   std::size_t count() const;
   // Runs added since the last commit.
   std::size_t pending() const;
+  // What opening for writing repaired, one sentence each: a journal's torn
+  // end (a commit a crash interrupted, never reported) that was dropped.
+  const std::vector<std::string>& notices() const;
 
   // Row `row` (0 <= row < count()).
   RunRecord read(std::size_t row, const ReadOptions& options = {}) const;
