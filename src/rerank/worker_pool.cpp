@@ -1,11 +1,11 @@
 #include "worker_pool.h"
 
+#include "child_process.h"
 #include "nasrank/common/error.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,18 +13,6 @@
 #include <cstring>
 
 namespace nasrank::rerank {
-namespace {
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    return "killed by signal " + std::to_string(sig) + (sig == SIGKILL ? " (out of memory?)" : "");
-  }
-  return "ended (status " + std::to_string(status) + ")";
-}
-
-}  // namespace
 
 WorkerPool::WorkerPool(std::filesystem::path binary, int workers, int threads, std::string device, std::filesystem::path log)
     : binary_(std::move(binary)), threads_(threads), device_(std::move(device)), log_(std::move(log)) {
@@ -43,23 +31,12 @@ void WorkerPool::start(Worker& w) {
   if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0)
     throw IoError(std::string("cannot create pipes for a worker: ") + std::strerror(errno));
   const int log_fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  const std::string threads = std::to_string(threads_);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw IoError(std::string("cannot start a worker: ") + std::strerror(errno));
-  if (pid == 0) {
-    // If nasrank is killed (SIGKILL, machine loss of the parent only), its
-    // workers must not train on for minutes into a pipe nobody reads.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // the parent died before prctl
-    signal(SIGPIPE, SIG_DFL);             // ignored in the parent, inherited
-    dup2(to_child[0], 0);
-    dup2(from_child[1], 1);
-    if (log_fd >= 0) dup2(log_fd, 2);
-    execl(binary_.c_str(), binary_.c_str(), "worker", "--threads", threads.c_str(), "--device", device_.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  ChildStreams streams;
+  streams.in = to_child[0];
+  streams.out = from_child[1];
+  streams.err = log_fd;
+  const pid_t pid = start_child(binary_, {"worker", "--threads", std::to_string(threads_), "--device", device_}, streams,
+                                "cannot start a worker: ");
   if (log_fd >= 0) close(log_fd);
   close(to_child[0]);
   close(from_child[1]);
