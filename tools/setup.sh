@@ -28,7 +28,7 @@ done
 # Everything the build needs, then what the tests drive from outside
 # (h5py/h5dump read our stores, chromium renders reports, Slurm runs shards).
 build_packages=(build-essential cmake ninja-build libtorch-dev nlohmann-json3-dev libhdf5-dev
-  libboost-graph-dev libgtest-dev libbenchmark-dev libcli11-dev libbz2-dev zlib1g-dev
+  libboost-graph-dev libgtest-dev libbenchmark-dev libcli11-dev libbz2-dev zlib1g-dev libssl-dev
   libopenblas0 dataset-fashion-mnist pybind11-dev python3-dev python3-numpy python3-pandas)
 test_packages=(hdf5-tools python3-h5py python3-numpy python3-scipy python3-torch python3-pytest python3-venv
   python3-jsonschema chromium

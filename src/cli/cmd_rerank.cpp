@@ -8,12 +8,10 @@
 #include "worker_binary.h"
 
 #include "nasrank/common/error.h"
+#include "nasrank/rerank/demo.h"
 #include "nasrank/rerank/plan.h"
 #include "nasrank/rerank/rerank.h"
 
-#include <sys/wait.h>
-
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -39,73 +37,28 @@ struct RerankFlags {
   bool no_report = false;
 };
 
-// The built-in demonstration: small enough for 10 minutes on 2 cores, real
-// enough to show a ranking change with its uncertainty.
-constexpr std::size_t kDemoSample = 10;
-constexpr std::uint64_t kDemoSampleSeed = 2024;
-constexpr const char* kDemoDir = "nasrank-demo";
-
 bool is_demo(const RerankFlags& f) {
   return f.protocols.empty() && f.dataset.empty() && f.selection.chooses_nothing();
 }
 
 void on_signal(int) { rerank::request_stop(); }
 
-// Runs `program args...` with stdout sent to stderr (the demo's stdout is for
-// results) and waits; no shell, so no quoting. Returns the exit status.
-int run_to_stderr(const std::filesystem::path& program, const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  std::string path = program.string();
-  argv.push_back(path.data());
-  std::vector<std::string> copies = args;
-  for (std::string& a : copies) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::fflush(nullptr);
-  const pid_t child = fork();
-  if (child < 0) throw IoError("demo calibration: cannot start '" + path + "': " + std::strerror(errno));
-  if (child == 0) {
-    dup2(STDERR_FILENO, STDOUT_FILENO);
-    execv(path.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
 int run_rerank_command(RerankFlags f) {
   const bool demo = is_demo(f);
   const std::filesystem::path worker = worker_binary_path();
   rerank::RerankOptions o;
   if (demo) {
-    std::filesystem::create_directories(kDemoDir);
-    // Spread over weak to strong cells: a seed-noise ceiling means something
-    // only where the architectures differ by more than seed noise.
-    f.selection.archs = rerank::nb201_sample_across_conv_counts(kDemoSample, kDemoSampleSeed);
-    f.protocols = {"demo-benchmark", "demo-principled"};
-    f.seeds = {1, 2};
-    f.dataset = "fashion-mnist";
-    if (f.execution.store.empty()) f.execution.store = std::string(kDemoDir) + "/runs.h5";
-    if (f.out.empty()) f.out = kDemoDir;
-    if (f.calibration.empty()) {
-      // The principled protocol's base rate, calibrated once on this dataset
-      // and budget and reused by every later demo run.
-      f.calibration = std::string(kDemoDir) + "/calibration-fashion-mnist-demo.json";
-      if (!std::filesystem::exists(f.calibration)) {
-        std::cerr << "demo: calibrating the base learning rate on fashion-mnist (cached in " << f.calibration << ")\n";
-        // One seed: the demo's ten minutes cannot afford the protocol's two.
-        const std::vector<std::string> args{"calibrate", "--dataset", "fashion-mnist", "--protocol", "demo-principled",
-                                            "--seeds", "1", "--out", f.calibration};
-        if (run_to_stderr(worker, args) != 0)
-          throw IoError("demo calibration failed: " + worker.string() + " calibrate --dataset fashion-mnist "
-                        "--protocol demo-principled --seeds 1 --out " + f.calibration + " (its message is above)");
-      } else {
-        std::cerr << "demo: reusing the calibration in " << f.calibration << "\n";
-      }
-    }
-    std::cerr << "demo: " << kDemoSample << " NAS-Bench-201 cells with 0 to 6 convolutions (sample seed "
-              << kDemoSampleSeed << ") on Fashion-MNIST, protocols demo-benchmark and demo-principled, seeds 1 and 2\n";
+    rerank::DemoPlan plan = rerank::demo_plan();
+    if (!f.calibration.empty()) plan.calibration.clear();  // the user's replaces the demo's own
+    rerank::prepare_demo(plan, worker, [](const std::string& line) { std::cerr << "demo: " << line << "\n"; });
+    f.selection.archs = plan.archs;
+    f.protocols = plan.protocols;
+    f.seeds = plan.seeds;
+    f.dataset = plan.dataset;
+    if (f.execution.store.empty()) f.execution.store = plan.store.string();
+    if (f.out.empty()) f.out = plan.report_dir.string();
+    if (f.calibration.empty()) f.calibration = plan.calibration.string();
+    std::cerr << "demo: " << rerank::describe_demo(plan) << "\n";
   }
   if (f.protocols.empty()) throw InputError("rerank: give --protocol (one or more), or no arguments for the demo");
   if (f.dataset.empty()) throw InputError("rerank: give --dataset (e.g. cifar10, fashion-mnist)");
@@ -123,10 +76,7 @@ int run_rerank_command(RerankFlags f) {
   if (!f.reference.empty()) o.reference = f.reference;
   if (f.reference_budget > 0) o.reference_budget = f.reference_budget;
   if (!f.calibration.empty()) o.calibration = f.calibration;
-  o.comparison.analysis.bootstrap.resamples = 1000;
-  o.comparison.analysis.bootstrap.threads = 2;
-  // Top-k overlap needs n >= 2k; the demo's 10 cells support k = 5.
-  o.comparison.analysis.top_k = demo ? 5 : 10;
+  o.comparison = rerank::rerank_comparison_options(demo);
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

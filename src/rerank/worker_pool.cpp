@@ -1,11 +1,11 @@
 #include "worker_pool.h"
 
+#include "child_process.h"
 #include "nasrank/common/error.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,18 +16,6 @@
 extern char** environ;  // the environment a worker starts from
 
 namespace nasrank::rerank {
-namespace {
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    return "killed by signal " + std::to_string(sig) + (sig == SIGKILL ? " (out of memory?)" : "");
-  }
-  return "ended (status " + std::to_string(status) + ")";
-}
-
-}  // namespace
 
 WorkerPool::WorkerPool(std::filesystem::path binary, std::vector<std::optional<std::string>> cuda_visible_devices,
                        int threads, std::string device, std::filesystem::path log)
@@ -58,32 +46,19 @@ void WorkerPool::start(Worker& w) {
       // The log is diagnostics only; the worker runs without this line.
     }
   }
-  const std::string threads = std::to_string(threads_);
-  // The child's environment is built here: between fork and exec only
-  // async-signal-safe calls are allowed, and setenv is not one.
+  // A GPU worker sees only its own GPU; a CPU worker inherits our environment.
   std::vector<std::string> environment;
-  for (char** entry = environ; *entry != nullptr; ++entry)
-    if (!w.cuda_visible_devices || std::strncmp(*entry, "CUDA_VISIBLE_DEVICES=", 21) != 0) environment.emplace_back(*entry);
-  if (w.cuda_visible_devices) environment.push_back("CUDA_VISIBLE_DEVICES=" + *w.cuda_visible_devices);
-  std::vector<char*> envp;
-  for (std::string& entry : environment) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  const char* argv[] = {binary_.c_str(), "worker", "--threads", threads.c_str(), "--device", device_.c_str(), nullptr};
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw IoError(std::string("cannot start a worker: ") + std::strerror(errno));
-  if (pid == 0) {
-    // If nasrank is killed (SIGKILL, machine loss of the parent only), its
-    // workers must not train on for minutes into a pipe nobody reads.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // the parent died before prctl
-    signal(SIGPIPE, SIG_DFL);             // ignored in the parent, inherited
-    dup2(to_child[0], 0);
-    dup2(from_child[1], 1);
-    if (log_fd >= 0) dup2(log_fd, 2);
-    execve(binary_.c_str(), const_cast<char* const*>(argv), envp.data());
-    _exit(127);
+  if (w.cuda_visible_devices) {
+    for (char** entry = environ; *entry != nullptr; ++entry)
+      if (std::strncmp(*entry, "CUDA_VISIBLE_DEVICES=", 21) != 0) environment.emplace_back(*entry);
+    environment.push_back("CUDA_VISIBLE_DEVICES=" + *w.cuda_visible_devices);
   }
+  ChildStreams streams;
+  streams.in = to_child[0];
+  streams.out = from_child[1];
+  streams.err = log_fd;
+  const pid_t pid = start_child(binary_, {"worker", "--threads", std::to_string(threads_), "--device", device_}, streams,
+                                "cannot start a worker: ", w.cuda_visible_devices ? &environment : nullptr);
   if (log_fd >= 0) close(log_fd);
   close(to_child[0]);
   close(from_child[1]);

@@ -1,114 +1,51 @@
-// SHA-256 as specified in FIPS 180-4, for the provenance of imported files.
+// SHA-256 of imported files for their provenance, through OpenSSL's EVP
+// digest interface (the one that picks the CPU's SHA extensions).
 #include "nasrank/common/error.h"
 #include "nasrank/store/import.h"
 
-#include <array>
-#include <cstdint>
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <vector>
 
 namespace nasrank::store {
 namespace {
 
-constexpr std::array<std::uint32_t, 64> kRoundConstants{
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
 class Sha256 {
  public:
-  void update(const unsigned char* data, std::size_t size) {
-    length_ += size;
-    while (size > 0) {
-      const std::size_t take = std::min(size, block_.size() - used_);
-      std::copy(data, data + take, block_.begin() + static_cast<std::ptrdiff_t>(used_));
-      used_ += take;
-      data += take;
-      size -= take;
-      if (used_ == block_.size()) {
-        compress();
-        used_ = 0;
-      }
-    }
+  Sha256() : context_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
+    NASRANK_CHECK(context_ && EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) == 1,
+                  "OpenSSL could not start a SHA-256 digest");
+  }
+
+  void update(const void* data, std::size_t size) {
+    NASRANK_CHECK(EVP_DigestUpdate(context_.get(), data, size) == 1, "OpenSSL SHA-256 update failed");
   }
 
   std::string hex() {
-    const std::uint64_t bits = length_ * 8;
-    const unsigned char one = 0x80;
-    update(&one, 1);
-    const unsigned char zero = 0;
-    while (used_ != 56) update(&zero, 1);
-    unsigned char length_bytes[8];
-    for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
-    update(length_bytes, 8);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    NASRANK_CHECK(EVP_DigestFinal_ex(context_.get(), digest, &length) == 1, "OpenSSL SHA-256 finalisation failed");
     std::string text;
-    char digits[9];
-    for (std::uint32_t word : state_) {
-      std::snprintf(digits, sizeof digits, "%08x", word);
+    char digits[3];
+    for (unsigned int i = 0; i < length; ++i) {
+      std::snprintf(digits, sizeof digits, "%02x", digest[i]);
       text += digits;
     }
     return text;
   }
 
  private:
-  void compress() {
-    std::array<std::uint32_t, 64> w{};
-    for (int t = 0; t < 16; ++t)
-      w[t] = std::uint32_t{block_[4 * t]} << 24 | std::uint32_t{block_[4 * t + 1]} << 16 |
-             std::uint32_t{block_[4 * t + 2]} << 8 | std::uint32_t{block_[4 * t + 3]};
-    for (int t = 16; t < 64; ++t) {
-      const std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-      const std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-      w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-    std::uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
-    for (int t = 0; t < 64; ++t) {
-      const std::uint32_t big1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-      const std::uint32_t choose = (e & f) ^ (~e & g);
-      const std::uint32_t t1 = h + big1 + choose + kRoundConstants[t] + w[t];
-      const std::uint32_t big0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-      const std::uint32_t majority = (a & b) ^ (a & c) ^ (b & c);
-      const std::uint32_t t2 = big0 + majority;
-      h = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2;
-    }
-    state_[0] += a;
-    state_[1] += b;
-    state_[2] += c;
-    state_[3] += d;
-    state_[4] += e;
-    state_[5] += f;
-    state_[6] += g;
-    state_[7] += h;
-  }
-
-  std::array<std::uint32_t, 8> state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  std::array<unsigned char, 64> block_{};
-  std::size_t used_ = 0;
-  std::uint64_t length_ = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context_;
 };
 
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
   Sha256 hash;
-  hash.update(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  hash.update(bytes.data(), bytes.size());
   return hash.hex();
 }
 
@@ -119,7 +56,7 @@ std::string sha256_file(const std::filesystem::path& path) {
   std::vector<char> buffer(1 << 16);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    hash.update(reinterpret_cast<const unsigned char*>(buffer.data()), static_cast<std::size_t>(in.gcount()));
+    hash.update(buffer.data(), static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) throw InputError("error while reading '" + path.string() + "' to compute its SHA-256");
   return hash.hex();
