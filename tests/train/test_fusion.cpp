@@ -7,6 +7,7 @@
 #include "nasrank/cell/facts.h"
 #include "nasrank/common/error.h"
 #include "nasrank/train/network.h"
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 #include "train/edge_patterns.h"
 
@@ -211,7 +212,7 @@ TrainResult train_with(const std::string& code, Initialization init, ConvFusion 
   request.protocol = p;
   request.seed = 9;
   request.runtime.device = Device::Cpu;
-  request.runtime.threads = 1;
+  configure_process(1);  // what a program's main does
   request.runtime.channels_last = channels_last;
   request.runtime.fusion = fusion;
   return train(request, tiny_data());
