@@ -124,6 +124,24 @@ TEST(CliTrain, BadProtocolIsAnInputError) {
   fs::remove(protocol);
 }
 
+// The commands nasrank-torch runs, as tests/cli/test_cli_reliability.cpp
+// checks the others: a refused input prints nothing on stdout.
+TEST(CliTrain, FailedInputsPrintNothingOnStdout) {
+  const fs::path protocol = tiny_protocol("stdout", {{"fixed", 0.05}});
+  const std::vector<std::vector<std::string>> cases{
+      {"train", "|conv9~0|", "--protocol", protocol.string(), "--dataset", "synthetic"},
+      {"train", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic"},
+      {"calibrate", "--show", temp_file("no-such-calibration.json").string()},
+  };
+  for (const auto& args : cases) {
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args[1] << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args[1];
+    EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
+  }
+  fs::remove(protocol);
+}
+
 TEST(CliCalibrate, WritesTheWholeCurveAndShowsIt) {
   const fs::path protocol = tiny_protocol("calib", {{"fixed", 0.1}});
   const fs::path out = temp_file("calibration.json");
