@@ -58,6 +58,12 @@ std::string cell_text(const nlohmann::json& cell);
 // Writes the whole string to stdout in one call.
 void write_stdout(const std::string& text);
 
+// For an output file written after long work (training): refuses, before the
+// work, a path that is a folder, sits in a missing folder or cannot be
+// created. "" and "-" (stdout) pass. `option` names it in the message, and
+// `example_name` is suggested for a folder.
+void check_output_file(const std::string& option, const std::string& path, const std::string& example_name);
+
 // Registration of every subcommand; each sets `run` when it is chosen.
 void add_space_command(CLI::App& app, CommandRunner& run);
 void add_parse_command(CLI::App& app, CommandRunner& run);

@@ -1,5 +1,5 @@
-// A full disk under the commands that train (issue 18): `train --out` and
-// rerank's commit of each finished run. Slow: each limit trains the tiny
+// A full disk under the commands that train (issue 18): `train --out`,
+// `calibrate --out` and rerank's commit of each finished run. Slow: each limit trains the tiny
 // protocol of the rerank tests again (about a second a run).
 #include "full_disk.h"
 #include "rerank_test_util.h"
@@ -21,6 +21,15 @@ TEST(CliReliabilityTraining, FullDiskFailsTrainOutCleanly) {
   // Over an earlier record.
   ASSERT_EQ(run_cli(args).exit_code, 0);
   EXPECT_GE(run_on_a_full_disk(args, dir.path(), {512}, "train --out over an earlier record"), 1);
+}
+
+TEST(CliReliabilityTraining, FullDiskFailsCalibrateOutCleanly) {
+  ScratchDir dir;
+  const fs::path protocol = tiny_protocol(dir.path(), "tiny-benchmark", kFixedRate, {1});
+  const std::vector<std::string> args{"calibrate", "--dataset", "synthetic", "--protocol", protocol.string(), "--grid",
+                                      "0.01,0.1,1", "--seed", "1", "--threads", "1", "--device", "cpu", "--out",
+                                      (dir / "calibration.json").string()};
+  EXPECT_EQ(run_on_a_full_disk(args, dir.path(), {512}, "calibrate --out"), 1);
 }
 
 TEST(CliReliabilityTraining, FullDiskStopsRerankWithItsCommittedRunsKept) {

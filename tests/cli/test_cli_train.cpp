@@ -103,6 +103,13 @@ TEST(CliTrain, OutputPathIsCheckedBeforeTraining) {
                                        "--threads", "1", "--out", (folder / "missing" / "run.json").string()});
   EXPECT_EQ(no_parent.exit_code, 2);
   EXPECT_NE(no_parent.err.find("does not exist"), std::string::npos) << no_parent.err;
+  // calibrate checks its --out before training too.
+  const CliResult calibrate_no_parent =
+      run_cli({"calibrate", "--dataset", "synthetic", "--protocol", protocol.string(), "--grid", "0.01,0.1,1",
+               "--threads", "1", "--out", (folder / "missing" / "calibration.json").string()});
+  EXPECT_EQ(calibrate_no_parent.exit_code, 2);
+  EXPECT_NE(calibrate_no_parent.err.find("does not exist"), std::string::npos) << calibrate_no_parent.err;
+  EXPECT_EQ(calibrate_no_parent.err.find("calibrating on"), std::string::npos) << calibrate_no_parent.err;
   // A protocol path that is a folder is named as such.
   const CliResult protocol_folder =
       run_cli({"train", "0", "--protocol", folder.string() + "/", "--dataset", "synthetic"});
