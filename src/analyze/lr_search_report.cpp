@@ -4,6 +4,7 @@
 
 #include "nasrank/common/error.h"
 #include "nasrank/common/version.h"
+#include "report_files.h"
 #include "svg.h"
 
 #include <algorithm>
@@ -535,22 +536,10 @@ td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}th{background:#f4f4f4
 }
 
 std::filesystem::path write_lr_search_report(const LrSearchReport& report, const std::filesystem::path& out_dir) {
-  std::filesystem::create_directories(out_dir);
-  auto write = [&](const std::string& name, const std::string& text) {
-    const std::filesystem::path path = out_dir / name;
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    {
-      std::ofstream out(tmp);
-      if (!out) throw InputError("report '" + path.string() + "': cannot write " + tmp.string());
-      out << text;
-      if (!out.flush()) throw InputError("report '" + path.string() + "': write failed");
-    }
-    std::filesystem::rename(tmp, path);
-    return path;
-  };
-  write("lr-search.json", to_json(report).dump(2) + "\n");
-  write("lr-search.md", lr_search_markdown(report));
-  return write("lr-search.html", lr_search_html(report));
+  return write_report_files(out_dir, {{"lr-search.json", to_json(report).dump(2) + "\n"},
+                                      {"lr-search.md", lr_search_markdown(report)},
+                                      {"lr-search.html", lr_search_html(report)}})
+      .back();
 }
 
 }  // namespace nasrank::analyze

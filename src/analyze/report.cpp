@@ -3,6 +3,7 @@
 #include "nasrank/analyze/stats_json.h"
 #include "nasrank/common/error.h"
 #include "nasrank/common/version.h"
+#include "report_files.h"
 #include "svg.h"
 
 #include <algorithm>
@@ -36,24 +37,6 @@ std::string percent_label(double percent) {
   std::snprintf(buffer, sizeof buffer, "%g%%", percent);
   return buffer;
 }
-
-std::string write_text(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw InputError("report '" + path.string() + "': cannot write " + tmp.string());
-    out << text;
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(tmp);
-      throw InputError("report '" + path.string() + "': write failed (disk full?)");
-    }
-  }
-  std::filesystem::rename(tmp, path);
-  return path.string();
-}
-
 
 std::string interval_text(const Interval& interval) {
   return "[" + fixed(interval.lower, 4) + ", " + fixed(interval.upper, 4) + "]";
@@ -691,14 +674,7 @@ std::filesystem::path write_report(const Report& report, const std::filesystem::
   const std::string json = report_json(report).dump(2) + "\n";
   const std::string md = report_markdown(report);
   const std::string html_text = report_html(report);
-  std::error_code error;
-  std::filesystem::create_directories(out_dir, error);
-  if (error) throw InputError("report folder '" + out_dir.string() + "': cannot create it (" + error.message() + ")");
-  const std::filesystem::path html = out_dir / "report.html";
-  write_text(out_dir / "report.json", json);
-  write_text(out_dir / "report.md", md);
-  write_text(html, html_text);
-  return html;
+  return write_report_files(out_dir, {{"report.json", json}, {"report.md", md}, {"report.html", html_text}}).back();
 }
 
 }  // namespace nasrank::analyze

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -201,6 +203,20 @@ void add_store_argument(CLI::App& command, std::string& store) {
 
 CLI::Option* add_budget_option(CLI::App& command, int& budget, const std::string& help) {
   return command.add_option("--budget", budget, help)->check(whole_number(1, kMaxBudgetEpochs));
+}
+
+void check_output_file(const std::string& option, const std::string& path, const std::string& example_name) {
+  if (path.empty() || path == "-") return;
+  const std::filesystem::path target(path);
+  if (std::filesystem::is_directory(target))
+    throw InputError(option + " '" + path + "' is a folder; give the result file's name (e.g. " +
+                     (target / example_name).string() + ")");
+  const std::filesystem::path parent = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(parent))
+    throw InputError(option + " '" + path + "': folder '" + parent.string() + "' does not exist");
+  const std::string probe = path + ".tmp";
+  if (!std::ofstream(probe)) throw InputError(option + " '" + path + "': cannot write in folder '" + parent.string() + "'");
+  std::filesystem::remove(probe);
 }
 
 }  // namespace nasrank::cli

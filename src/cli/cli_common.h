@@ -75,6 +75,11 @@ void add_training_runtime_options(CLI::App& command, std::string& device, int& t
 // A results store to read (positional, required) and the --budget filter.
 void add_store_argument(CLI::App& command, std::string& store);
 CLI::Option* add_budget_option(CLI::App& command, int& budget, const std::string& help);
+// For an output file written after long work (training): refuses, before the
+// work, a path that is a folder, sits in a missing folder or cannot be
+// created. "" and "-" (stdout) pass. `option` names it in the message, and
+// `example_name` is suggested for a folder.
+void check_output_file(const std::string& option, const std::string& path, const std::string& example_name);
 
 // Registration of every subcommand; each sets `run` when it is chosen.
 void add_space_command(CLI::App& app, CommandRunner& run);

@@ -108,6 +108,7 @@ int run_calibrate(const CalibrateOptions& options) {
   }
   if (options.dataset.empty() || options.out.empty())
     throw InputError("calibrate: give --dataset and --out (or --show FILE to print a calibration)");
+  check_output_file("--out", options.out, "calibration.json");
   train::CalibrationRequest request;
   request.protocol = train::load_protocol(options.protocol);
   request.grid = train::validate_rate_grid(train::parse_rate_grid(options.grid), 3, "--grid '" + options.grid + "'");

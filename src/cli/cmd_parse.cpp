@@ -96,7 +96,8 @@ int run_parse(const ParseOptions& options) {
       first = false;
     }
   }
-  if (!options.dot && options.format == Format::Json) write_stdout(all.dump(2) + "\n");
+  // Every input refused: nothing on stdout, not even an empty JSON list.
+  if (!options.dot && options.format == Format::Json && !all.empty()) write_stdout(all.dump(2) + "\n");
   if (!options.dot && options.format == Format::Csv && csv.size() > 0) write_stdout(csv.render(Format::Csv));
   return exit_code;
 }

@@ -116,12 +116,13 @@ int run_query(const QueryOptions& options) {
                    q.pre_averaged ? "mean(" + q.seeds + ")" : q.seeds, q.n_seeds, q.split, number(q.accuracy),
                    number(q.accuracy_std), number(q.loss), number(q.params_m), number(q.flops_m),
                    number(q.learning_rate), q.init, q.status});
-  write_stdout(table.render(options.format));
+  // No match prints no table (not even its header): stdout holds answers only.
   if (rows.empty()) {
     std::cerr << "no runs in '" << options.store << "' match " << selection_text(options) << " with budget "
               << spec.budget_epochs << (spec.where.empty() ? "" : " and the --where conditions") << "\n";
     return kExitFailure;
   }
+  write_stdout(table.render(options.format));
   return kExitOk;
 }
 

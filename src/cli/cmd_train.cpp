@@ -46,21 +46,6 @@ std::string epoch_line(const train::EpochRecord& r, int epochs) {
   return line;
 }
 
-// Checked before training, so that a run is not trained only to be lost.
-void check_output_file(const std::string& path) {
-  if (path.empty() || path == "-") return;
-  const std::filesystem::path target(path);
-  if (std::filesystem::is_directory(target))
-    throw InputError("--out '" + path + "' is a folder; give the result file's name (e.g. " +
-                     (target / "run.json").string() + ")");
-  const std::filesystem::path parent = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  if (!std::filesystem::is_directory(parent))
-    throw InputError("--out '" + path + "': folder '" + parent.string() + "' does not exist");
-  const std::string probe = path + ".tmp";
-  if (!std::ofstream(probe)) throw InputError("--out '" + path + "': cannot write in folder '" + parent.string() + "'");
-  std::filesystem::remove(probe);
-}
-
 void write_result(const std::string& path, const train::TrainResult& result) {
   const std::string text = train::to_json(result).dump(2) + "\n";
   if (path.empty() || path == "-") {
@@ -93,7 +78,7 @@ int run_train(const TrainOptions& options) {
   request.seed = options.seed.value_or(request.protocol.seeds.front());
   request.runtime.device = train::parse_device(options.device);
   request.runtime.edges = options.edges == "every" ? train::EdgeBuild::EveryEdge : train::EdgeBuild::Pruned;
-  check_output_file(options.out);
+  check_output_file("--out", options.out, "run.json");
   request.on_epoch = [](const train::EpochRecord& record, int epochs) {
     std::cerr << epoch_line(record, epochs) << "\n" << std::flush;
   };

@@ -3,7 +3,9 @@
 #include "nasrank/common/error.h"
 #include "nasrank/common/json_reader.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 
@@ -180,9 +182,22 @@ void write_calibration(const std::filesystem::path& path, const Calibration& cal
     std::ofstream out(tmp);
     if (!out) throw InputError("calibration '" + path.string() + "': cannot write " + tmp.string());
     out << to_json(calibration).dump(2) << "\n";
-    if (!out.flush()) throw InputError("calibration '" + path.string() + "': write failed");
+    if (!out.flush()) {
+      // The disk, not the input (a full disk, a quota): exit 1, no .tmp left.
+      const std::string reason = std::strerror(errno);
+      out.close();
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      throw IoError("calibration '" + path.string() + "': write failed (" + reason + "); the calibration is not saved");
+    }
   }
-  std::filesystem::rename(tmp, path);
+  std::error_code error;
+  std::filesystem::rename(tmp, path, error);
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw IoError("calibration '" + path.string() + "': cannot rename " + tmp.string() + " (" + error.message() + ")");
+  }
 }
 
 }  // namespace nasrank::scale

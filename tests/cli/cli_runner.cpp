@@ -3,6 +3,7 @@
 #include "test_paths.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,11 +50,18 @@ CliResult run_cli_impl(const std::vector<std::string>& args, const std::string& 
     throw std::runtime_error("run_cli: cannot write stdin file");
   lseek(in_fd, 0, SEEK_SET);
   const std::string binary = cli_path().string();
+  // Under a file size limit the output files would be cut at the limit too:
+  // then stdout and stderr go through pipes, drained below as the child runs.
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+  const bool piped = limits.file_size_bytes != 0;
+  if (piped && (pipe(out_pipe) != 0 || pipe(err_pipe) != 0)) throw std::runtime_error("run_cli: pipe failed");
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(in_fd, 0);
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
+    dup2(piped ? out_pipe[1] : out_fd, 1);
+    dup2(piped ? err_pipe[1] : err_fd, 2);
+    if (piped)
+      for (const int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
     if (limits.address_space_bytes) {
       const rlimit limit{limits.address_space_bytes, limits.address_space_bytes};
       if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(126);
@@ -69,6 +77,29 @@ CliResult run_cli_impl(const std::vector<std::string>& args, const std::string& 
     execv(binary.c_str(), argv.data());
     _exit(127);
   }
+  std::string piped_out, piped_err;
+  if (piped) {
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    std::string* sinks[2] = {&piped_out, &piped_err};
+    int open_pipes = 2;
+    while (open_pipes > 0) {
+      if (poll(fds, 2, -1) < 0) continue;
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        char buffer[65536];
+        const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+        if (n > 0) {
+          sinks[i]->append(buffer, static_cast<std::size_t>(n));
+        } else {
+          close(fds[i].fd);
+          fds[i].fd = -1;
+          --open_pipes;
+        }
+      }
+    }
+  }
   int status = 0;
   waitpid(pid, &status, 0);
   close(out_fd);
@@ -76,8 +107,8 @@ CliResult run_cli_impl(const std::vector<std::string>& args, const std::string& 
   close(in_fd);
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = piped ? piped_out : slurp(out_path);
+  result.err = piped ? piped_err : slurp(err_path);
   std::remove(out_path);
   std::remove(err_path);
   std::remove(in_path);

@@ -2,6 +2,7 @@
 // that writes a store, and store paths spelled through symlinks, hard links
 // and relative paths. (Pickle bombs: test_cli_pickle_bombs.cpp.)
 #include "cli_runner.h"
+#include "full_disk.h"
 #include "scratch_dir.h"
 #include "test_paths.h"
 
@@ -11,8 +12,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace nasrank::testing {
 namespace {
@@ -102,6 +105,60 @@ TEST(CliReliability, FullDiskFailsEveryStoreWriterCleanly) {
   EXPECT_NE(query.out.find("94.3733"), std::string::npos) << query.out;
 }
 
+const std::vector<unsigned long long> kDiskSizes{2048, 16384, 65536, 262144, 1048576};
+
+TEST(CliReliability, FullDiskFailsImportNatsCleanly) {
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3";
+  ScratchDir dir("reliab-disk-nats");
+  // A NATS-Bench 'simple' folder holding benchmark cell 0, written by the Python tests' fixture.
+  const std::string make = "/usr/bin/python3 -B -c \"import pathlib, sys; sys.path.insert(0, '" +
+                           (source_dir() / "tests" / "python").string() +
+                           "'); from nats_fixture import write_nats_directory; write_nats_directory(pathlib.Path('" +
+                           dir / "nats" + "'), ['" + kArch0 + "'], [0])\"";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  const std::vector<std::string> args{"import", "nats", dir / "nats", "--out", dir / "ref.h5"};
+  EXPECT_GE(run_on_a_full_disk(args, dir.path(), kDiskSizes, "import nats into a new store"), 2);
+  // Into an existing store (the same runs again: replaced, so the store is rewritten).
+  write_tables(dir);
+  ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "ref.h5")).exit_code, 0);
+  EXPECT_GE(run_on_a_full_disk(args, dir.path(), kDiskSizes, "import nats into an existing store"), 2);
+  const CliResult fits = run_cli(args);
+  ASSERT_EQ(fits.exit_code, 0) << "without a limit the import works: " << fits.err;
+}
+
+// Stores of 40 benchmark cells whose two rankings differ a little: enough for a full report.
+void write_comparable_stores(const ScratchDir& dir) {
+  std::string a = "index,acc\n", b = "index,acc\n";
+  for (int k = 0; k < 40; ++k) {
+    a += std::to_string(k) + "," + std::to_string(50 + k) + "\n";
+    b += std::to_string(k) + "," + std::to_string(50 + k + (k % 7 == 0 ? 9 : 0)) + "\n";
+  }
+  write(dir / "a.csv", a);
+  write(dir / "b.csv", b);
+  for (const auto& [csv, store, protocol] : {std::tuple<std::string, std::string, std::string>{"a.csv", "a.h5", "nb201"},
+                                             {"b.csv", "b.h5", "retrained"}}) {
+    const CliResult r = run_cli({"import", "csv", dir / csv, "--out", dir / store, "--arch-column", "index", "--metric",
+                                 "acc=cifar10", "--budget", "200", "--split", "test", "--protocol", protocol});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+}
+
+TEST(CliReliability, FullDiskFailsReportWritersCleanly) {
+  ScratchDir dir("reliab-disk-report");
+  write_comparable_stores(dir);
+  const std::vector<std::string> compare{"compare", dir / "a.h5", dir / "b.h5", "--dataset", "cifar10", "--bootstrap",
+                                         "20", "-o", dir / "cmp"};
+  const std::vector<std::string> report{"report", dir / "b.h5", "--reference", dir / "a.h5", "--dataset", "cifar10",
+                                        "--bootstrap", "20", "-o", dir / "out"};
+  EXPECT_GE(run_on_a_full_disk(compare, dir.path(), kDiskSizes, "compare -o into a new folder"), 2);
+  EXPECT_GE(run_on_a_full_disk(report, dir.path(), kDiskSizes, "report -o into a new folder"), 2);
+  // Over the report of an earlier run: it stays whole, never a mix of two.
+  ASSERT_EQ(run_cli(compare).exit_code, 0);
+  ASSERT_EQ(run_cli(report).exit_code, 0);
+  EXPECT_GE(run_on_a_full_disk(compare, dir.path(), kDiskSizes, "compare -o over an earlier report"), 2);
+  EXPECT_GE(run_on_a_full_disk(report, dir.path(), kDiskSizes, "report -o over an earlier report"), 2);
+}
+
 // ---- 4. other spellings of a store path -------------------------------------------
 
 TEST(CliReliability, WritingThroughASymlinkKeepsTheLinkAndTakesTheRealLock) {
@@ -173,6 +230,74 @@ TEST(CliReliability, MessagesEscapeControlCharactersOfTheInput) {
     EXPECT_NE(result.err.find("\\x1b"), std::string::npos) << result.err;
     EXPECT_EQ(result.out, "");
   }
+}
+
+// ---- nothing on stdout for a failed input -------------------------------------------
+
+// One failing input per command (and per output format where the format
+// changes what is printed): stdout stays empty, so a pipeline never reads a
+// header or an empty list as an answer.
+TEST(CliReliability, FailedInputsPrintNothingOnStdout) {
+  ScratchDir dir("reliab-stdout");
+  write_tables(dir);
+  ASSERT_EQ(run_cli(import_args(dir, "a.csv", dir / "s.h5")).exit_code, 0);
+  write(dir / "not-a-store.h5", "just text\n");
+  write(dir / "bad.csv", std::string("C10Test200Epochs,Arch\nn/a,") + kArch0 + "\n");
+  std::filesystem::create_directories(dir.path() / "empty-folder");
+  const std::string store = dir / "s.h5", junk = dir / "not-a-store.h5";
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string message;
+  };
+  std::vector<Case> cases{
+      {{"space", "nope"}, 2, "error: "},
+      {{"parse", "|conv9~0|"}, 2, "error: arch string"},
+      {{"parse", "--format", "json", "|conv9~0|"}, 2, "error: arch string"},
+      {{"parse", "--format", "csv", "|conv9~0|"}, 2, "error: arch string"},
+      {{"parse", "--dot", "|conv9~0|"}, 2, "error: arch string"},
+      {{"scale", "0", "--base-lr", "nan"}, 2, "error: "},
+      {{"scale", "dag:2", "--base-lr", "1.79e308", "--depth-convention", "relu-count", "--kernel-size", "1"},
+       2, "is not a finite learning rate"},
+      {{"scale", "|conv9~0|", "--format", "json"}, 2, "error: arch string"},
+      {{"scale", "|conv9~0|", "--layers"}, 2, "error: arch string"},
+      {{"cost", "|conv9~0|", "--dataset", "cifar10"}, 2, "error: arch string"},
+      {{"cost", "|conv9~0|", "--dataset", "cifar10", "--format", "json"}, 2, "error: arch string"},
+      {{"cost", "0", "--dataset", "cifar11"}, 2, "error: dataset 'cifar11'"},
+      {{"import", "csv", dir / "bad.csv", "--out", dir / "new.h5", "--arch-column", "Arch", "--metric",
+        "C10Test200Epochs=cifar10"},
+       2, "is not a number"},
+      {{"import", "nats", dir / "empty-folder", "--out", dir / "new.h5"}, 2, "has no meta.pickle.pbz2"},
+      {{"merge", dir / "new.h5", store, junk}, 2, "error: "},
+      {{"query", junk, "--index", "0"}, 2, "error: "},
+      {{"query", store, "--where", "flopz<50"}, 2, "unknown field 'flopz'"},
+      {{"query", store, "--index", "1"}, 1, "no runs in"},
+      {{"query", store, "--index", "1", "--format", "csv"}, 1, "no runs in"},
+      {{"query", store, "--index", "1", "--format", "json"}, 1, "no runs in"},
+      {{"query", store, "--index", "0", "--curves"}, 1, "no per-epoch curves"},
+      {{"export", junk}, 2, "error: "},
+      {{"export", store, "--layout", "long", "--format", "json"}, 2, "CSV only"},
+      {{"compare", junk, store}, 2, "error: "},
+      {{"compare", store, store, "--dataset", "mnist", "-o", dir / "never"}, 2, "error: "},
+      {{"report", junk, "-o", dir / "never"}, 2, "error: "},
+      {{"report", store, "-o", dir / "never"}, 2, "error: "},
+      {{"rerank", "--arch", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic", "--store", dir / "r.h5"},
+       2, "protocol 'no-such-protocol'"},
+      {{"lr-search", "--arch", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic", "--store",
+        dir / "l.h5"},
+       2, "protocol 'no-such-protocol'"},
+  };
+  for (const Case& c : cases) {
+    std::string command;
+    for (const std::string& a : c.args) command += " " + a;
+    SCOPED_TRACE("nasrank" + command);
+    const CliResult result = run_cli(c.args);
+    EXPECT_EQ(result.exit_code, c.exit_code) << result.err;
+    EXPECT_EQ(result.out, "");
+    EXPECT_NE(result.err.find(c.message), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "new.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "never"));
 }
 
 // ---- option ranges ---------------------------------------------------------------

@@ -103,6 +103,13 @@ TEST(CliTrain, OutputPathIsCheckedBeforeTraining) {
                                        "--threads", "1", "--out", (folder / "missing" / "run.json").string()});
   EXPECT_EQ(no_parent.exit_code, 2);
   EXPECT_NE(no_parent.err.find("does not exist"), std::string::npos) << no_parent.err;
+  // calibrate checks its --out before training too.
+  const CliResult calibrate_no_parent =
+      run_cli({"calibrate", "--dataset", "synthetic", "--protocol", protocol.string(), "--grid", "0.01,0.1,1",
+               "--threads", "1", "--out", (folder / "missing" / "calibration.json").string()});
+  EXPECT_EQ(calibrate_no_parent.exit_code, 2);
+  EXPECT_NE(calibrate_no_parent.err.find("does not exist"), std::string::npos) << calibrate_no_parent.err;
+  EXPECT_EQ(calibrate_no_parent.err.find("calibrating on"), std::string::npos) << calibrate_no_parent.err;
   // A protocol path that is a folder is named as such.
   const CliResult protocol_folder =
       run_cli({"train", "0", "--protocol", folder.string() + "/", "--dataset", "synthetic"});
@@ -121,6 +128,24 @@ TEST(CliTrain, BadProtocolIsAnInputError) {
   const CliResult missing = run_cli({"train", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nb201-200e"), std::string::npos) << missing.err;  // lists the shipped ones
+  fs::remove(protocol);
+}
+
+// The commands nasrank-torch runs, as tests/cli/test_cli_reliability.cpp
+// checks the others: a refused input prints nothing on stdout.
+TEST(CliTrain, FailedInputsPrintNothingOnStdout) {
+  const fs::path protocol = tiny_protocol("stdout", {{"fixed", 0.05}});
+  const std::vector<std::vector<std::string>> cases{
+      {"train", "|conv9~0|", "--protocol", protocol.string(), "--dataset", "synthetic"},
+      {"train", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic"},
+      {"calibrate", "--show", temp_file("no-such-calibration.json").string()},
+  };
+  for (const auto& args : cases) {
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args[1] << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args[1];
+    EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
+  }
   fs::remove(protocol);
 }
 
