@@ -1396,6 +1396,14 @@ std::size_t ResultStore::commit() {
     // A full disk or quota lands here; say what it means for the user's data.
     const std::size_t uncommitted = s.pending();
     s.drop_staged();
+    if (s.journal_writer && s.journal_entries == 0) {
+      // A journal this commit started holds no run: a failed write leaves
+      // the folder as it was.
+      s.journal_writer.reset();
+      s.journal_bytes = 0;
+      std::error_code ignored;
+      std::filesystem::remove(journal::journal_path(s.real_path), ignored);
+    }
     const std::string message = "results store " + quoted(s.path) + ": commit failed, so the " +
                                 std::to_string(uncommitted) + " run(s) added since the last commit are not stored (" +
                                 (s.committed_file ? "the store keeps its " + std::to_string(s.committed_rows) + " committed runs"
