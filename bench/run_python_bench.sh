@@ -22,5 +22,5 @@ store="$work/ref.h5"
   --metric cifar100-val=cifar100:valid --metric imagenet-test=ImageNet16-120 \
   --metric imagenet-val=ImageNet16-120:valid 2>/dev/null
 
-# Debian's python3-h5py belongs to /usr/bin/python3 (see machine-notes).
+# Debian's python3-h5py belongs to /usr/bin/python3 (not a pyenv interpreter earlier on PATH).
 PYTHONPATH="$build/python" /usr/bin/python3 "$(dirname "$0")/python_peer.py" "$store" --lookups "$lookups"

@@ -16,7 +16,7 @@ struct NamedNormalization {
 };
 
 // CIFAR and ImageNet16: the benchmark's own constants (NAS-Bench-201 training
-// code, as listed in nb201-reference.md). fashion-mnist: computed here over the
+// code). fashion-mnist: computed here over the
 // 60,000 training images of Debian's dataset-fashion-mnist (mean 72.9404, std
 // 90.0212; the widely quoted 0.2860 / 0.3530 times 255). mnist: 0.1307 / 0.3081
 // times 255, the values of PyTorch's examples/mnist/main.py.

@@ -13,7 +13,8 @@
 namespace nasrank::store {
 namespace {
 
-// Training images per epoch of each benchmark dataset (nb201-reference.md).
+// Training images per epoch of each benchmark dataset, as NAS-Bench-201
+// (Dong & Yang, ICLR 2020) trained them.
 double training_images(const std::string& dataset) {
   if (dataset == "cifar10-valid") return 25000;
   if (dataset == "cifar10" || dataset == "cifar100") return 50000;
@@ -48,7 +49,7 @@ RunRecord record_of(const io::NatsTrial& trial, const io::NatsBudget& budget, in
   r.protocol = protocol;
   r.budget_epochs = budget_epochs;
   r.seed = trial.seed;
-  r.learning_rate = 0.1;  // the benchmark's protocol (nb201-reference.md)
+  r.learning_rate = 0.1;  // the benchmark's protocol (NAS-Bench-201: SGD, lr 0.1, cosine)
   r.init = "benchmark";
   r.params_m = trial.params;
   r.flops_m = trial.flops;
