@@ -10,6 +10,7 @@
 //
 //   bench_conv_peak [--threads 2] [--repeats 10] [--seconds 0.1] [--quick]
 // Prints JSON lines: one per measurement, GFLOP/s from the fastest repeat.
+#include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
 
 #include <CLI/CLI.hpp>
