@@ -1,88 +1,113 @@
 #include "nasrank/cell/facts.h"
 
+#include "cell/function_graph.h"
+
+#include <boost/range/iterator_range.hpp>
+
 #include <algorithm>
 
 namespace nasrank::cell {
 
-std::vector<int> nonzero_in_degrees(const CellGraph& graph) {
-  const int n = graph.num_vertices();
-  std::vector<int> degree(static_cast<std::size_t>(n), 0);
-  for (const Edge& edge : graph.edges())
-    if (!is_zero(edge.op)) ++degree[static_cast<std::size_t>(edge.to)];
+namespace {
+
+using detail::FunctionGraph;
+using detail::FunctionVertex;
+
+// What the analysis asks of one cell's function graph, computed once per
+// analyze() call.
+struct Structure {
+  FunctionGraph graph;
+  std::vector<FunctionVertex> order;  // topological
+  std::vector<bool> from_input;       // reachable from the input
+  std::vector<bool> to_output;        // the output is reachable from it
+};
+
+Structure structure(const CellGraph& cell) {
+  Structure s{detail::function_graph(cell), {}, {}, {}};
+  s.order = detail::topological_order(s.graph);
+  s.from_input = detail::reachable_from(s.graph, static_cast<FunctionVertex>(cell.input_vertex()));
+  s.to_output = detail::reaching(s.graph, static_cast<FunctionVertex>(cell.output_vertex()));
+  return s;
+}
+
+std::vector<int> in_degrees(const FunctionGraph& graph) {
+  std::vector<int> degree(boost::num_vertices(graph));
+  for (FunctionVertex v = 0; v < degree.size(); ++v) degree[v] = static_cast<int>(boost::in_degree(v, graph));
   return degree;
 }
 
-namespace {
-
-// reach_from_input[v]: v is reachable from the input over non-zero edges;
-// reaches_output[v]: the output is reachable from v. Vertices are already in
-// topological order, so one sweep each way suffices.
-struct Reachability {
-  std::vector<bool> from_input;
-  std::vector<bool> to_output;
-};
-
-Reachability reachability(const CellGraph& graph, const std::vector<Edge>& edges) {
-  const auto n = static_cast<std::size_t>(graph.num_vertices());
-  Reachability r{std::vector<bool>(n, false), std::vector<bool>(n, false)};
-  r.from_input[0] = true;
-  for (const Edge& e : edges)  // ordered by target: sources are final first
-    if (!is_zero(e.op) && r.from_input[static_cast<std::size_t>(e.from)]) r.from_input[static_cast<std::size_t>(e.to)] = true;
-  r.to_output[n - 1] = true;
-  for (auto it = edges.rbegin(); it != edges.rend(); ++it)
-    if (!is_zero(it->op) && r.to_output[static_cast<std::size_t>(it->to)]) r.to_output[static_cast<std::size_t>(it->from)] = true;
-  return r;
-}
-
-void extend_paths(const CellGraph& graph, Path& current, std::vector<Path>& out) {
-  const int here = current.vertices.back();
-  if (here == graph.output_vertex()) {
+// Boost.Graph has no all-paths algorithm (a depth-first search visits each
+// vertex once), so the paths are a recursion over the function's out-edges.
+void extend_paths(const FunctionGraph& graph, FunctionVertex output, Path& current, std::vector<Path>& out) {
+  const auto here = static_cast<FunctionVertex>(current.vertices.back());
+  if (here == output) {
     out.push_back(current);
     return;
   }
-  for (int next = here + 1; next < graph.num_vertices(); ++next) {
-    const Op op = graph.op(here, next);
-    if (is_zero(op)) continue;
-    current.vertices.push_back(next);
+  for (const auto& edge : boost::make_iterator_range(boost::out_edges(here, graph))) {
+    const Op op = graph[edge].op;
+    current.vertices.push_back(static_cast<int>(boost::target(edge, graph)));
     current.ops.push_back(op);
     current.parameterized_edges += is_parameterized(op) ? 1 : 0;
-    extend_paths(graph, current, out);
+    extend_paths(graph, output, current, out);
     current.parameterized_edges -= is_parameterized(op) ? 1 : 0;
     current.ops.pop_back();
     current.vertices.pop_back();
   }
 }
 
-}  // namespace
-
-std::vector<Path> enumerate_paths(const CellGraph& graph) {
+std::vector<Path> paths_of(const CellGraph& cell, const FunctionGraph& graph) {
   std::vector<Path> paths;
   Path current;
-  current.vertices.push_back(graph.input_vertex());
-  extend_paths(graph, current, paths);
+  current.vertices.push_back(cell.input_vertex());
+  extend_paths(graph, static_cast<FunctionVertex>(cell.output_vertex()), current, paths);
   return paths;
 }
 
-bool is_disconnected(const CellGraph& graph) {
-  return !reachability(graph, graph.edges()).from_input.back();
-}
-
-std::vector<bool> live_edge_mask(const CellGraph& graph) {
-  const std::vector<Edge> edges = graph.edges();
-  const Reachability r = reachability(graph, edges);
+std::vector<bool> live_edges(const CellGraph& cell, const Structure& s) {
+  const std::vector<Edge> edges = cell.edges();
   std::vector<bool> live(edges.size(), false);
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const Edge& e = edges[k];
-    live[k] = !is_zero(e.op) && r.from_input[static_cast<std::size_t>(e.from)] && r.to_output[static_cast<std::size_t>(e.to)];
+    live[k] = !is_zero(e.op) && s.from_input[static_cast<std::size_t>(e.from)] && s.to_output[static_cast<std::size_t>(e.to)];
   }
   return live;
 }
 
-namespace {
+std::vector<VertexValue> values_of(const Structure& s) {
+  std::vector<VertexValue> value(boost::num_vertices(s.graph), VertexValue::Zero);
+  value[0] = VertexValue::Input;
+  for (const FunctionVertex to : s.order) {  // every source's value is final before its targets'
+    VertexValue& target = value[to];
+    for (const auto& edge : boost::make_iterator_range(boost::in_edges(to, s.graph))) {
+      const VertexValue source = value[boost::source(edge, s.graph)];
+      VertexValue term = source;
+      if (source == VertexValue::Zero) term = is_parameterized(s.graph[edge].op) ? VertexValue::Constant : VertexValue::Zero;
+      if (term == VertexValue::Input || (term == VertexValue::Constant && target == VertexValue::Zero)) target = term;
+    }
+  }
+  return value;
+}
+
+std::vector<EdgeEffect> effects_of(const CellGraph& cell, const Structure& s) {
+  const std::vector<Edge> edges = cell.edges();
+  const std::vector<VertexValue> value = values_of(s);
+  std::vector<EdgeEffect> effect(edges.size(), EdgeEffect::NoEffect);
+  for (std::size_t k = 0; k < edges.size(); ++k) {
+    const Edge& e = edges[k];
+    if (is_zero(e.op) || !s.to_output[static_cast<std::size_t>(e.to)]) continue;
+    if (value[static_cast<std::size_t>(e.from)] != VertexValue::Zero) effect[k] = EdgeEffect::Computed;
+    else if (is_parameterized(e.op)) effect[k] = EdgeEffect::ConstantFromZero;
+  }
+  return effect;
+}
 
 // Each vertex's expression is the sorted '+'-join of the terms its incoming
-// edges give; `add_term(from, op, input, terms)` appends at most one. A vertex
-// with no term gets `empty_vertex`.
+// pairs give; `add_term(from, to, op, input, terms)` appends at most one. A
+// vertex with no term gets `empty_vertex`. The benchmark's strings are defined
+// over the complete DAG, `none` pairs included (they give "#" or "(x)@none"
+// terms), so this runs over the cell's table, whose numbering is a
+// topological order of every pair, not over the function graph.
 template <typename AddTerm>
 std::string output_expression(const CellGraph& graph, const char* empty_vertex, AddTerm add_term) {
   const int n = graph.num_vertices();
@@ -110,53 +135,7 @@ std::string applied(const std::string& input, Op op, Space space) {
   return term;
 }
 
-}  // namespace
-
-std::string unique_string(const CellGraph& graph, bool consider_zeros) {
-  // The benchmark's isomorphism key: each vertex is the sorted sum of its
-  // inputs' expressions; skip passes its input's expression through, and with
-  // zeros considered a `none` edge or an all-zero input contributes "#".
-  return output_expression(graph, "", [&](int, int, Op op, const std::string& input, std::vector<std::string>& terms) {
-    if (consider_zeros && (is_zero(op) || input == "#"))
-      terms.emplace_back("#");
-    else if (op == Op::Skip)
-      terms.push_back(input);
-    else
-      terms.push_back(applied(input, op, graph.space()));
-  });
-}
-
-std::vector<VertexValue> vertex_values(const CellGraph& graph) {
-  const auto n = static_cast<std::size_t>(graph.num_vertices());
-  std::vector<VertexValue> value(n, VertexValue::Zero);
-  value[0] = VertexValue::Input;
-  for (const Edge& e : graph.edges()) {  // ordered by target: sources are final first
-    if (is_zero(e.op)) continue;
-    const VertexValue source = value[static_cast<std::size_t>(e.from)];
-    VertexValue term = source;
-    if (source == VertexValue::Zero) term = is_parameterized(e.op) ? VertexValue::Constant : VertexValue::Zero;
-    VertexValue& target = value[static_cast<std::size_t>(e.to)];
-    if (term == VertexValue::Input || (term == VertexValue::Constant && target == VertexValue::Zero)) target = term;
-  }
-  return value;
-}
-
-std::vector<EdgeEffect> edge_effects(const CellGraph& graph) {
-  const std::vector<Edge> edges = graph.edges();
-  const Reachability r = reachability(graph, edges);
-  const std::vector<VertexValue> value = vertex_values(graph);
-  std::vector<EdgeEffect> effect(edges.size(), EdgeEffect::NoEffect);
-  for (std::size_t k = 0; k < edges.size(); ++k) {
-    const Edge& e = edges[k];
-    if (is_zero(e.op) || !r.to_output[static_cast<std::size_t>(e.to)]) continue;
-    if (value[static_cast<std::size_t>(e.from)] != VertexValue::Zero) effect[k] = EdgeEffect::Computed;
-    else if (is_parameterized(e.op)) effect[k] = EdgeEffect::ConstantFromZero;
-  }
-  return effect;
-}
-
-std::string exact_class_key(const CellGraph& graph) {
-  const std::vector<int> degree = nonzero_in_degrees(graph);
+std::string exact_class_key_of(const CellGraph& graph, const std::vector<int>& degree) {
   return output_expression(graph, "#", [&](int from, int to, Op op, const std::string& input,
                                            std::vector<std::string>& terms) {
     if (is_zero(op)) return;
@@ -173,22 +152,55 @@ std::string exact_class_key(const CellGraph& graph) {
   });
 }
 
+}  // namespace
+
+std::vector<int> nonzero_in_degrees(const CellGraph& graph) { return in_degrees(detail::function_graph(graph)); }
+
+std::vector<Path> enumerate_paths(const CellGraph& graph) { return paths_of(graph, detail::function_graph(graph)); }
+
+bool is_disconnected(const CellGraph& graph) {
+  return !detail::reachable_from(detail::function_graph(graph),
+                                 static_cast<FunctionVertex>(graph.input_vertex()))[static_cast<std::size_t>(graph.output_vertex())];
+}
+
+std::vector<bool> live_edge_mask(const CellGraph& graph) { return live_edges(graph, structure(graph)); }
+
+std::vector<VertexValue> vertex_values(const CellGraph& graph) { return values_of(structure(graph)); }
+
+std::vector<EdgeEffect> edge_effects(const CellGraph& graph) { return effects_of(graph, structure(graph)); }
+
+std::string unique_string(const CellGraph& graph, bool consider_zeros) {
+  // The benchmark's isomorphism key: each vertex is the sorted sum of its
+  // inputs' expressions; skip passes its input's expression through, and with
+  // zeros considered a `none` edge or an all-zero input contributes "#".
+  return output_expression(graph, "", [&](int, int, Op op, const std::string& input, std::vector<std::string>& terms) {
+    if (consider_zeros && (is_zero(op) || input == "#"))
+      terms.emplace_back("#");
+    else if (op == Op::Skip)
+      terms.push_back(input);
+    else
+      terms.push_back(applied(input, op, graph.space()));
+  });
+}
+
+std::string exact_class_key(const CellGraph& graph) { return exact_class_key_of(graph, nonzero_in_degrees(graph)); }
+
 CellFacts analyze(const CellGraph& graph) {
+  const Structure s = structure(graph);
   CellFacts facts;
   facts.num_vertices = graph.num_vertices();
-  const std::vector<Edge> edges = graph.edges();
-  facts.num_nonzero_edges =
-      static_cast<int>(std::count_if(edges.begin(), edges.end(), [](const Edge& e) { return !is_zero(e.op); }));
-  facts.in_degree = nonzero_in_degrees(graph);
-  facts.paths = enumerate_paths(graph);
+  facts.num_nonzero_edges = static_cast<int>(boost::num_edges(s.graph));
+  facts.in_degree = in_degrees(s.graph);
+  facts.paths = paths_of(graph, s.graph);
   facts.disconnected = facts.paths.empty();
-  const std::vector<bool> live = live_edge_mask(graph);
+  const std::vector<Edge> edges = graph.edges();
+  const std::vector<bool> live = live_edges(graph, s);
   for (std::size_t k = 0; k < edges.size(); ++k)
     if (!is_zero(edges[k].op) && !live[k]) facts.dead_edges.push_back(edges[k]);
-  const std::vector<EdgeEffect> effects = edge_effects(graph);
+  const std::vector<EdgeEffect> effects = effects_of(graph, s);
   for (std::size_t k = 0; k < edges.size(); ++k)
     if (!live[k] && effects[k] != EdgeEffect::NoEffect) facts.constant_edges.push_back(edges[k]);
-  facts.exact_class_key = exact_class_key(graph);
+  facts.exact_class_key = exact_class_key_of(graph, facts.in_degree);
   facts.unique_string = unique_string(graph, true);
   facts.unique_string_ignoring_zeros = unique_string(graph, false);
   return facts;

@@ -168,7 +168,7 @@ TEST(ExactClassKey, ClassesShareTheirPathDepths) {
     for (const Path& p : f.paths) depths.push_back(p.parameterized_edges);
     std::sort(depths.begin(), depths.end());
     const auto [it, inserted] = depths_of_class.emplace(f.exact_class_key, depths);
-    if (!inserted) EXPECT_EQ(it->second, depths) << "index " << index << " in class " << f.exact_class_key;
+    if (!inserted) { EXPECT_EQ(it->second, depths) << "index " << index << " in class " << f.exact_class_key; }
   }
   EXPECT_GT(depths_of_class.size(), 6466u);  // finer than the benchmark's classes
 }

@@ -2,9 +2,11 @@
 // The one graph type every module speaks: a DAG whose vertices are feature
 // maps (0 = input, last = output) and whose edges carry one operation each.
 // Every pair j < i holds exactly one edge, `none` included, so that every
-// encoding (which lists `none` edges explicitly) round-trips.
-#include <boost/graph/adjacency_list.hpp>
-
+// encoding (which lists `none` edges explicitly) round-trips. Stored densely,
+// one op per pair in the encodings' order; the structural analysis
+// (cell/facts.h) runs Boost.Graph's algorithms on the graph of the non-zero
+// edges (docs/architecture.md, "The cell graph").
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,12 +32,6 @@ bool is_parameterized(Op op);
 // `none`: the edge's output is zero, so it is not an edge of the function.
 inline bool is_zero(Op op) { return op == Op::None; }
 
-struct EdgeOp {
-  Op op = Op::None;
-};
-
-using BoostDag = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property, EdgeOp>;
-
 struct Edge {
   int from = 0;
   int to = 0;
@@ -49,7 +45,7 @@ class CellGraph {
   CellGraph(Space space, int num_vertices);
 
   Space space() const { return space_; }
-  int num_vertices() const { return static_cast<int>(boost::num_vertices(graph_)); }
+  int num_vertices() const { return num_vertices_; }
   int input_vertex() const { return 0; }
   int output_vertex() const { return num_vertices() - 1; }
 
@@ -59,16 +55,17 @@ class CellGraph {
 
   // All j < i edges, ordered by target then source (the encodings' order).
   std::vector<Edge> edges() const;
-  const BoostDag& boost_graph() const { return graph_; }
 
   bool operator==(const CellGraph& other) const;
   bool operator!=(const CellGraph& other) const { return !(*this == other); }
 
  private:
-  BoostDag::edge_descriptor edge_at(int from, int to) const;
+  // Position of edge from->to in ops_: edges ordered by target, then source.
+  std::size_t slot(int from, int to) const;
 
   Space space_;
-  BoostDag graph_;
+  int num_vertices_;
+  std::vector<Op> ops_;
 };
 
 // The cell of NAS-Bench-201: 4 vertices, ops from its five.
