@@ -88,7 +88,10 @@ class SpaceIterator {
       return Cell(summary.arch_string, cell::from_benchmark_index(summary.index));
     }
     cell::CellGraph graph = dag_at(vertices_, at);
-    return Cell("dag:" + *cell::to_dag_code(graph), std::move(graph));
+    // The code is read before the graph moves: a function's arguments are
+    // evaluated in no set order.
+    std::string input = "dag:" + *cell::to_dag_code(graph);
+    return Cell(std::move(input), std::move(graph));
   }
   std::uint64_t remaining() const { return size_ - position_; }
 
