@@ -1,6 +1,7 @@
 // ResultStore itself: opening, adding, committing and reading runs. Its Impl
 // is spread over store_*.cpp, one file per section (store_internal.h).
 #include "nasrank/common/error.h"
+#include "nasrank/common/utc_time.h"
 #include "nasrank/common/version.h"
 #include "store/store_internal.h"
 
@@ -205,7 +206,7 @@ AddReport ResultStore::add(std::vector<RunRecord> runs, DuplicatePolicy policy) 
   Impl& s = *impl_;
   if (s.mode == OpenMode::Read)
     throw InputError("results store " + quoted(s.path) + " was opened read-only; runs cannot be added");
-  const std::string now = utc_timestamp();
+  const std::string now = utc_now();
   for (RunRecord& r : runs) {
     canonicalize(r);
     if (r.created_at.empty()) r.created_at = now;

@@ -1,4 +1,5 @@
 #include "nasrank/common/error.h"
+#include "nasrank/common/utc_time.h"
 #include "nasrank/common/version.h"
 #include "store/store_internal.h"
 
@@ -214,7 +215,7 @@ void ResultStore::Impl::write_root_attributes() {
   const hid_t id = handle();
   h5::write_attribute(id, "run_count", static_cast<std::int64_t>(file_rows));
   h5::write_attribute(id, "written_by", "nasrank " + version());
-  h5::write_attribute(id, "last_commit_utc", utc_timestamp());
+  h5::write_attribute(id, "last_commit_utc", utc_now());
 }
 
 // ---- Impl: columns -------------------------------------------------------------
