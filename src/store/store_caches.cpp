@@ -53,20 +53,22 @@ std::vector<std::int64_t> ResultStore::Impl::scan_int(const ColumnInfo& info, co
       [&](const RunRecord& r) { return run_value<std::int64_t>(r, info.name); });
 }
 
+template <class T>
+std::vector<T> ResultStore::Impl::scan_file_column(std::map<std::string, std::vector<T>>& cache, const ColumnInfo& info,
+                                                   const std::vector<std::size_t>& wanted) {
+  auto it = cache.find(info.name);
+  if (it == cache.end() && worth_caching(wanted.size(), file_rows))
+    it = cache.emplace(info.name, column(kRuns, info).read_all<T>()).first;
+  if (it != cache.end()) return pick(it->second, wanted);
+  return read_once<T>(kRuns, info, wanted);
+}
+
 std::vector<std::string> ResultStore::Impl::scan_file_text(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
-  auto it = text_cache.find(info.name);
-  if (it == text_cache.end() && worth_caching(wanted.size(), file_rows))
-    it = text_cache.emplace(info.name, column(kRuns, info).read_all<std::string>()).first;
-  if (it != text_cache.end()) return pick(it->second, wanted);
-  return read_once<std::string>(kRuns, info, wanted);
+  return scan_file_column(text_cache, info, wanted);
 }
 
 std::vector<std::int64_t> ResultStore::Impl::scan_file_int(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
-  auto it = int_cache.find(info.name);
-  if (it == int_cache.end() && worth_caching(wanted.size(), file_rows))
-    it = int_cache.emplace(info.name, column(kRuns, info).read_all<std::int64_t>()).first;
-  if (it != int_cache.end()) return pick(it->second, wanted);
-  return read_once<std::int64_t>(kRuns, info, wanted);
+  return scan_file_column(int_cache, info, wanted);
 }
 
 std::unordered_map<std::string, std::size_t>& ResultStore::Impl::keys() {
