@@ -2,6 +2,7 @@
 // Small helpers shared by the store tests: scratch directories and records.
 #include "nasrank/common/error.h"
 #include "nasrank/store/run.h"
+#include "nasrank/store/store.h"
 
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace nasrank::store::testing {
 
@@ -86,6 +89,22 @@ inline RunRecord sample_run(int index, std::int64_t seed, const std::string& dat
     r.curves.eval_loss["ori-test"].push_back(e + 1 == epochs ? 0.9 : std::nan(""));
   }
   return r;
+}
+
+// sample_run of cells 0..count-1.
+inline std::vector<RunRecord> sample_runs(int count, std::int64_t seed, const std::string& dataset = "cifar10",
+                                          int epochs = 3) {
+  std::vector<RunRecord> runs;
+  for (int i = 0; i < count; ++i) runs.push_back(sample_run(i, seed, dataset, epochs));
+  return runs;
+}
+
+// The starting point of many tests: a store at `path` holding `runs`,
+// committed by a writer that is closed again.
+inline void write_store(const std::filesystem::path& path, std::vector<RunRecord> runs) {
+  ResultStore store = ResultStore::open(path, OpenMode::Append);
+  store.add(std::move(runs));
+  store.commit();
 }
 
 }  // namespace nasrank::store::testing

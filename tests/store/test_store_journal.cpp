@@ -479,11 +479,7 @@ TEST(StoreJournal, FoldsOnceTheJournalReachesItsThreshold) {
 TEST(StoreJournal, AFullDiskDuringAJournalAppendLosesOnlyThatCommit) {
   ScratchDir dir("journal-full");
   const auto path = dir / "runs.h5";
-  {
-    ResultStore writer = ResultStore::open(path, OpenMode::Append);
-    writer.add({sample_run(0, 1)});
-    writer.commit();
-  }
+  testing::write_store(path, {sample_run(0, 1)});
   int message_pipe[2];
   ASSERT_EQ(::pipe(message_pipe), 0);
   const pid_t pid = ::fork();
