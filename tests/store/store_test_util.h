@@ -91,6 +91,27 @@ inline RunRecord sample_run(int index, std::int64_t seed, const std::string& dat
   return r;
 }
 
+// A mean over seeds of benchmark cell `index` as a CSV import stores it.
+inline RunRecord imported_mean(int index, const std::string& dataset, double accuracy) {
+  RunRecord r;
+  r.benchmark_index = index;
+  r.dataset = dataset;
+  r.protocol = "nb201";
+  r.budget_epochs = 200;
+  r.seed = kMeanOverSeeds;
+  r.seeds_averaged = "777,888,999";
+  r.final_metrics["x-test"].accuracy = accuracy;
+  r.provenance.imported = true;
+  r.provenance.source_path = "/data/table.csv";
+  r.provenance.source_sha256 = std::string(64, 'a');
+  r.provenance.source_size = 1234;
+  r.provenance.source_mtime = "2024-01-01T00:00:00Z";
+  r.provenance.source_format = "csv";
+  r.provenance.source_split = "test";
+  r.provenance.note = "column X -> " + dataset;
+  return r;
+}
+
 // sample_run of cells 0..count-1.
 inline std::vector<RunRecord> sample_runs(int count, std::int64_t seed, const std::string& dataset = "cifar10",
                                           int epochs = 3) {

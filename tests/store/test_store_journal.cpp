@@ -51,22 +51,10 @@ FileIdentity identity(const std::filesystem::path& path) {
   return {info.st_ino, info.st_size, static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec};
 }
 
+// An imported mean on cifar100 with a split (x-valid) that sample_run has not.
 RunRecord imported_mean(int index, double accuracy) {
-  RunRecord r;
-  r.benchmark_index = index;
-  r.dataset = "cifar100";
-  r.protocol = "nb201";
-  r.budget_epochs = 200;
-  r.seeds_averaged = "777,888,999";
-  r.final_metrics["x-test"].accuracy = accuracy;
+  RunRecord r = testing::imported_mean(index, "cifar100", accuracy);
   r.final_metrics["x-valid"] = {accuracy - 1, kNotMeasured};
-  r.provenance.imported = true;
-  r.provenance.source_path = "/data/table.csv";
-  r.provenance.source_sha256 = std::string(64, 'b');
-  r.provenance.source_size = 99;
-  r.provenance.source_mtime = "2024-01-01T00:00:00Z";
-  r.provenance.source_format = "csv";
-  r.provenance.note = "journal test";
   return r;
 }
 
