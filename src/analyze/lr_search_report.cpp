@@ -3,15 +3,14 @@
 #include "nasrank/analyze/report.h"
 
 #include "nasrank/common/error.h"
+#include "nasrank/common/utc_time.h"
 #include "nasrank/common/version.h"
 #include "report_files.h"
 #include "svg.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <limits>
 
@@ -20,15 +19,6 @@ namespace {
 
 using svg::escape;
 using svg::fixed;
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return buffer;
-}
 
 nlohmann::json nullable(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
 

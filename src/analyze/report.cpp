@@ -2,13 +2,13 @@
 
 #include "nasrank/analyze/stats_json.h"
 #include "nasrank/common/error.h"
+#include "nasrank/common/utc_time.h"
 #include "nasrank/common/version.h"
 #include "report_files.h"
 #include "svg.h"
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <fstream>
 #include <string_view>
 
@@ -22,15 +22,6 @@ using svg::fixed;
 constexpr const char* kReferenceColor = "#1f5fa8";
 constexpr const char* kCandidateColor = "#d1495b";
 constexpr const char* kCeilingColor = "#6a6a6a";
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 std::string percent_label(double percent) {
   char buffer[16];

@@ -11,6 +11,19 @@ namespace {
 
 nlohmann::json number(double value) { return std::isnan(value) ? nlohmann::json() : nlohmann::json(value); }
 
+// The index and the seed stand empty (JSON null) where a run has none: a cell
+// outside NAS-Bench-201, a mean over seeds.
+nlohmann::json benchmark_index_cell(const RunRecord& r) {
+  return r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json();
+}
+nlohmann::json seed_cell(const RunRecord& r) { return r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed); }
+
+// Epochs each of `rows` recorded, from /runs/curve_length without the curves.
+std::vector<std::int32_t> recorded_epochs(const ResultStore& store, const std::vector<std::size_t>& rows) {
+  if (rows.empty()) return {};
+  return detail::StoreAccess::impl(store).read_once<std::int32_t>(layout::kRunsGroup, layout::runs::curve_length, rows);
+}
+
 }  // namespace
 
 FlatTable flat_table(const ResultStore& store, const RunFilter& filter) {
@@ -45,22 +58,19 @@ void stream_flat_table(const ResultStore& store, const RunFilter& filter,
   on_columns(columns);
 
   // Curves are not exported, only how many epochs each run recorded.
-  const std::vector<std::size_t> rows = store.select(filter);
-  const std::vector<std::int32_t> epochs =
-      rows.empty() ? std::vector<std::int32_t>()
-                   : impl.read_once<std::int32_t>(layout::kRunsGroup, layout::runs::curve_length, rows);
+  const std::vector<std::int32_t> epochs = recorded_epochs(store, store.select(filter));
   std::size_t visited = 0;
   store.for_each(
       [&](std::size_t row, const RunRecord& r) {
         std::vector<nlohmann::json> cells{row,
                                           r.space,
-                                          r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json(),
+                                          benchmark_index_cell(r),
                                           r.arch,
                                           r.unique_string,
                                           r.dataset,
                                           r.protocol,
                                           r.budget_epochs,
-                                          r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed),
+                                          seed_cell(r),
                                           r.seeds_averaged,
                                           std::string(status_name(r.status)),
                                           r.error_message};
@@ -99,17 +109,13 @@ LongTable long_table(const ResultStore& store, const RunFilter& filter) {
 }
 
 void stream_long_table(const ResultStore& store, const RunFilter& filter, const LongTableStream& out) {
-  auto& impl = detail::StoreAccess::impl(store);
   std::vector<std::string> columns = {"run",           "space",          "benchmark_index", "arch",          "dataset",
                    "protocol",      "budget_epochs",  "seed",            "seeds_averaged", "status",
                    "split",         "accuracy",       "loss",            "learning_rate", "init",
                    "params_m",      "flops_m",        "wall_seconds",    "images_per_second", "epochs_recorded",
                    "provenance_id", "configuration_id", "created_at",    "error_message"};
   out.columns(columns);
-  const std::vector<std::size_t> rows = store.select(filter);
-  const std::vector<std::int32_t> epochs =
-      rows.empty() ? std::vector<std::int32_t>()
-                   : impl.read_once<std::int32_t>(layout::kRunsGroup, layout::runs::curve_length, rows);
+  const std::vector<std::int32_t> epochs = recorded_epochs(store, store.select(filter));
   std::map<std::string, std::size_t> provenance_ids, configuration_ids;
   auto id_of = [](std::map<std::string, std::size_t>& ids, const nlohmann::json& value,
                   const std::function<void(std::size_t, const nlohmann::json&)>& announce) {
@@ -138,12 +144,12 @@ void stream_long_table(const ResultStore& store, const RunFilter& filter, const 
         auto add = [&](const std::string& split, double accuracy, double loss) {
           out.row({row,
                                 r.space,
-                                r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json(),
+                                benchmark_index_cell(r),
                                 r.arch,
                                 r.dataset,
                                 r.protocol,
                                 r.budget_epochs,
-                                r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed),
+                                seed_cell(r),
                                 r.seeds_averaged,
                                 std::string(status_name(r.status)),
                                 split,
@@ -189,12 +195,12 @@ FlatTable curve_table(const ResultStore& store, const RunFilter& filter) {
   };
   for (const RunRecord& r : runs)
     for (std::size_t epoch = 0; epoch < r.curves.epochs(); ++epoch) {
-      std::vector<nlohmann::json> cells{r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json(),
+      std::vector<nlohmann::json> cells{benchmark_index_cell(r),
                                         r.arch,
                                         r.dataset,
                                         r.protocol,
                                         r.budget_epochs,
-                                        r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed),
+                                        seed_cell(r),
                                         epoch,
                                         at(r.curves.train_loss, epoch),
                                         at(r.curves.train_accuracy, epoch),

@@ -4,6 +4,7 @@
 #include "nasrank/store/query.h"
 #include "store/csv.h"
 #include "store/source_file.h"
+#include "store/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -24,13 +25,6 @@ std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string trim(std::string_view text) {
-  std::size_t begin = 0, end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
 }
 
 std::string canonical_dataset(const std::string& name, const std::string& context) {

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <stdexcept>
 
 namespace nasrank::store::journal {
 namespace {
@@ -42,28 +44,35 @@ std::uint64_t get_u64(const char* at) {
   return value;
 }
 
+// The bytes of a field follow from its C++ type: integers as 8 bytes (the
+// row too), status and flags as 1, doubles as their bits, text and series
+// with their length first, maps as a count then (key, value) pairs.
 class Encoder {
  public:
-  void u8(std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-  void i64(std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
-  void f64(double v) {
+  void operator()(const std::string& s) {
+    put_u64(out, s.size());
+    out += s;
+  }
+  void operator()(std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
+  void operator()(int v) { (*this)(static_cast<std::int64_t>(v)); }
+  void operator()(std::size_t row) { (*this)(static_cast<std::int64_t>(row)); }
+  void operator()(bool v) { out.push_back(static_cast<char>(v ? 1 : 0)); }
+  void operator()(RunStatus v) { out.push_back(static_cast<char>(v)); }
+  void operator()(double v) {
     std::uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
     put_u64(out, bits);
   }
-  void text(const std::string& s) {
-    put_u64(out, s.size());
-    out += s;
-  }
-  void series(const std::vector<double>& values) {
+  void operator()(const std::vector<double>& values) {
     put_u64(out, values.size());
-    for (double v : values) f64(v);
+    for (double v : values) (*this)(v);
   }
-  void series_map(const std::map<std::string, std::vector<double>>& map) {
+  template <class Value, class Fields>
+  void each(const std::map<std::string, Value>& map, Fields fields) {
     put_u64(out, map.size());
-    for (const auto& [name, values] : map) {
-      text(name);
-      series(values);
+    for (const auto& [key, value] : map) {
+      (*this)(key);
+      fields(value);
     }
   }
   std::string out;
@@ -74,6 +83,47 @@ class Encoder {
 class Decoder {
  public:
   Decoder(const char* data, std::size_t size) : at_(data), end_(data + size) {}
+  void operator()(std::string& s) {
+    const std::uint64_t n = u64();
+    need(n);
+    s.assign(at_, static_cast<std::size_t>(n));
+    at_ += n;
+  }
+  void operator()(std::int64_t& v) { v = static_cast<std::int64_t>(u64()); }
+  void operator()(int& v) { v = static_cast<int>(static_cast<std::int64_t>(u64())); }
+  void operator()(std::size_t& row) {
+    const auto value = static_cast<std::int64_t>(u64());
+    if (value < 0) throw std::out_of_range("negative row");
+    row = static_cast<std::size_t>(value);
+  }
+  void operator()(bool& v) { v = u8() != 0; }
+  void operator()(RunStatus& v) {
+    const std::uint8_t status = u8();
+    if (status > static_cast<std::uint8_t>(RunStatus::Failed)) throw std::out_of_range("unknown status");
+    v = static_cast<RunStatus>(status);
+  }
+  void operator()(double& v) {
+    const std::uint64_t bits = u64();
+    std::memcpy(&v, &bits, sizeof v);
+  }
+  void operator()(std::vector<double>& values) {
+    const std::uint64_t n = u64();
+    need(n * 8);
+    values.resize(static_cast<std::size_t>(n));
+    for (double& v : values) (*this)(v);
+  }
+  template <class Value, class Fields>
+  void each(std::map<std::string, Value>& map, Fields fields) {
+    const std::uint64_t n = u64();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::string key;
+      (*this)(key);
+      fields(map[std::move(key)]);
+    }
+  }
+  bool done() const { return at_ == end_; }
+
+ private:
   std::uint8_t u8() {
     need(1);
     return static_cast<std::uint8_t>(*at_++);
@@ -84,39 +134,6 @@ class Decoder {
     at_ += 8;
     return v;
   }
-  std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
-  double f64() {
-    const std::uint64_t bits = u64();
-    double v;
-    std::memcpy(&v, &bits, sizeof v);
-    return v;
-  }
-  std::string text() {
-    const std::uint64_t n = u64();
-    need(n);
-    std::string s(at_, static_cast<std::size_t>(n));
-    at_ += n;
-    return s;
-  }
-  std::vector<double> series() {
-    const std::uint64_t n = u64();
-    need(n * 8);
-    std::vector<double> values(static_cast<std::size_t>(n));
-    for (double& v : values) v = f64();
-    return values;
-  }
-  std::map<std::string, std::vector<double>> series_map() {
-    const std::uint64_t n = u64();
-    std::map<std::string, std::vector<double>> map;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      std::string name = text();
-      map[std::move(name)] = series();
-    }
-    return map;
-  }
-  bool done() const { return at_ == end_; }
-
- private:
   void need(std::uint64_t n) const {
     if (n > static_cast<std::uint64_t>(end_ - at_)) throw std::out_of_range("record ends early");
   }
@@ -124,103 +141,53 @@ class Decoder {
   const char* end_;
 };
 
-void encode_entry(Encoder& e, const Entry& entry) {
-  const RunRecord& r = entry.run;
-  e.i64(static_cast<std::int64_t>(entry.row));
-  e.text(r.space);
-  e.i64(r.benchmark_index);
-  e.text(r.arch);
-  e.text(r.unique_string);
-  e.text(r.dataset);
-  e.text(r.protocol);
-  e.i64(r.budget_epochs);
-  e.i64(r.seed);
-  e.text(r.seeds_averaged);
-  e.u8(static_cast<std::uint8_t>(r.status));
-  e.text(r.error_message);
-  put_u64(e.out, r.final_metrics.size());
-  for (const auto& [split, metrics] : r.final_metrics) {
-    e.text(split);
-    e.f64(metrics.accuracy);
-    e.f64(metrics.loss);
-  }
-  e.series(r.curves.train_loss);
-  e.series(r.curves.train_accuracy);
-  e.series_map(r.curves.eval_accuracy);
-  e.series_map(r.curves.eval_loss);
-  e.series(r.curves.learning_rate);
-  e.series(r.curves.epoch_seconds);
-  e.f64(r.learning_rate);
-  e.text(r.init);
-  e.f64(r.params_m);
-  e.f64(r.flops_m);
-  e.f64(r.wall_seconds);
-  e.f64(r.images_per_second);
-  e.text(r.config_json);
-  e.text(r.tool_version);
-  const Provenance& p = r.provenance;
-  e.u8(p.imported ? 1 : 0);
-  e.text(p.source_path);
-  e.text(p.source_sha256);
-  e.i64(p.source_size);
-  e.text(p.source_mtime);
-  e.text(p.source_format);
-  e.text(p.source_split);
-  e.text(p.note);
-  e.text(r.created_at);
-}
-
-Entry decode_entry(Decoder& d) {
-  Entry entry;
-  const std::int64_t row = d.i64();
-  if (row < 0) throw std::out_of_range("negative row");
-  entry.row = static_cast<std::size_t>(row);
-  RunRecord& r = entry.run;
-  r.space = d.text();
-  r.benchmark_index = static_cast<int>(d.i64());
-  r.arch = d.text();
-  r.unique_string = d.text();
-  r.dataset = d.text();
-  r.protocol = d.text();
-  r.budget_epochs = static_cast<int>(d.i64());
-  r.seed = d.i64();
-  r.seeds_averaged = d.text();
-  const std::uint8_t status = d.u8();
-  if (status > static_cast<std::uint8_t>(RunStatus::Failed)) throw std::out_of_range("unknown status");
-  r.status = static_cast<RunStatus>(status);
-  r.error_message = d.text();
-  const std::uint64_t splits = d.u64();
-  for (std::uint64_t i = 0; i < splits; ++i) {
-    std::string split = d.text();
-    SplitMetrics& m = r.final_metrics[std::move(split)];
-    m.accuracy = d.f64();
-    m.loss = d.f64();
-  }
-  r.curves.train_loss = d.series();
-  r.curves.train_accuracy = d.series();
-  r.curves.eval_accuracy = d.series_map();
-  r.curves.eval_loss = d.series_map();
-  r.curves.learning_rate = d.series();
-  r.curves.epoch_seconds = d.series();
-  r.learning_rate = d.f64();
-  r.init = d.text();
-  r.params_m = d.f64();
-  r.flops_m = d.f64();
-  r.wall_seconds = d.f64();
-  r.images_per_second = d.f64();
-  r.config_json = d.text();
-  r.tool_version = d.text();
-  Provenance& p = r.provenance;
-  p.imported = d.u8() != 0;
-  p.source_path = d.text();
-  p.source_sha256 = d.text();
-  p.source_size = d.i64();
-  p.source_mtime = d.text();
-  p.source_format = d.text();
-  p.source_split = d.text();
-  p.note = d.text();
-  r.created_at = d.text();
-  return entry;
+// Every field of a record, in the order of its bytes: the one list that
+// encoding (Encoder, const Entry) and decoding (Decoder, Entry) both walk, so
+// that the two directions cannot disagree.
+template <class Codec, class EntryType>
+void entry_fields(Codec& c, EntryType& entry) {
+  c(entry.row);
+  auto& r = entry.run;
+  c(r.space);
+  c(r.benchmark_index);
+  c(r.arch);
+  c(r.unique_string);
+  c(r.dataset);
+  c(r.protocol);
+  c(r.budget_epochs);
+  c(r.seed);
+  c(r.seeds_averaged);
+  c(r.status);
+  c(r.error_message);
+  c.each(r.final_metrics, [&](auto& metrics) {
+    c(metrics.accuracy);
+    c(metrics.loss);
+  });
+  auto& curves = r.curves;
+  c(curves.train_loss);
+  c(curves.train_accuracy);
+  c.each(curves.eval_accuracy, [&](auto& series) { c(series); });
+  c.each(curves.eval_loss, [&](auto& series) { c(series); });
+  c(curves.learning_rate);
+  c(curves.epoch_seconds);
+  c(r.learning_rate);
+  c(r.init);
+  c(r.params_m);
+  c(r.flops_m);
+  c(r.wall_seconds);
+  c(r.images_per_second);
+  c(r.config_json);
+  c(r.tool_version);
+  auto& p = r.provenance;
+  c(p.imported);
+  c(p.source_path);
+  c(p.source_sha256);
+  c(p.source_size);
+  c(p.source_mtime);
+  c(p.source_format);
+  c(p.source_split);
+  c(p.note);
+  c(r.created_at);
 }
 
 std::string file_header(std::int64_t store_id) {
@@ -243,7 +210,7 @@ std::string encode(const std::vector<const Entry*>& entries) {
   std::string out;
   for (const Entry* entry : entries) {
     Encoder e;
-    encode_entry(e, *entry);
+    entry_fields(e, *entry);
     std::string header(kRecordMagic, sizeof kRecordMagic);
     header.append(4, '\0');
     put_u64(header, e.out.size());
@@ -299,7 +266,8 @@ Contents read(const std::filesystem::path& path) {
     }
     try {
       Decoder decoder(payload, static_cast<std::size_t>(length));
-      Entry entry = decode_entry(decoder);
+      Entry entry;
+      entry_fields(decoder, entry);
       if (!decoder.done()) throw std::out_of_range("trailing bytes");
       contents.entries.push_back(std::move(entry));
     } catch (const std::out_of_range& e) {

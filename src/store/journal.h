@@ -2,7 +2,7 @@
 // The commit journal `<store>.journal`: finished runs appended (and fsynced)
 // one commit at a time beside the HDF5 file, so that a commit costs what its
 // own runs cost instead of a copy of the whole store. A writer folds the
-// journal into the HDF5 file in batches (store.cpp, ResultStore::Impl::fold);
+// journal into the HDF5 file in batches (store_overlay.cpp, ResultStore::Impl::fold);
 // readers apply it on top of the file. Format and guarantees:
 // docs/store-format.md, "The commit journal".
 #include "nasrank/store/run.h"

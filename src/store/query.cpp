@@ -2,6 +2,7 @@
 
 #include "nasrank/common/error.h"
 #include "store/store_impl.h"
+#include "store/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -43,13 +44,6 @@ std::string known_fields() {
   std::string text;
   for (const auto& name : query_fields()) text += (text.empty() ? "" : ", ") + name;
   return text;
-}
-
-std::string trim(std::string_view text) {
-  std::size_t begin = 0, end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
 }
 
 bool is_field(const std::string& name) {

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <tuple>
 
 namespace nasrank::store {
@@ -217,15 +216,6 @@ bool same_result(const RunRecord& a, const RunRecord& b) {
   return same_series(ca.train_loss, cb.train_loss) && same_series(ca.train_accuracy, cb.train_accuracy) &&
          same_series(ca.learning_rate, cb.learning_rate) && same_series(ca.epoch_seconds, cb.epoch_seconds) &&
          same_series_map(ca.eval_accuracy, cb.eval_accuracy) && same_series_map(ca.eval_loss, cb.eval_loss);
-}
-
-std::string utc_timestamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 }  // namespace nasrank::store

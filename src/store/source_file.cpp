@@ -1,13 +1,13 @@
 #include "store/source_file.h"
 
 #include "nasrank/common/error.h"
+#include "nasrank/common/utc_time.h"
 #include "nasrank/store/import.h"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
 namespace nasrank::store {
 
@@ -21,11 +21,7 @@ Provenance file_provenance(const std::filesystem::path& path, const std::string&
   p.source_path = std::filesystem::absolute(path).lexically_normal().string();
   p.source_sha256 = sha256_file(path);
   p.source_size = static_cast<std::int64_t>(info.st_size);
-  std::tm parts{};
-  gmtime_r(&info.st_mtime, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  p.source_mtime = text;
+  p.source_mtime = utc_iso8601(info.st_mtime);
   p.source_format = format;
   return p;
 }

@@ -168,6 +168,11 @@ struct ResultStore::Impl {
   std::vector<std::int64_t> scan_int(const layout::ColumnInfo& info, const std::vector<std::size_t>& rows);
   std::vector<std::string> scan_file_text(const layout::ColumnInfo& info, const std::vector<std::size_t>& rows);
   std::vector<std::int64_t> scan_file_int(const layout::ColumnInfo& info, const std::vector<std::size_t>& rows);
+  // The file rows `rows` of /runs column `info`, from `cache` when it holds
+  // the column or `rows` makes it worth reading whole (store_caches.cpp).
+  template <class T>
+  std::vector<T> scan_file_column(std::map<std::string, std::vector<T>>& cache, const layout::ColumnInfo& info,
+                                  const std::vector<std::size_t>& rows);
   std::unordered_map<std::string, std::size_t>& keys();
   SourceTable& source_table();
 

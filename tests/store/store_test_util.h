@@ -2,6 +2,7 @@
 // Small helpers shared by the store tests: scratch directories and records.
 #include "nasrank/common/error.h"
 #include "nasrank/store/run.h"
+#include "nasrank/store/store.h"
 
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace nasrank::store::testing {
 
@@ -86,6 +89,43 @@ inline RunRecord sample_run(int index, std::int64_t seed, const std::string& dat
     r.curves.eval_loss["ori-test"].push_back(e + 1 == epochs ? 0.9 : std::nan(""));
   }
   return r;
+}
+
+// A mean over seeds of benchmark cell `index` as a CSV import stores it.
+inline RunRecord imported_mean(int index, const std::string& dataset, double accuracy) {
+  RunRecord r;
+  r.benchmark_index = index;
+  r.dataset = dataset;
+  r.protocol = "nb201";
+  r.budget_epochs = 200;
+  r.seed = kMeanOverSeeds;
+  r.seeds_averaged = "777,888,999";
+  r.final_metrics["x-test"].accuracy = accuracy;
+  r.provenance.imported = true;
+  r.provenance.source_path = "/data/table.csv";
+  r.provenance.source_sha256 = std::string(64, 'a');
+  r.provenance.source_size = 1234;
+  r.provenance.source_mtime = "2024-01-01T00:00:00Z";
+  r.provenance.source_format = "csv";
+  r.provenance.source_split = "test";
+  r.provenance.note = "column X -> " + dataset;
+  return r;
+}
+
+// sample_run of cells 0..count-1.
+inline std::vector<RunRecord> sample_runs(int count, std::int64_t seed, const std::string& dataset = "cifar10",
+                                          int epochs = 3) {
+  std::vector<RunRecord> runs;
+  for (int i = 0; i < count; ++i) runs.push_back(sample_run(i, seed, dataset, epochs));
+  return runs;
+}
+
+// The starting point of many tests: a store at `path` holding `runs`,
+// committed by a writer that is closed again.
+inline void write_store(const std::filesystem::path& path, std::vector<RunRecord> runs) {
+  ResultStore store = ResultStore::open(path, OpenMode::Append);
+  store.add(std::move(runs));
+  store.commit();
 }
 
 }  // namespace nasrank::store::testing

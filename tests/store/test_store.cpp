@@ -12,28 +12,9 @@ namespace nasrank::store {
 namespace {
 
 using testing::error_of;
+using testing::imported_mean;
 using testing::sample_run;
 using testing::ScratchDir;
-
-RunRecord imported_mean(int index, const std::string& dataset, double accuracy) {
-  RunRecord r;
-  r.benchmark_index = index;
-  r.dataset = dataset;
-  r.protocol = "nb201";
-  r.budget_epochs = 200;
-  r.seed = kMeanOverSeeds;
-  r.seeds_averaged = "777,888,999";
-  r.final_metrics["x-test"].accuracy = accuracy;
-  r.provenance.imported = true;
-  r.provenance.source_path = "/data/table.csv";
-  r.provenance.source_sha256 = std::string(64, 'a');
-  r.provenance.source_size = 1234;
-  r.provenance.source_mtime = "2024-01-01T00:00:00Z";
-  r.provenance.source_format = "csv";
-  r.provenance.source_split = "test";
-  r.provenance.note = "column X -> " + dataset;
-  return r;
-}
 
 TEST(ResultStore, RoundTripsEveryField) {
   ScratchDir dir("roundtrip");
@@ -198,11 +179,7 @@ TEST(ResultStore, UncommittedRunsAreDiscarded) {
 TEST(ResultStore, StaleTemporaryFromAKilledWriterIsIgnored) {
   ScratchDir dir("stale");
   const auto path = dir / "runs.h5";
-  {
-    ResultStore store = ResultStore::open(path, OpenMode::Append);
-    store.add({sample_run(1, 1)});
-    store.commit();
-  }
+  testing::write_store(path, {sample_run(1, 1)});
   testing::write_text(dir / "runs.h5.tmp", "half-written garbage");
   EXPECT_EQ(ResultStore::open(path, OpenMode::Read).count(), 1u);
   ResultStore store = ResultStore::open(path, OpenMode::Append);
@@ -238,11 +215,7 @@ TEST(ResultStore, ReadersSeeTheLastCommit) {
 TEST(ResultStore, TruncateReplacesOnCommit) {
   ScratchDir dir("truncate");
   const auto path = dir / "runs.h5";
-  {
-    ResultStore store = ResultStore::open(path, OpenMode::Append);
-    store.add({sample_run(1, 1), sample_run(2, 1)});
-    store.commit();
-  }
+  testing::write_store(path, {sample_run(1, 1), sample_run(2, 1)});
   {
     ResultStore store = ResultStore::open(path, OpenMode::Truncate);
     EXPECT_EQ(store.count(), 0u);
@@ -451,13 +424,7 @@ TEST(ResultStoreErrors, ForeignHdf5File) {
 TEST(ResultStoreErrors, TruncatedStore) {
   ScratchDir dir("truncated");
   const auto path = dir / "runs.h5";
-  {
-    ResultStore store = ResultStore::open(path, OpenMode::Append);
-    std::vector<RunRecord> runs;
-    for (int i = 0; i < 50; ++i) runs.push_back(sample_run(i, 1));
-    store.add(runs);
-    store.commit();
-  }
+  testing::write_store(path, testing::sample_runs(50, 1));
   const auto size = std::filesystem::file_size(path);
   std::filesystem::resize_file(path, size / 2);
   const std::string message = error_of([&] {
@@ -471,13 +438,7 @@ TEST(ResultStoreErrors, TruncatedStore) {
 TEST(ResultStoreErrors, OverwrittenBytesAreDetected) {
   ScratchDir dir("corrupt");
   const auto path = dir / "runs.h5";
-  {
-    ResultStore store = ResultStore::open(path, OpenMode::Append);
-    std::vector<RunRecord> runs;
-    for (int i = 0; i < 200; ++i) runs.push_back(sample_run(i, 1, "cifar10", 20));
-    store.add(runs);
-    store.commit();
-  }
+  testing::write_store(path, testing::sample_runs(200, 1, "cifar10", 20));
   std::string bytes = testing::read_text(path);
   for (std::size_t i = bytes.size() / 4; i < bytes.size() * 3 / 4; ++i) bytes[i] = static_cast<char>(i * 131 + 7);
   testing::write_text(path, bytes);

@@ -85,11 +85,7 @@ void expect_committed_store_intact(const std::filesystem::path& path) {
 class StoreFullDisk : public ::testing::Test {
  protected:
   void SetUp() override {
-    ResultStore store = ResultStore::open(path, OpenMode::Append);
-    std::vector<RunRecord> runs;
-    for (std::size_t i = 0; i < kCommittedRuns; ++i) runs.push_back(testing::sample_run(static_cast<int>(i), 1, "cifar10", 50));
-    store.add(std::move(runs));
-    store.commit();
+    testing::write_store(path, testing::sample_runs(static_cast<int>(kCommittedRuns), 1, "cifar10", 50));
     committed_bytes = std::filesystem::file_size(path);
   }
   testing::ScratchDir dir{"full-disk"};

@@ -118,7 +118,4 @@ void canonicalize(RunRecord& record);
 // provenance are ignored, so re-importing the same file is "identical".
 bool same_result(const RunRecord& a, const RunRecord& b);
 
-// Current time as ISO 8601 UTC ("2024-05-01T12:00:00Z").
-std::string utc_timestamp();
-
 }  // namespace nasrank::store
