@@ -19,16 +19,11 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"
 bench="$build/bench/bench_train"
-rounds="${ROUNDS:-5}"
-steps="${STEPS:-5}"
-warmup="${WARMUP:-2}"
-batch="${BATCH:-256}"
-cells="${CELLS:-10}"
-[[ -x $bench ]] || { echo "run_procs_bench: $bench not built (configure with -DNASRANK_BUILD_BENCH=ON)" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-results="${KEEP:-$work/results.jsonl}"
-: >"$results"
+source "$here/common.sh"
+training_settings 5
+require_built run_procs_bench "$bench"
+make_work_dir
+open_results
 
 source "$here/train_mix.sh"
 mix=("${train_mix[@]:0:$cells}")

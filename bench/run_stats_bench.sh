@@ -9,8 +9,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"
 repetitions="${2:-5}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$here/common.sh"
+make_work_dir
 
 "$build/bench/bench_stats" --benchmark_filter='BM_KendallTauB/1000000$' \
   --benchmark_repetitions="$repetitions" --benchmark_format=json >"$work/nasrank.json" 2>/dev/null

@@ -28,19 +28,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"
 bench="$build/bench/bench_train"
-rounds="${ROUNDS:-5}"
-steps="${STEPS:-5}"
-warmup="${WARMUP:-2}"
-batch="${BATCH:-256}"
-threads="${THREADS:-2}"
-cells="${CELLS:-10}"
+source "$here/common.sh"
+training_settings 5
 every_edge="${EVERY_EDGE:-1}"
 python=/usr/bin/python3
-[[ -x $bench ]] || { echo "run_train_bench: $bench not built (configure with -DNASRANK_BUILD_BENCH=ON)" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-results="${KEEP:-$work/results.jsonl}"
-: >"$results"
+require_built run_train_bench "$bench"
+make_work_dir
+open_results
 
 source "$here/train_mix.sh"
 mix=("${train_mix[@]:0:$cells}")
