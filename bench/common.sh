@@ -1,5 +1,9 @@
 # What the bench/run_*.sh scripts start with, sourced after `set -euo pipefail`
 # so that a fix to any of it (a message, the clean-up) reaches them all.
+# Sets $here (this folder) and $build (the script's first argument, by default
+# ../build).
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="${1:-$here/../build}"
 
 # training_settings DEFAULT_ROUNDS: the environment settings the training
 # benchmarks share (each script's usage line lists the ones it reads).
@@ -10,6 +14,12 @@ training_settings() {
   batch="${BATCH:-256}"
   threads="${THREADS:-2}"
   cells="${CELLS:-10}"
+}
+
+# use_train_mix: $mix, the first $cells cells of bench/train_mix.sh.
+use_train_mix() {
+  source "$here/train_mix.sh"
+  mix=("${train_mix[@]:0:$cells}")
 }
 
 # require_built SCRIPT PROGRAM...: stops, naming the script, when a benchmark

@@ -19,17 +19,13 @@
 #   env: ROUNDS=3 STEPS=5 WARMUP=2 BATCH=256 THREADS=2 CELLS=10 REPEATS=10 QUICK=0
 # Takes about 3 minutes on the 2-core AMD EPYC with the defaults.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
-source "$here/common.sh"
+source "$(dirname "$0")/common.sh"
 training_settings 3
 repeats="${REPEATS:-10}"
 python=/usr/bin/python3
 require_built run_flops_bench "$build/bench/bench_train" "$build/bench/bench_conv_peak"
 make_work_dir
-
-source "$here/train_mix.sh"
-mix=("${train_mix[@]:0:$cells}")
+use_train_mix
 arch_args=()
 for a in "${mix[@]}"; do arch_args+=(--arch "$a"); done
 

@@ -16,17 +16,13 @@
 #   env: ROUNDS=5 STEPS=5 WARMUP=2 BATCH=256 CELLS=10 KEEP=file.jsonl
 # Takes about 2 minutes per round on the 2-core AMD EPYC with the defaults.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
-bench="$build/bench/bench_train"
-source "$here/common.sh"
+source "$(dirname "$0")/common.sh"
 training_settings 5
+bench="$build/bench/bench_train"
 require_built run_procs_bench "$bench"
 make_work_dir
 open_results
-
-source "$here/train_mix.sh"
-mix=("${train_mix[@]:0:$cells}")
+use_train_mix
 reversed=()
 for ((c = ${#mix[@]} - 1; c >= 0; --c)); do reversed+=("${mix[c]}"); done
 common=(--steps "$steps" --warmup "$warmup" --repeats 1 --batch "$batch")

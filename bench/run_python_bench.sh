@@ -6,11 +6,11 @@
 # would make the two readers' "mean" differ for those cells). Needs Debian's python3-h5py and the module in <build>/python.
 # Usage: bench/run_python_bench.sh [build-dir] [lookups]
 set -euo pipefail
+source "$(dirname "$0")/common.sh"
 build="$(cd "${1:-$(dirname "$0")/../build}" && pwd)"
 lookups="${2:-200}"
 data="${NASRANK_SHARED_DIR:-$(dirname "$0")/../../shared}/data/nb201"
 nasrank="$build/nasrank"
-source "$(dirname "$0")/common.sh"
 make_work_dir
 store="$work/ref.h5"
 

@@ -6,10 +6,8 @@
 # time is the fairer one when other jobs share the cores). Fails if the two
 # tau values differ by more than 1e-12 (not the same data or statistic).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
+source "$(dirname "$0")/common.sh"
 repetitions="${2:-5}"
-source "$here/common.sh"
 make_work_dir
 
 "$build/bench/bench_stats" --benchmark_filter='BM_KendallTauB/1000000$' \

@@ -5,11 +5,10 @@
 # the original pickle files. Target: nasrank query < 20 ms.
 # Usage: bench/run_store_bench.sh [build-dir] [runs]
 set -euo pipefail
-build="${1:-$(dirname "$0")/../build}"
+source "$(dirname "$0")/common.sh"
 runs="${2:-20}"
 data="${NASRANK_SHARED_DIR:-$(dirname "$0")/../../shared}/data/nb201"
 nasrank="$build/nasrank"
-source "$(dirname "$0")/common.sh"
 make_work_dir
 store="$work/ref.h5"
 target_ms=20

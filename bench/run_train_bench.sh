@@ -25,19 +25,15 @@
 #        KEEP=file.jsonl (keep the raw timings)
 # Takes about 5 minutes per round on the 2-core AMD EPYC with the defaults.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
-bench="$build/bench/bench_train"
-source "$here/common.sh"
+source "$(dirname "$0")/common.sh"
 training_settings 5
 every_edge="${EVERY_EDGE:-1}"
 python=/usr/bin/python3
+bench="$build/bench/bench_train"
 require_built run_train_bench "$bench"
 make_work_dir
 open_results
-
-source "$here/train_mix.sh"
-mix=("${train_mix[@]:0:$cells}")
+use_train_mix
 common=(--steps "$steps" --warmup "$warmup" --repeats 1 --batch "$batch" --threads "$threads")
 # What nasrank sets inside its own process (trainer.h); the tuned peer gets it from outside.
 tuned_env=(MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE)
