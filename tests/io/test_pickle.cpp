@@ -8,32 +8,18 @@
 #include "nasrank/common/error.h"
 #include "nasrank/io/pickle.h"
 #include "pickle_writer.h"
+#include "io_test_util.h"
 #include "test_paths.h"
 
 namespace nasrank::io {
 namespace {
 
+using nasrank::testing::error_of;
+using nasrank::testing::fixture;
+using nasrank::testing::slurp;
+
 using nasrank::testing::PickleWriter;
 using namespace std::string_literals;
-
-std::filesystem::path fixture(const std::string& name) { return nasrank::testing::test_data_dir() / "pickle" / name; }
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return {};
-}
 
 PickleValue s(const char* text) { return PickleValue::str(text); }
 
