@@ -144,6 +144,15 @@ class DecompressingStream : public InputStream {
     input_size_ = source_->read(input_.data(), input_.size());
     return input_size_;
   }
+  // The decoder's pending input (`next`, `available`), refilled once it is
+  // used up; false at the end of the file.
+  template <typename Byte>
+  bool pending_input(Byte*& next, std::size_t& available) {
+    if (available > 0) return true;
+    available = refill();
+    next = reinterpret_cast<Byte*>(input_.data());
+    return available > 0;
+  }
   // Compressed bytes consumed by the decoder, given how many it has not used yet.
   std::uint64_t compressed_offset(std::size_t unused_input) const { return source_->offset() - unused_input; }
 
@@ -227,15 +236,11 @@ class Bzip2Stream final : public DecompressingStream {
   std::size_t decompress_some(void* buffer, std::size_t size) override {
     std::size_t produced = 0;
     while (produced == 0 && size > 0 && !finished_) {
-      if (available_ == 0) {
-        available_ = refill();
-        next_ = input_.data();
-        if (available_ == 0) {
-          // A clean end only between two concatenated streams.
-          if (decoder_) fail("bzip2 data ends early (file truncated)", 0, produced);
-          finished_ = true;
-          break;
-        }
+      if (!pending_input(next_, available_)) {
+        // A clean end only between two concatenated streams.
+        if (decoder_) fail("bzip2 data ends early (file truncated)", 0, produced);
+        finished_ = true;
+        break;
       }
       if (!decoder_) decoder_ = std::make_unique<BzDecoder>();
       const int rc = decoder_->feed(next_, available_, buffer, size, produced, BZ2_bzDecompress);
@@ -285,14 +290,10 @@ class GzipStream final : public DecompressingStream {
   std::size_t decompress_some(void* buffer, std::size_t size) override {
     std::size_t produced = 0;
     while (produced == 0 && size > 0 && !finished_) {
-      if (available_ == 0) {
-        available_ = refill();
-        next_ = reinterpret_cast<unsigned char*>(input_.data());
-        if (available_ == 0) {
-          if (in_member_) fail("gzip data ends early (file truncated)", 0, produced);
-          finished_ = true;
-          break;
-        }
+      if (!pending_input(next_, available_)) {
+        if (in_member_) fail("gzip data ends early (file truncated)", 0, produced);
+        finished_ = true;
+        break;
       }
       if (!in_member_) {
         if (members_ > 0) {
