@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 #include <random>
+#include <type_traits>
 
 #include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
@@ -605,6 +606,34 @@ std::string NumpyDtype::str() const {
 
 // ---- numpy ------------------------------------------------------------------
 
+namespace {
+
+// Calls `use` with the integer element at `p` (numpy kind 'i' or 'u', 1, 2, 4
+// or 8 bytes) as the C++ type it is; false for any other dtype.
+template <typename Use>
+bool visit_integer(const NumpyDtype& dtype, const unsigned char* p, Use&& use) {
+  const bool be = dtype.big_endian;
+  const bool is_signed = dtype.kind == 'i';
+  if (!is_signed && dtype.kind != 'u') return false;
+  switch (dtype.itemsize) {
+    case 1:
+      is_signed ? use(static_cast<std::int8_t>(p[0])) : use(static_cast<std::uint8_t>(p[0]));
+      return true;
+    case 2:
+      is_signed ? use(load<std::int16_t>(p, be)) : use(load<std::uint16_t>(p, be));
+      return true;
+    case 4:
+      is_signed ? use(load<std::int32_t>(p, be)) : use(load<std::uint32_t>(p, be));
+      return true;
+    case 8:
+      is_signed ? use(load<std::int64_t>(p, be)) : use(load<std::uint64_t>(p, be));
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 namespace detail {
 
 double numpy_element_to_double(const NumpyDtype& dtype, const unsigned char* p) {
@@ -613,29 +642,11 @@ double numpy_element_to_double(const NumpyDtype& dtype, const unsigned char* p) 
     case 'b':
       return p[0] != 0 ? 1.0 : 0.0;
     case 'i':
-      switch (dtype.itemsize) {
-        case 1:
-          return static_cast<std::int8_t>(p[0]);
-        case 2:
-          return load<std::int16_t>(p, be);
-        case 4:
-          return load<std::int32_t>(p, be);
-        case 8:
-          return static_cast<double>(load<std::int64_t>(p, be));
-      }
+    case 'u': {
+      double value = 0.0;
+      if (visit_integer(dtype, p, [&value](auto integer) { value = static_cast<double>(integer); })) return value;
       break;
-    case 'u':
-      switch (dtype.itemsize) {
-        case 1:
-          return p[0];
-        case 2:
-          return load<std::uint16_t>(p, be);
-        case 4:
-          return load<std::uint32_t>(p, be);
-        case 8:
-          return static_cast<double>(load<std::uint64_t>(p, be));
-      }
-      break;
+    }
     case 'f':
       switch (dtype.itemsize) {
         case 2:
@@ -657,36 +668,16 @@ double numpy_element_to_double(const NumpyDtype& dtype, const unsigned char* p) 
 namespace {
 
 std::int64_t numpy_element_to_int64(const NumpyDtype& dtype, const unsigned char* p) {
-  const bool be = dtype.big_endian;
   if (dtype.kind == 'b') return p[0] != 0;
-  if (dtype.kind == 'i') {
-    switch (dtype.itemsize) {
-      case 1:
-        return static_cast<std::int8_t>(p[0]);
-      case 2:
-        return load<std::int16_t>(p, be);
-      case 4:
-        return load<std::int32_t>(p, be);
-      case 8:
-        return load<std::int64_t>(p, be);
+  std::int64_t value = 0;
+  const bool integer = visit_integer(dtype, p, [&value](auto element) {
+    if constexpr (std::is_same_v<decltype(element), std::uint64_t>) {
+      if (element > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        throw InputError("numpy uint64 value " + std::to_string(element) + " does not fit in int64");
     }
-  }
-  if (dtype.kind == 'u') {
-    switch (dtype.itemsize) {
-      case 1:
-        return p[0];
-      case 2:
-        return load<std::uint16_t>(p, be);
-      case 4:
-        return load<std::uint32_t>(p, be);
-      case 8: {
-        const auto u = load<std::uint64_t>(p, be);
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-          throw InputError("numpy uint64 value " + std::to_string(u) + " does not fit in int64");
-        return static_cast<std::int64_t>(u);
-      }
-    }
-  }
+    value = static_cast<std::int64_t>(element);
+  });
+  if (integer) return value;
   throw InputError("numpy value of dtype '" + dtype.str() + "' is not an integer");
 }
 

@@ -234,6 +234,33 @@ TEST(Pickle, AccessorErrorsQuoteTheValue) {
   EXPECT_EQ(big.as_double(), 18446744073709551615.0);
 }
 
+// Every integer dtype numpy writes, both byte orders, as an int and a double.
+TEST(Pickle, NumpyIntegerScalarsOfEveryWidth) {
+  struct Case {
+    NumpyDtype dtype;
+    std::string raw;
+    std::int64_t expected;
+  };
+  const Case cases[] = {
+      {{'i', 1, false}, "\xfe", -2},
+      {{'u', 1, false}, "\xfe", 254},
+      {{'i', 2, false}, "\xfe\xff", -2},
+      {{'i', 2, true}, "\xff\xfe", -2},
+      {{'u', 2, false}, "\xfe\xff", 65534},
+      {{'i', 4, false}, "\xfe\xff\xff\xff", -2},
+      {{'u', 4, true}, "\xff\xff\xff\xfe", 4294967294},
+      {{'i', 8, true}, "\xff\xff\xff\xff\xff\xff\xff\xfe", -2},
+      {{'u', 8, false}, std::string("\x02\0\0\0\0\0\0\0", 8), 2},
+  };
+  for (const Case& c : cases) {
+    const PickleValue v = PickleValue::numpy_scalar(c.dtype, c.raw);
+    EXPECT_EQ(v.as_int(), c.expected) << c.dtype.str();
+    EXPECT_EQ(v.as_double(), static_cast<double>(c.expected)) << c.dtype.str();
+  }
+  const PickleValue odd = PickleValue::numpy_scalar({'i', 3, false}, std::string(3, '\0'));
+  EXPECT_NE(error_of([&] { odd.as_int(); }).find("is not an integer"), std::string::npos);
+}
+
 TEST(Pickle, ReprLooksLikePython) {
   const PickleValue v = read_pickle(fixture("all_types_p4.pkl"));
   EXPECT_EQ(v.get("tuple1").repr(), "(1,)");
