@@ -1,12 +1,12 @@
 #pragma once
 // What the io tests share: the pickle fixtures of tests/data, a file's bytes,
-// and the message of the InputError a call throws.
+// and the message of the InputError a call throws (input_error.h).
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "nasrank/common/error.h"
+#include "input_error.h"
 #include "test_paths.h"
 
 namespace nasrank::testing {
@@ -18,17 +18,6 @@ inline std::string slurp(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-// Runs `f` and returns the InputError message (empty if nothing was thrown).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return {};
 }
 
 }  // namespace nasrank::testing
