@@ -19,25 +19,13 @@
 #   env: ROUNDS=3 STEPS=5 WARMUP=2 BATCH=256 THREADS=2 CELLS=10 REPEATS=10 QUICK=0
 # Takes about 3 minutes on the 2-core AMD EPYC with the defaults.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
-rounds="${ROUNDS:-3}"
-steps="${STEPS:-5}"
-warmup="${WARMUP:-2}"
-batch="${BATCH:-256}"
-threads="${THREADS:-2}"
-cells="${CELLS:-10}"
+source "$(dirname "$0")/common.sh"
+training_settings 3
 repeats="${REPEATS:-10}"
 python=/usr/bin/python3
-for program in bench_train bench_conv_peak; do
-  [[ -x $build/bench/$program ]] ||
-    { echo "run_flops_bench: $build/bench/$program not built (configure with -DNASRANK_BUILD_BENCH=ON)" >&2; exit 1; }
-done
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-source "$here/train_mix.sh"
-mix=("${train_mix[@]:0:$cells}")
+require_built run_flops_bench "$build/bench/bench_train" "$build/bench/bench_conv_peak"
+make_work_dir
+use_train_mix
 arch_args=()
 for a in "${mix[@]}"; do arch_args+=(--arch "$a"); done
 

@@ -16,22 +16,13 @@
 #   env: ROUNDS=5 STEPS=5 WARMUP=2 BATCH=256 CELLS=10 KEEP=file.jsonl
 # Takes about 2 minutes per round on the 2-core AMD EPYC with the defaults.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
+source "$(dirname "$0")/common.sh"
+training_settings 5
 bench="$build/bench/bench_train"
-rounds="${ROUNDS:-5}"
-steps="${STEPS:-5}"
-warmup="${WARMUP:-2}"
-batch="${BATCH:-256}"
-cells="${CELLS:-10}"
-[[ -x $bench ]] || { echo "run_procs_bench: $bench not built (configure with -DNASRANK_BUILD_BENCH=ON)" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-results="${KEEP:-$work/results.jsonl}"
-: >"$results"
-
-source "$here/train_mix.sh"
-mix=("${train_mix[@]:0:$cells}")
+require_built run_procs_bench "$bench"
+make_work_dir
+open_results
+use_train_mix
 reversed=()
 for ((c = ${#mix[@]} - 1; c >= 0; --c)); do reversed+=("${mix[c]}"); done
 common=(--steps "$steps" --warmup "$warmup" --repeats 1 --batch "$batch")

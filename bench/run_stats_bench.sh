@@ -6,11 +6,9 @@
 # time is the fairer one when other jobs share the cores). Fails if the two
 # tau values differ by more than 1e-12 (not the same data or statistic).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
+source "$(dirname "$0")/common.sh"
 repetitions="${2:-5}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+make_work_dir
 
 "$build/bench/bench_stats" --benchmark_filter='BM_KendallTauB/1000000$' \
   --benchmark_repetitions="$repetitions" --benchmark_format=json >"$work/nasrank.json" 2>/dev/null

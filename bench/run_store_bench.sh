@@ -5,22 +5,15 @@
 # the original pickle files. Target: nasrank query < 20 ms.
 # Usage: bench/run_store_bench.sh [build-dir] [runs]
 set -euo pipefail
-build="${1:-$(dirname "$0")/../build}"
+source "$(dirname "$0")/common.sh"
 runs="${2:-20}"
 data="${NASRANK_SHARED_DIR:-$(dirname "$0")/../../shared}/data/nb201"
 nasrank="$build/nasrank"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+make_work_dir
 store="$work/ref.h5"
 target_ms=20
 
-"$nasrank" import csv "$data/nats_bench_200ep_test.csv" --out "$store" --arch-column ArchitectureString \
-  --metric CIFAR10TestAccuracy200Epochs=cifar10 --metric CIFAR100TestAccuracy200Epochs=cifar100 \
-  --metric ImageNetTestAccuracy200Epochs=ImageNet16-120 --seeds-averaged 777,888,999 2>/dev/null
-"$nasrank" import csv "$data/mini_nasbench201_12ep.csv" --out "$store" --arch-column arch \
-  --metric cifar10-test=cifar10 --metric cifar10-val=cifar10-valid:valid --metric cifar100-test=cifar100 \
-  --metric cifar100-val=cifar100:valid --metric imagenet-test=ImageNet16-120 \
-  --metric imagenet-val=ImageNet16-120:valid 2>/dev/null
+import_nb201_csv_exports "$nasrank" "$data" "$store"
 "$nasrank" import nats "$data/nats-tss-fixtures" --out "$store" --on-conflict keep-first 2>/dev/null
 echo "store: $(du -h "$store" | cut -f1), $("$nasrank" export "$store" --budget 200 | tail -n +2 | wc -l) runs at 200 epochs"
 

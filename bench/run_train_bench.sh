@@ -25,25 +25,15 @@
 #        KEEP=file.jsonl (keep the raw timings)
 # Takes about 5 minutes per round on the 2-core AMD EPYC with the defaults.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:-$here/../build}"
-bench="$build/bench/bench_train"
-rounds="${ROUNDS:-5}"
-steps="${STEPS:-5}"
-warmup="${WARMUP:-2}"
-batch="${BATCH:-256}"
-threads="${THREADS:-2}"
-cells="${CELLS:-10}"
+source "$(dirname "$0")/common.sh"
+training_settings 5
 every_edge="${EVERY_EDGE:-1}"
 python=/usr/bin/python3
-[[ -x $bench ]] || { echo "run_train_bench: $bench not built (configure with -DNASRANK_BUILD_BENCH=ON)" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-results="${KEEP:-$work/results.jsonl}"
-: >"$results"
-
-source "$here/train_mix.sh"
-mix=("${train_mix[@]:0:$cells}")
+bench="$build/bench/bench_train"
+require_built run_train_bench "$bench"
+make_work_dir
+open_results
+use_train_mix
 common=(--steps "$steps" --warmup "$warmup" --repeats 1 --batch "$batch" --threads "$threads")
 # What nasrank sets inside its own process (trainer.h); the tuned peer gets it from outside.
 tuned_env=(MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 OMP_WAIT_POLICY=PASSIVE)

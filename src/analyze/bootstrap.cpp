@@ -30,6 +30,41 @@ std::uint64_t replicate_seed(std::uint64_t seed, std::size_t replicate) {
   return mix64(seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(replicate) + 1));
 }
 
+// Calls take(i, pick) for i = 0..n-1 with replicate `replicate`'s draws: the
+// one definition of a resample, so every statistic resampled in one replicate
+// sees the same architectures.
+template <typename Take>
+void draw_resample(std::uint64_t seed, std::size_t replicate, std::size_t n, Take take) {
+  std::mt19937_64 engine(replicate_seed(seed, replicate));
+  for (std::size_t i = 0; i < n; ++i) take(i, static_cast<std::size_t>(uniform_below(engine, n)));
+}
+
+// Runs work(first, step) on at most `threads` threads, thread w taking the
+// replicates w, w + step, ...; every replicate draws from its own seed, so the
+// split does not change a number. The first failure is rethrown.
+template <typename Work>
+void run_strided(std::size_t resamples, std::size_t threads, Work work) {
+  const std::size_t workers = std::max<std::size_t>(1, std::min(threads, resamples));
+  if (workers == 1) {
+    work(0, 1);
+    return;
+  }
+  std::vector<std::thread> running;
+  std::vector<std::exception_ptr> failures(workers);
+  running.reserve(workers);
+  for (std::size_t w = 0; w < workers; ++w)
+    running.emplace_back([&, w] {
+      try {
+        work(w, workers);
+      } catch (...) {
+        failures[w] = std::current_exception();
+      }
+    });
+  for (auto& thread : running) thread.join();
+  for (const auto& failure : failures)
+    if (failure) std::rethrow_exception(failure);
+}
+
 struct Replicate {
   double tau_b = kNaN;
   double rho = kNaN;
@@ -42,12 +77,10 @@ void run_replicates(const std::vector<double>& a, const std::vector<double>& b, 
   std::vector<double> resample_a(n);
   std::vector<double> resample_b(n);
   for (std::size_t r = first; r < options.resamples; r += step) {
-    std::mt19937_64 engine(replicate_seed(options.seed, r));
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto pick = static_cast<std::size_t>(uniform_below(engine, n));
+    draw_resample(options.seed, r, n, [&](std::size_t i, std::size_t pick) {
       resample_a[i] = a[pick];
       resample_b[i] = b[pick];
-    }
+    });
     out[r].tau_b = detail::kendall_core(resample_a.data(), resample_b.data(), n, scratch).tau_b;
     out[r].rho = detail::spearman_core(resample_a.data(), resample_b.data(), n, scratch);
   }
@@ -73,9 +106,8 @@ std::uint64_t uniform_below(std::mt19937_64& engine, std::uint64_t bound) {
 }
 
 std::vector<std::size_t> bootstrap_indices(std::uint64_t seed, std::size_t replicate, std::size_t n) {
-  std::mt19937_64 engine(replicate_seed(seed, replicate));
   std::vector<std::size_t> indices(n);
-  for (auto& index : indices) index = static_cast<std::size_t>(uniform_below(engine, n));
+  draw_resample(seed, replicate, n, [&indices](std::size_t i, std::size_t pick) { indices[i] = pick; });
   return indices;
 }
 
@@ -93,27 +125,9 @@ CorrelationSummary correlate(const std::vector<double>& a, const std::vector<dou
   summary.pearson_r = detail::pearson_core(a.data(), b.data(), n);
 
   std::vector<Replicate> replicates(bootstrap.resamples);
-  const std::size_t workers = std::min(bootstrap.threads, bootstrap.resamples);
-  if (workers <= 1) {
-    run_replicates(a, b, bootstrap, 0, 1, replicates);
-  } else {
-    std::vector<std::thread> threads;
-    std::vector<std::exception_ptr> failures(workers);
-    threads.reserve(workers);
-    for (std::size_t w = 0; w < workers; ++w) {
-      threads.emplace_back([&, w] {
-        try {
-          run_replicates(a, b, bootstrap, w, workers, replicates);
-        } catch (...) {
-          failures[w] = std::current_exception();
-        }
-      });
-    }
-    for (auto& thread : threads) thread.join();
-    for (const auto& failure : failures) {
-      if (failure) std::rethrow_exception(failure);
-    }
-  }
+  run_strided(bootstrap.resamples, bootstrap.threads, [&](std::size_t first, std::size_t step) {
+    run_replicates(a, b, bootstrap, first, step, replicates);
+  });
 
   std::vector<double> taus;
   std::vector<double> rhos;
@@ -165,35 +179,16 @@ SeedNoiseTest seed_noise_test(const std::vector<double>& half_a, const std::vect
     detail::RankScratch local;
     std::vector<double> a(n), b(n), o(n);
     for (std::size_t r = first; r < bootstrap.resamples; r += step) {
-      std::mt19937_64 engine(replicate_seed(bootstrap.seed, r));
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto pick = static_cast<std::size_t>(uniform_below(engine, n));
+      draw_resample(bootstrap.seed, r, n, [&](std::size_t i, std::size_t pick) {
         a[i] = half_a[pick];
         b[i] = half_b[pick];
         o[i] = other[pick];
-      }
+      });
       differences[r] = detail::kendall_core(a.data(), b.data(), n, local).tau_b -
                        detail::kendall_core(a.data(), o.data(), n, local).tau_b;
     }
   };
-  const std::size_t workers = std::max<std::size_t>(1, std::min(bootstrap.threads, bootstrap.resamples));
-  if (workers == 1) {
-    work(0, 1);
-  } else {
-    std::vector<std::thread> threads;
-    std::vector<std::exception_ptr> failures(workers);
-    for (std::size_t w = 0; w < workers; ++w)
-      threads.emplace_back([&, w] {
-        try {
-          work(w, workers);
-        } catch (...) {
-          failures[w] = std::current_exception();
-        }
-      });
-    for (auto& thread : threads) thread.join();
-    for (const auto& failure : failures)
-      if (failure) std::rethrow_exception(failure);
-  }
+  run_strided(bootstrap.resamples, bootstrap.threads, work);
   std::vector<double> defined;
   for (double d : differences)
     if (!std::isnan(d)) defined.push_back(d);

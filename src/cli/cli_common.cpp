@@ -87,6 +87,9 @@ void add_format_option(CLI::App& command, Format& format, Format default_format)
 
 ResultTable::ResultTable(std::vector<std::string> columns) : columns_(std::move(columns)) {}
 
+ResultTable::ResultTable(std::vector<std::string> columns, std::vector<std::vector<nlohmann::json>> rows)
+    : columns_(std::move(columns)), rows_(std::move(rows)) {}
+
 void ResultTable::add_row(std::vector<nlohmann::json> cells) { rows_.push_back(std::move(cells)); }
 
 std::string cell_text(const nlohmann::json& cell) {

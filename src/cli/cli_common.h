@@ -40,6 +40,8 @@ constexpr long long kMaxSeed = 9223372036854775807LL;
 class ResultTable {
  public:
   explicit ResultTable(std::vector<std::string> columns);
+  // A table the library built (store::FlatTable's columns and rows).
+  ResultTable(std::vector<std::string> columns, std::vector<std::vector<nlohmann::json>> rows);
   void add_row(std::vector<nlohmann::json> cells);
   std::size_t size() const { return rows_.size(); }
   std::string render(Format format) const;

@@ -96,10 +96,8 @@ int run_export(const ExportOptions& options) {
     return kExitOk;
   }
   // An aligned table needs every row's width first.
-  const store::FlatTable flat = store::flat_table(results, filter);
-  ResultTable table(flat.columns);
-  for (const auto& row : flat.rows) table.add_row(row);
-  write_stdout(table.render(options.format));
+  store::FlatTable flat = store::flat_table(results, filter);
+  write_stdout(ResultTable(std::move(flat.columns), std::move(flat.rows)).render(options.format));
   return kExitOk;
 }
 

@@ -95,15 +95,13 @@ int run_query(const QueryOptions& options) {
     filter.protocol = spec.protocol;
     filter.budget_epochs = spec.budget_epochs;
     filter.seed = spec.seed;
-    const store::FlatTable curves = store::curve_table(results, filter);
+    store::FlatTable curves = store::curve_table(results, filter);
     if (curves.rows.empty()) {
       std::cerr << "no per-epoch curves in '" << options.store << "' for " << selection_text(options) << " with budget "
                 << spec.budget_epochs << " (imported benchmark rows store final values only)\n";
       return kExitFailure;
     }
-    ResultTable table(curves.columns);
-    for (const auto& row : curves.rows) table.add_row(row);
-    write_stdout(table.render(options.format));
+    write_stdout(ResultTable(std::move(curves.columns), std::move(curves.rows)).render(options.format));
     return kExitOk;
   }
 

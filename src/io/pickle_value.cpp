@@ -3,7 +3,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <random>
+#include <type_traits>
 
 #include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
@@ -366,6 +368,26 @@ std::size_t probe(const std::vector<std::uint64_t>& slots, std::size_t count, st
   }
 }
 
+// The position of `key` among the `count` keys (`count` if absent): a linear
+// scan while the table `slots` is not built, else a probe for `hash`.
+template <typename KeyAt>
+std::size_t find_key(const std::vector<std::uint64_t>& slots, std::size_t count, std::size_t hash, KeyAt key_at,
+                     const PickleValue& key) {
+  if (slots.empty()) {
+    for (std::size_t i = 0; i < count; ++i)
+      if (keys_equal(key_at(i), key)) return i;
+    return count;
+  }
+  return probe(slots, count, hash, key_at, [&key](const PickleValue& candidate) { return keys_equal(candidate, key); });
+}
+
+// The hash to look `key` up with: none needed (0) while the table `slots` is
+// not built; nothing when `key` is unhashable, which no dict or set can hold.
+std::optional<std::size_t> lookup_hash(const std::vector<std::uint64_t>& slots, const PickleValue& key) {
+  if (slots.empty()) return std::size_t{0};
+  return try_hash(key);
+}
+
 // Appends a Python-like repr of `v` to `out`, giving up (with "...") past `limit` characters.
 void repr_into(const PickleValue& v, std::string& out, std::size_t limit);
 
@@ -523,6 +545,20 @@ void repr_into(const PickleValue& v, std::string& out, std::size_t limit) {
                    v.repr(60));
 }
 
+// The building API is for values our own code makes (the reader applies its
+// own depth limit and reports an input error): a cycle is a bug of the caller.
+void check_insertable(const PickleValue& container, const PickleValue& part) {
+  const std::string problem = Access::insertion_problem(container, part, std::numeric_limits<std::uint32_t>::max());
+  NASRANK_CHECK(problem.empty(), problem);
+}
+
+// The node of `v`, which must be of type `type` (`expected` names it for the error).
+template <typename Node>
+const Node& node_as(const PickleValue& v, PickleType type, std::string_view expected) {
+  if (v.type() != type) type_mismatch(v, expected);
+  return *static_cast<const Node*>(Access::node(v));
+}
+
 std::string_view numpy_scalar_name(const NumpyDtype& d) {
   switch (d.kind) {
     case 'b':
@@ -570,6 +606,34 @@ std::string NumpyDtype::str() const {
 
 // ---- numpy ------------------------------------------------------------------
 
+namespace {
+
+// Calls `use` with the integer element at `p` (numpy kind 'i' or 'u', 1, 2, 4
+// or 8 bytes) as the C++ type it is; false for any other dtype.
+template <typename Use>
+bool visit_integer(const NumpyDtype& dtype, const unsigned char* p, Use&& use) {
+  const bool be = dtype.big_endian;
+  const bool is_signed = dtype.kind == 'i';
+  if (!is_signed && dtype.kind != 'u') return false;
+  switch (dtype.itemsize) {
+    case 1:
+      is_signed ? use(static_cast<std::int8_t>(p[0])) : use(static_cast<std::uint8_t>(p[0]));
+      return true;
+    case 2:
+      is_signed ? use(load<std::int16_t>(p, be)) : use(load<std::uint16_t>(p, be));
+      return true;
+    case 4:
+      is_signed ? use(load<std::int32_t>(p, be)) : use(load<std::uint32_t>(p, be));
+      return true;
+    case 8:
+      is_signed ? use(load<std::int64_t>(p, be)) : use(load<std::uint64_t>(p, be));
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 namespace detail {
 
 double numpy_element_to_double(const NumpyDtype& dtype, const unsigned char* p) {
@@ -578,29 +642,11 @@ double numpy_element_to_double(const NumpyDtype& dtype, const unsigned char* p) 
     case 'b':
       return p[0] != 0 ? 1.0 : 0.0;
     case 'i':
-      switch (dtype.itemsize) {
-        case 1:
-          return static_cast<std::int8_t>(p[0]);
-        case 2:
-          return load<std::int16_t>(p, be);
-        case 4:
-          return load<std::int32_t>(p, be);
-        case 8:
-          return static_cast<double>(load<std::int64_t>(p, be));
-      }
+    case 'u': {
+      double value = 0.0;
+      if (visit_integer(dtype, p, [&value](auto integer) { value = static_cast<double>(integer); })) return value;
       break;
-    case 'u':
-      switch (dtype.itemsize) {
-        case 1:
-          return p[0];
-        case 2:
-          return load<std::uint16_t>(p, be);
-        case 4:
-          return load<std::uint32_t>(p, be);
-        case 8:
-          return static_cast<double>(load<std::uint64_t>(p, be));
-      }
-      break;
+    }
     case 'f':
       switch (dtype.itemsize) {
         case 2:
@@ -622,36 +668,16 @@ double numpy_element_to_double(const NumpyDtype& dtype, const unsigned char* p) 
 namespace {
 
 std::int64_t numpy_element_to_int64(const NumpyDtype& dtype, const unsigned char* p) {
-  const bool be = dtype.big_endian;
   if (dtype.kind == 'b') return p[0] != 0;
-  if (dtype.kind == 'i') {
-    switch (dtype.itemsize) {
-      case 1:
-        return static_cast<std::int8_t>(p[0]);
-      case 2:
-        return load<std::int16_t>(p, be);
-      case 4:
-        return load<std::int32_t>(p, be);
-      case 8:
-        return load<std::int64_t>(p, be);
+  std::int64_t value = 0;
+  const bool integer = visit_integer(dtype, p, [&value](auto element) {
+    if constexpr (std::is_same_v<decltype(element), std::uint64_t>) {
+      if (element > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        throw InputError("numpy uint64 value " + std::to_string(element) + " does not fit in int64");
     }
-  }
-  if (dtype.kind == 'u') {
-    switch (dtype.itemsize) {
-      case 1:
-        return p[0];
-      case 2:
-        return load<std::uint16_t>(p, be);
-      case 4:
-        return load<std::uint32_t>(p, be);
-      case 8: {
-        const auto u = load<std::uint64_t>(p, be);
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-          throw InputError("numpy uint64 value " + std::to_string(u) + " does not fit in int64");
-        return static_cast<std::int64_t>(u);
-      }
-    }
-  }
+    value = static_cast<std::int64_t>(element);
+  });
+  if (integer) return value;
   throw InputError("numpy value of dtype '" + dtype.str() + "' is not an integer");
 }
 
@@ -806,23 +832,19 @@ double PickleValue::as_double() const {
 }
 
 const std::string& PickleValue::as_str() const {
-  if (type() != PickleType::Str) type_mismatch(*this, "a str");
-  return static_cast<const detail::TextNode*>(payload_.node)->text;
+  return node_as<detail::TextNode>(*this, PickleType::Str, "a str").text;
 }
 
 const std::string& PickleValue::as_bytes() const {
-  if (type() != PickleType::Bytes) type_mismatch(*this, "bytes");
-  return static_cast<const detail::TextNode*>(payload_.node)->text;
+  return node_as<detail::TextNode>(*this, PickleType::Bytes, "bytes").text;
 }
 
 const PickleValue::List& PickleValue::as_list() const {
-  if (type() != PickleType::List) type_mismatch(*this, "a list");
-  return static_cast<const detail::SequenceNode*>(payload_.node)->items;
+  return node_as<detail::SequenceNode>(*this, PickleType::List, "a list").items;
 }
 
 const PickleValue::List& PickleValue::as_tuple() const {
-  if (type() != PickleType::Tuple) type_mismatch(*this, "a tuple");
-  return static_cast<const detail::SequenceNode*>(payload_.node)->items;
+  return node_as<detail::SequenceNode>(*this, PickleType::Tuple, "a tuple").items;
 }
 
 const PickleValue::List& PickleValue::as_sequence() const {
@@ -831,33 +853,27 @@ const PickleValue::List& PickleValue::as_sequence() const {
 }
 
 const PickleDict& PickleValue::as_dict() const {
-  if (type() != PickleType::Dict) type_mismatch(*this, "a dict");
-  return static_cast<const detail::DictNode*>(payload_.node)->dict;
+  return node_as<detail::DictNode>(*this, PickleType::Dict, "a dict").dict;
 }
 
 const PickleSet& PickleValue::as_set() const {
-  if (type() != PickleType::Set) type_mismatch(*this, "a set");
-  return static_cast<const detail::SetNode*>(payload_.node)->set;
+  return node_as<detail::SetNode>(*this, PickleType::Set, "a set").set;
 }
 
 const NumpyDtype& PickleValue::as_numpy_dtype() const {
-  if (type() != PickleType::NumpyDtype) type_mismatch(*this, "a numpy dtype");
-  return static_cast<const detail::DtypeNode*>(payload_.node)->dtype;
+  return node_as<detail::DtypeNode>(*this, PickleType::NumpyDtype, "a numpy dtype").dtype;
 }
 
 const NumpyScalar& PickleValue::as_numpy_scalar() const {
-  if (type() != PickleType::NumpyScalar) type_mismatch(*this, "a numpy scalar");
-  return static_cast<const detail::ScalarNode*>(payload_.node)->scalar;
+  return node_as<detail::ScalarNode>(*this, PickleType::NumpyScalar, "a numpy scalar").scalar;
 }
 
 const NumpyArray& PickleValue::as_ndarray() const {
-  if (type() != PickleType::NumpyArray) type_mismatch(*this, "a numpy array");
-  return static_cast<const detail::ArrayNode*>(payload_.node)->array;
+  return node_as<detail::ArrayNode>(*this, PickleType::NumpyArray, "a numpy array").array;
 }
 
 const std::string& PickleValue::global_name() const {
-  if (type() != PickleType::Global) type_mismatch(*this, "a class or function");
-  return static_cast<const detail::GlobalNode*>(payload_.node)->name;
+  return node_as<detail::GlobalNode>(*this, PickleType::Global, "a class or function").name;
 }
 
 const PickleValue& PickleValue::get(std::string_view key) const { return as_dict().get(key); }
@@ -875,8 +891,7 @@ std::string PickleValue::repr(std::size_t max_chars) const {
 
 void PickleValue::append(PickleValue item) {
   NASRANK_CHECK(type() == PickleType::List, "append() on a " + std::string(type_name()));
-  NASRANK_CHECK(Access::insertion_problem(*this, item, std::numeric_limits<std::uint32_t>::max()).empty(),
-                Access::insertion_problem(*this, item, std::numeric_limits<std::uint32_t>::max()));
+  check_insertable(*this, item);
   Access::note_insertion(*this, item);
   Access::items(*this).push_back(std::move(item));
 }
@@ -884,9 +899,8 @@ void PickleValue::append(PickleValue item) {
 void PickleValue::set_item(PickleValue key, PickleValue value) {
   NASRANK_CHECK(type() == PickleType::Dict, "set_item() on a " + std::string(type_name()));
   NASRANK_CHECK(Access::unhashable_reason(key).empty(), Access::unhashable_reason(key));
-  for (const PickleValue* part : {&key, &value})
-    NASRANK_CHECK(Access::insertion_problem(*this, *part, std::numeric_limits<std::uint32_t>::max()).empty(),
-                  Access::insertion_problem(*this, *part, std::numeric_limits<std::uint32_t>::max()));
+  check_insertable(*this, key);
+  check_insertable(*this, value);
   Access::note_insertion(*this, key);
   Access::note_insertion(*this, value);
   Access::dict_insert(*this, std::move(key), std::move(value));
@@ -895,8 +909,7 @@ void PickleValue::set_item(PickleValue key, PickleValue value) {
 void PickleValue::add(PickleValue item) {
   NASRANK_CHECK(type() == PickleType::Set, "add() on a " + std::string(type_name()));
   NASRANK_CHECK(Access::unhashable_reason(item).empty(), Access::unhashable_reason(item));
-  NASRANK_CHECK(Access::insertion_problem(*this, item, std::numeric_limits<std::uint32_t>::max()).empty(),
-                Access::insertion_problem(*this, item, std::numeric_limits<std::uint32_t>::max()));
+  check_insertable(*this, item);
   Access::note_insertion(*this, item);
   Access::set_insert(*this, std::move(item));
 }
@@ -909,14 +922,8 @@ bool operator==(const PickleValue& a, const PickleValue& b) {
 // ---- PickleDict / PickleSet ---------------------------------------------------
 
 std::size_t PickleDict::lookup(const PickleValue& key, std::size_t hash) const {
-  if (index_.empty()) {
-    for (std::size_t i = 0; i < items_.size(); ++i)
-      if (keys_equal(items_[i].first, key)) return i;
-    return items_.size();
-  }
-  return probe(
-      index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i].first; },
-      [&key](const PickleValue& candidate) { return keys_equal(candidate, key); });
+  return find_key(index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i].first; },
+                  key);
 }
 
 void PickleDict::rebuild_index() {
@@ -955,13 +962,9 @@ void PickleDict::reserve(std::size_t extra_items) {
 }
 
 const PickleValue* PickleDict::find(const PickleValue& key) const {
-  std::size_t hash = 0;
-  if (!index_.empty()) {
-    const auto h = try_hash(key);
-    if (!h) return nullptr;
-    hash = *h;
-  }
-  const std::size_t pos = lookup(key, hash);
+  const auto hash = lookup_hash(index_, key);
+  if (!hash) return nullptr;
+  const std::size_t pos = lookup(key, *hash);
   return pos < items_.size() ? &items_[pos].second : nullptr;
 }
 
@@ -1012,14 +1015,7 @@ std::string PickleDict::keys_summary(std::size_t max_keys) const {
 }
 
 std::size_t PickleSet::lookup(const PickleValue& item, std::size_t hash) const {
-  if (index_.empty()) {
-    for (std::size_t i = 0; i < items_.size(); ++i)
-      if (keys_equal(items_[i], item)) return i;
-    return items_.size();
-  }
-  return probe(
-      index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i]; },
-      [&item](const PickleValue& candidate) { return keys_equal(candidate, item); });
+  return find_key(index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i]; }, item);
 }
 
 void PickleSet::rebuild_index() {
@@ -1039,13 +1035,8 @@ void PickleSet::insert(PickleValue item) {
 }
 
 bool PickleSet::contains(const PickleValue& item) const {
-  std::size_t hash = 0;
-  if (!index_.empty()) {
-    const auto h = try_hash(item);
-    if (!h) return false;
-    hash = *h;
-  }
-  return lookup(item, hash) < items_.size();
+  const auto hash = lookup_hash(index_, item);
+  return hash && lookup(item, *hash) < items_.size();
 }
 
 // ---- reader support -------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "nasrank/common/enum_names.h"
@@ -143,6 +144,15 @@ class DecompressingStream : public InputStream {
     input_size_ = source_->read(input_.data(), input_.size());
     return input_size_;
   }
+  // The decoder's pending input (`next`, `available`), refilled once it is
+  // used up; false at the end of the file.
+  template <typename Byte>
+  bool pending_input(Byte*& next, std::size_t& available) {
+    if (available > 0) return true;
+    available = refill();
+    next = reinterpret_cast<Byte*>(input_.data());
+    return available > 0;
+  }
   // Compressed bytes consumed by the decoder, given how many it has not used yet.
   std::uint64_t compressed_offset(std::size_t unused_input) const { return source_->offset() - unused_input; }
 
@@ -170,20 +180,50 @@ class DecompressingStream : public InputStream {
   DecompressionLimits limits_;
 };
 
-class BzDecoder {
+// A codec's stream state, from its init call to its end call. The init call
+// returns the codec's code: out of memory is std::bad_alloc, any other
+// failure a bug of ours.
+template <typename Stream, int (*End)(Stream*), int kOk, int kOutOfMemory>
+class Decoder {
  public:
-  BzDecoder() {
-    const int rc = BZ2_bzDecompressInit(&stream_, 0, 0);
-    if (rc == BZ_MEM_ERROR) throw std::bad_alloc();
-    NASRANK_CHECK(rc == BZ_OK, "BZ2_bzDecompressInit returned " + std::to_string(rc));
+  template <typename Init>
+  Decoder(const char* init_name, Init init) {
+    const int rc = init(&stream_);
+    if (rc == kOutOfMemory) throw std::bad_alloc();
+    NASRANK_CHECK(rc == kOk, std::string(init_name) + " returned " + std::to_string(rc));
   }
-  ~BzDecoder() { BZ2_bzDecompressEnd(&stream_); }
-  BzDecoder(const BzDecoder&) = delete;
-  BzDecoder& operator=(const BzDecoder&) = delete;
-  bz_stream& get() { return stream_; }
+  ~Decoder() { End(&stream_); }
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+  Stream& get() { return stream_; }
+
+  // One call of the codec's decompress step on the pending input (`next`,
+  // `available`, both advanced) into `buffer` after its first `produced`
+  // bytes (counted up); returns the step's code.
+  template <typename Step>
+  int feed(decltype(Stream::next_in)& next, std::size_t& available, void* buffer, std::size_t size,
+           std::size_t& produced, Step step) {
+    using Byte = std::remove_pointer_t<decltype(Stream::next_out)>;
+    using Count = decltype(Stream::avail_in);
+    stream_.next_in = next;
+    stream_.avail_in = static_cast<Count>(available);
+    stream_.next_out = static_cast<Byte*>(buffer) + produced;
+    stream_.avail_out = static_cast<Count>(std::min<std::size_t>(size - produced, 1u << 30));
+    const Count out_before = stream_.avail_out;
+    const int rc = step(&stream_);
+    produced += out_before - stream_.avail_out;
+    next = stream_.next_in;
+    available = stream_.avail_in;
+    return rc;
+  }
 
  private:
-  bz_stream stream_{};
+  Stream stream_{};
+};
+
+class BzDecoder final : public Decoder<bz_stream, BZ2_bzDecompressEnd, BZ_OK, BZ_MEM_ERROR> {
+ public:
+  BzDecoder() : Decoder("BZ2_bzDecompressInit", [](bz_stream* s) { return BZ2_bzDecompressInit(s, 0, 0); }) {}
 };
 
 class Bzip2Stream final : public DecompressingStream {
@@ -196,27 +236,14 @@ class Bzip2Stream final : public DecompressingStream {
   std::size_t decompress_some(void* buffer, std::size_t size) override {
     std::size_t produced = 0;
     while (produced == 0 && size > 0 && !finished_) {
-      if (available_ == 0) {
-        available_ = refill();
-        next_ = input_.data();
-        if (available_ == 0) {
-          // A clean end only between two concatenated streams.
-          if (decoder_) fail("bzip2 data ends early (file truncated)", 0, produced);
-          finished_ = true;
-          break;
-        }
+      if (!pending_input(next_, available_)) {
+        // A clean end only between two concatenated streams.
+        if (decoder_) fail("bzip2 data ends early (file truncated)", 0, produced);
+        finished_ = true;
+        break;
       }
       if (!decoder_) decoder_ = std::make_unique<BzDecoder>();
-      bz_stream& s = decoder_->get();
-      s.next_in = next_;
-      s.avail_in = static_cast<unsigned>(available_);
-      s.next_out = static_cast<char*>(buffer) + produced;
-      s.avail_out = static_cast<unsigned>(std::min<std::size_t>(size - produced, 1u << 30));
-      const unsigned out_before = s.avail_out;
-      const int rc = BZ2_bzDecompress(&s);
-      produced += out_before - s.avail_out;
-      next_ = s.next_in;
-      available_ = s.avail_in;
+      const int rc = decoder_->feed(next_, available_, buffer, size, produced, BZ2_bzDecompress);
       if (rc == BZ_STREAM_END) {
         decoder_.reset();  // a further stream may follow (pbzip2 writes several)
         ++streams_;
@@ -248,21 +275,10 @@ class Bzip2Stream final : public DecompressingStream {
   bool finished_ = false;
 };
 
-class ZDecoder {
+class ZDecoder final : public Decoder<z_stream, inflateEnd, Z_OK, Z_MEM_ERROR> {
  public:
-  ZDecoder() {
-    // 16 + MAX_WBITS: gzip wrapper only, with its CRC and length checks.
-    const int rc = inflateInit2(&stream_, 16 + MAX_WBITS);
-    if (rc == Z_MEM_ERROR) throw std::bad_alloc();
-    NASRANK_CHECK(rc == Z_OK, "inflateInit2 returned " + std::to_string(rc));
-  }
-  ~ZDecoder() { inflateEnd(&stream_); }
-  ZDecoder(const ZDecoder&) = delete;
-  ZDecoder& operator=(const ZDecoder&) = delete;
-  z_stream& get() { return stream_; }
-
- private:
-  z_stream stream_{};
+  // 16 + MAX_WBITS: gzip wrapper only, with its CRC and length checks.
+  ZDecoder() : Decoder("inflateInit2", [](z_stream* s) { return inflateInit2(s, 16 + MAX_WBITS); }) {}
 };
 
 class GzipStream final : public DecompressingStream {
@@ -274,14 +290,10 @@ class GzipStream final : public DecompressingStream {
   std::size_t decompress_some(void* buffer, std::size_t size) override {
     std::size_t produced = 0;
     while (produced == 0 && size > 0 && !finished_) {
-      if (available_ == 0) {
-        available_ = refill();
-        next_ = reinterpret_cast<unsigned char*>(input_.data());
-        if (available_ == 0) {
-          if (in_member_) fail("gzip data ends early (file truncated)", 0, produced);
-          finished_ = true;
-          break;
-        }
+      if (!pending_input(next_, available_)) {
+        if (in_member_) fail("gzip data ends early (file truncated)", 0, produced);
+        finished_ = true;
+        break;
       }
       if (!in_member_) {
         if (members_ > 0) {
@@ -296,23 +308,15 @@ class GzipStream final : public DecompressingStream {
         NASRANK_CHECK(inflateReset(&decoder_.get()) == Z_OK, "inflateReset failed");
         in_member_ = true;
       }
-      z_stream& s = decoder_.get();
-      s.next_in = next_;
-      s.avail_in = static_cast<uInt>(available_);
-      s.next_out = static_cast<Bytef*>(buffer) + produced;
-      s.avail_out = static_cast<uInt>(std::min<std::size_t>(size - produced, 1u << 30));
-      const uInt out_before = s.avail_out;
-      const int rc = inflate(&s, Z_NO_FLUSH);
-      produced += out_before - s.avail_out;
-      next_ = s.next_in;
-      available_ = s.avail_in;
+      const int rc = decoder_.feed(next_, available_, buffer, size, produced,
+                                   [](z_stream* stream) { return inflate(stream, Z_NO_FLUSH); });
       if (rc == Z_STREAM_END) {
         in_member_ = false;
         ++members_;
       } else if (rc == Z_BUF_ERROR) {
         continue;  // needs more input; the refill above tells truncation apart
       } else if (rc != Z_OK) {
-        const std::string detail = s.msg ? s.msg : ("code " + std::to_string(rc));
+        const std::string detail = decoder_.get().msg ? decoder_.get().msg : ("code " + std::to_string(rc));
         if (rc == Z_MEM_ERROR) throw std::bad_alloc();
         fail(members_ == 0 && position() + produced == 0 && rc == Z_DATA_ERROR
                  ? "not gzip data (" + detail + ")"

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <deque>
 #include <map>
-#include <thread>
 
 namespace nasrank::rerank {
 
@@ -50,11 +49,8 @@ RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& p
     throw InputError("the report compares two protocols, or the protocols with a reference store, but only protocol '" +
                      protocols.front().name +
                      "' is given: add another --protocol, a --reference STORE, or --no-report to only train");
-  if (!std::filesystem::exists(options.worker_binary))
-    throw InputError("worker program '" + options.worker_binary.string() +
-                     "' does not exist (build the nasrank-torch target, or set NASRANK_TORCH_BIN)");
-  const WorkerPlacement placement =
-      place_workers(options.execution, visible_gpus(), static_cast<int>(std::thread::hardware_concurrency()));
+  const RunQueueOptions queue =
+      worker_queue(options.store, options.dataset, options.data_dir, options.execution, options.worker_binary);
   const std::vector<PlannedRun> runs = plan_runs(archs.size(), plans, options.shard);
 
   RerankSummary summary;
@@ -67,14 +63,6 @@ RerankSummary run_rerank(const RerankOptions& options, const ProgressCallback& p
   }
   summary.architectures = archs.size();
   summary.planned = runs.size();
-  RunQueueOptions queue;
-  queue.store = options.store;
-  queue.dataset = options.dataset;
-  queue.data_dir = options.data_dir;
-  queue.placement = placement;
-  queue.threads = options.execution.threads;
-  queue.device = options.execution.device;
-  queue.worker_binary = options.worker_binary;
   const RunQueueCounts counts = run_queue(archs, protocols, runs, queue, progress);
   summary.already_stored = counts.already_stored;
   summary.trained = counts.trained;

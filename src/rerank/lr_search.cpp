@@ -15,7 +15,6 @@
 #include <cmath>
 #include <limits>
 #include <random>
-#include <thread>
 
 namespace nasrank::rerank {
 namespace {
@@ -274,25 +273,13 @@ LrSearchSummary run_lr_search(const LrSearchOptions& options, const ProgressCall
   reset_stop();
   LrSearchSummary summary;
   summary.plan = plan_lr_search(options);
-  if (!std::filesystem::exists(options.worker_binary))
-    throw InputError("worker program '" + options.worker_binary.string() +
-                     "' does not exist (build the nasrank-torch target, or set NASRANK_TORCH_BIN)");
-  const WorkerPlacement placement =
-      place_workers(options.execution, visible_gpus(), static_cast<int>(std::thread::hardware_concurrency()));
+  const RunQueueOptions queue =
+      worker_queue(options.store, options.dataset, options.data_dir, options.execution, options.worker_binary);
   const train::Protocol protocol = load_search_protocol(options);
   std::vector<train::Protocol> points;
   for (double rate : summary.plan.grid)
     points.push_back(train::rate_point_protocol(protocol, rate, options.epochs, summary.plan.search_id));
   summary.planned = summary.plan.runs.size();
-
-  RunQueueOptions queue;
-  queue.store = options.store;
-  queue.dataset = options.dataset;
-  queue.data_dir = options.data_dir;
-  queue.placement = placement;
-  queue.threads = options.execution.threads;
-  queue.device = options.execution.device;
-  queue.worker_binary = options.worker_binary;
   const RunQueueCounts counts = run_queue(summary.plan.architectures, points, summary.plan.runs, queue, progress);
   summary.already_stored = counts.already_stored;
   summary.trained = counts.trained;

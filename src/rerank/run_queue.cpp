@@ -1,6 +1,7 @@
 #include "run_queue.h"
 
 #include "nasrank/cell/encoding.h"
+#include "nasrank/common/error.h"
 #include "nasrank/rerank/record.h"
 #include "nasrank/store/store.h"
 #include "worker_pool.h"
@@ -35,6 +36,23 @@ std::string short_name(const PlannedArchitecture& a) {
 }
 
 }  // namespace
+
+RunQueueOptions worker_queue(const std::filesystem::path& store, const std::string& dataset,
+                             const std::string& data_dir, const ExecutionOptions& execution,
+                             const std::filesystem::path& worker_binary) {
+  if (!std::filesystem::exists(worker_binary))
+    throw InputError("worker program '" + worker_binary.string() +
+                     "' does not exist (build the nasrank-torch target, or set NASRANK_TORCH_BIN)");
+  RunQueueOptions queue;
+  queue.store = store;
+  queue.dataset = dataset;
+  queue.data_dir = data_dir;
+  queue.placement = place_workers(execution, visible_gpus(), static_cast<int>(std::thread::hardware_concurrency()));
+  queue.threads = execution.threads;
+  queue.device = execution.device;
+  queue.worker_binary = worker_binary;
+  return queue;
+}
 
 void request_stop() { g_stop_requested.store(true); }
 void reset_stop() { g_stop_requested.store(false); }

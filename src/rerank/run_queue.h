@@ -33,6 +33,13 @@ struct RunQueueCounts {
   bool interrupted = false;
 };
 
+// The queue settings of a command that trains through workers (`rerank`,
+// `lr-search`): refuses a worker program that does not exist, then places the
+// workers on this machine's GPUs and cores.
+RunQueueOptions worker_queue(const std::filesystem::path& store, const std::string& dataset,
+                             const std::string& data_dir, const ExecutionOptions& execution,
+                             const std::filesystem::path& worker_binary);
+
 // `runs` index into `archs` and `protocols` (protocols are sent to the
 // workers as they are; their names key the stored runs).
 RunQueueCounts run_queue(const std::vector<PlannedArchitecture>& archs, const std::vector<train::Protocol>& protocols,

@@ -1,5 +1,6 @@
 #include "nasrank/scale/max_rate.h"
 
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
 
 #include <algorithm>
@@ -41,12 +42,9 @@ double run_loss(const LossChoice& choice, double epoch_mean, const std::vector<d
 }
 
 std::string_view grid_edge_name(GridEdge edge) {
-  switch (edge) {
-    case GridEdge::None: return "none";
-    case GridEdge::Lower: return "lower";
-    case GridEdge::Upper: return "upper";
-  }
-  return "none";
+  static constexpr EnumNames<GridEdge, 3> kGridEdgeNames{
+      {{{GridEdge::None, "none"}, {GridEdge::Lower, "lower"}, {GridEdge::Upper, "upper"}}}};
+  return kGridEdgeNames.name(edge, "none");
 }
 
 namespace {

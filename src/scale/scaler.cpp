@@ -1,6 +1,7 @@
 #include "nasrank/scale/scaler.h"
 
 #include "nasrank/cell/facts.h"
+#include "nasrank/common/enum_names.h"
 #include "nasrank/common/error.h"
 
 #include <cmath>
@@ -16,6 +17,15 @@ std::string number_text(double value) {
   out << std::setprecision(6) << value;
   return out.str();
 }
+
+constexpr EnumNames<DepthConvention, 3> kConventionNames{{{{DepthConvention::Nb201Reference, "nb201-reference"},
+                                                           {DepthConvention::DagReference, "dag-reference"},
+                                                           {DepthConvention::ReluCount, "relu-count"}}}};
+constexpr EnumNames<DegreeChoice, 2> kDegreeNames{
+    {{{DegreeChoice::Source, "source"}, {DegreeChoice::Target, "target"}}}};
+constexpr EnumNames<ScaleStatus, 3> kStatusNames{{{{ScaleStatus::Ok, "ok"},
+                                                   {ScaleStatus::Disconnected, "disconnected"},
+                                                   {ScaleStatus::NoParameterizedPath, "no-parameterized-path"}}}};
 
 constexpr int kDagReferenceDepthOffset = 3;  // reference code: L_p = linear edges + 3
 constexpr int kBaseKernelSize = 3;           // kernel factor is 3/q
@@ -50,42 +60,26 @@ void validate(const ScalerOptions& options) {
 
 }  // namespace
 
-std::string_view convention_name(DepthConvention convention) {
-  switch (convention) {
-    case DepthConvention::Nb201Reference: return "nb201-reference";
-    case DepthConvention::DagReference: return "dag-reference";
-    case DepthConvention::ReluCount: return "relu-count";
-  }
-  return "?";
-}
+std::string_view convention_name(DepthConvention convention) { return kConventionNames.name(convention, "?"); }
 
-std::string_view degree_name(DegreeChoice degree) { return degree == DegreeChoice::Source ? "source" : "target"; }
+std::string_view degree_name(DegreeChoice degree) { return kDegreeNames.name(degree, "target"); }
 
 DepthConvention parse_convention(std::string_view name) {
-  for (auto convention : {DepthConvention::Nb201Reference, DepthConvention::DagReference, DepthConvention::ReluCount})
-    if (convention_name(convention) == name) return convention;
-  throw InputError("depth convention '" + std::string(name) +
-                   "' is unknown (expected nb201-reference, dag-reference or relu-count)");
+  if (const auto convention = kConventionNames.find(name)) return *convention;
+  throw InputError("depth convention '" + std::string(name) + "' is unknown (expected " + kConventionNames.choices() +
+                   ")");
 }
 
 DegreeChoice parse_degree(std::string_view name) {
-  if (name == "source") return DegreeChoice::Source;
-  if (name == "target") return DegreeChoice::Target;
-  throw InputError("in-degree choice '" + std::string(name) + "' is unknown (expected source or target)");
+  if (const auto degree = kDegreeNames.find(name)) return *degree;
+  throw InputError("in-degree choice '" + std::string(name) + "' is unknown (expected " + kDegreeNames.choices() + ")");
 }
 
 DepthConvention default_convention(cell::Space space) {
   return space == cell::Space::Nb201 ? DepthConvention::Nb201Reference : DepthConvention::DagReference;
 }
 
-std::string_view status_name(ScaleStatus status) {
-  switch (status) {
-    case ScaleStatus::Ok: return "ok";
-    case ScaleStatus::Disconnected: return "disconnected";
-    case ScaleStatus::NoParameterizedPath: return "no-parameterized-path";
-  }
-  return "?";
-}
+std::string_view status_name(ScaleStatus status) { return kStatusNames.name(status, "?"); }
 
 LearningRateResult learning_rate(const cell::CellGraph& graph, const ScalerOptions& options) {
   validate(options);

@@ -24,6 +24,27 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
+RunningCli start_cli(const std::vector<std::string>& args) {
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  const std::string binary = cli_path().string();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(err_pipe[1], STDERR_FILENO);
+    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(err_pipe[1]);
+  return {pid, err_pipe[0]};
+}
+
 namespace {
 CliResult run_cli_impl(const std::vector<std::string>& args, const std::string& stdin_text, const ChildLimits& limits);
 }

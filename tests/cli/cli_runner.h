@@ -1,5 +1,7 @@
 #pragma once
 // Runs the nasrank binary as a user would and captures what it printed.
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -22,5 +24,14 @@ struct ChildLimits {
   unsigned long long file_size_bytes = 0;
 };
 CliResult run_cli_limited(const std::vector<std::string>& args, const ChildLimits& limits);
+
+// A nasrank process left running, for a test that watches its stderr and
+// kills it: stdin and stdout are /dev/null. The caller reaps `pid` and closes
+// `stderr_fd`. Throws std::runtime_error when the pipe or fork fails.
+struct RunningCli {
+  pid_t pid = -1;
+  int stderr_fd = -1;  // the read end of the child's stderr
+};
+RunningCli start_cli(const std::vector<std::string>& args);
 
 }  // namespace nasrank::testing

@@ -4,6 +4,7 @@
 // ($NASRANK_TORCH_BIN). The script records the CUDA_VISIBLE_DEVICES and the
 // arguments it was started with and answers every job with an error, so the
 // runs end as failed without training.
+#include "fake_gpus.h"
 #include "rerank_test_util.h"
 
 #include <gtest/gtest.h>
@@ -22,25 +23,6 @@ namespace {
 
 const nlohmann::json kFixedRate = {{"fixed", 0.05}};
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value->c_str(), 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_) setenv(name_, old_->c_str(), 1);
-    else unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 // A machine with `gpus` GPUs as the placement sees it, and a fake worker.
 class FakeGpuMachine {
  public:
@@ -51,8 +33,7 @@ class FakeGpuMachine {
         hook_("NASRANK_NVIDIA_GPUS_DIR", driver_.string()),
         binary_("NASRANK_TORCH_BIN", worker_.string()),
         log_env_("NASRANK_FAKE_WORKER_LOG", log_.string()) {
-    fs::create_directories(driver_);
-    for (int k = 0; k < gpus; ++k) fs::create_directories(driver_ / ("0000:" + std::to_string(10 + k) + ":00.0"));
+    make_fake_driver_dir(driver_, gpus);
     std::ofstream(worker_) << "#!/bin/sh\n"
                               "echo \"${CUDA_VISIBLE_DEVICES-unset} $*\" >> \"$NASRANK_FAKE_WORKER_LOG\"\n"
                               "while IFS= read -r job; do\n"

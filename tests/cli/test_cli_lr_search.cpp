@@ -115,32 +115,17 @@ TEST(CliLrSearch, SigkillThenResumeStoresEveryRunOnce) {
   ScratchDir dir;
   const fs::path protocol = tiny_search_protocol(dir.path());
   const auto args = search_args(protocol, dir / "runs.h5", dir / "report");
-  int err_pipe[2];
-  ASSERT_EQ(::pipe2(err_pipe, O_CLOEXEC), 0);
-  const std::string binary = cli_path().string();
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(null, STDOUT_FILENO);
-    ::dup2(err_pipe[1], STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  ::close(err_pipe[1]);
+  const RunningCli cli = start_cli(args);
+  const pid_t pid = cli.pid;
   // Kill it once a few runs are reported finished (durable by then).
   std::string seen;
   std::size_t finished = 0;
   const auto start = std::chrono::steady_clock::now();
   while (finished < 5 && std::chrono::steady_clock::now() - start < std::chrono::seconds(120)) {
-    pollfd fd{err_pipe[0], POLLIN, 0};
+    pollfd fd{cli.stderr_fd, POLLIN, 0};
     if (::poll(&fd, 1, 100) <= 0) continue;
     char chunk[4096];
-    const ssize_t n = ::read(err_pipe[0], chunk, sizeof chunk);
+    const ssize_t n = ::read(cli.stderr_fd, chunk, sizeof chunk);
     if (n <= 0) break;
     seen.append(chunk, static_cast<std::size_t>(n));
     finished = 0;
@@ -149,7 +134,7 @@ TEST(CliLrSearch, SigkillThenResumeStoresEveryRunOnce) {
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  ::close(err_pipe[0]);
+  ::close(cli.stderr_fd);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the search ended before it could be killed:\n" << seen;
   ASSERT_GE(finished, 5u) << seen;
   const std::size_t stored_at_kill = export_rows(dir / "runs.h5").size();

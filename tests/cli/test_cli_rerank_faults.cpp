@@ -72,32 +72,17 @@ struct Attempt {
 };
 
 Attempt run_rerank(const std::vector<std::string>& args, const std::optional<KillPlan>& plan) {
-  int err_pipe[2];
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  const std::string binary = cli_path().string();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(null, STDOUT_FILENO);
-    ::dup2(err_pipe[1], STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  ::close(err_pipe[1]);
+  const RunningCli cli = start_cli(args);
+  const pid_t pid = cli.pid;
 
   Attempt attempt;
   std::string buffer;
   bool open = true;
   auto read_some = [&](int timeout_ms) {
-    pollfd fd{err_pipe[0], POLLIN, 0};
+    pollfd fd{cli.stderr_fd, POLLIN, 0};
     if (::poll(&fd, 1, timeout_ms) <= 0) return;
     char chunk[4096];
-    const ssize_t n = ::read(err_pipe[0], chunk, sizeof chunk);
+    const ssize_t n = ::read(cli.stderr_fd, chunk, sizeof chunk);
     if (n <= 0) {
       open = false;
       return;
@@ -130,7 +115,7 @@ Attempt run_rerank(const std::vector<std::string>& args, const std::optional<Kil
       if (::waitpid(pid, &status, WNOHANG) == pid) {  // it finished first
         attempt.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         while (open) read_some(1000);
-        ::close(err_pipe[0]);
+        ::close(cli.stderr_fd);
         return attempt;
       }
       const std::vector<pid_t> workers = children_of(pid);
@@ -147,7 +132,7 @@ Attempt run_rerank(const std::vector<std::string>& args, const std::optional<Kil
       attempt.orphans_lived_seconds = seconds_since(killed_at);
       for (pid_t w : workers) EXPECT_FALSE(alive(w)) << "worker " << w << " outlived its killed re-rank by 10 s";
       while (open) read_some(1000);
-      ::close(err_pipe[0]);
+      ::close(cli.stderr_fd);
       return attempt;
     }
     if (seconds_since(started) > 600) ADD_FAILURE() << "re-rank attempt did not end within 10 minutes";
@@ -155,7 +140,7 @@ Attempt run_rerank(const std::vector<std::string>& args, const std::optional<Kil
   int status = 0;
   ::waitpid(pid, &status, 0);
   attempt.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  ::close(err_pipe[0]);
+  ::close(cli.stderr_fd);
   return attempt;
 }
 

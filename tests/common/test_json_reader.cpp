@@ -1,5 +1,6 @@
 #include "nasrank/common/json_reader.h"
 
+#include "input_error.h"
 #include "nasrank/common/error.h"
 
 #include <gtest/gtest.h>
@@ -7,17 +8,8 @@
 namespace nasrank {
 namespace {
 
+using nasrank::testing::error_of;
 using nlohmann::json;
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(JsonObjectReader, ReadsTypedValuesAndKeepsDefaultsOfAbsentKeys) {
   const json object = json::parse(R"({"on": true, "name": "x", "rate": 0.5, "count": 3, "seed": 18446744073709551615,

@@ -13,14 +13,15 @@
 #include "nasrank/io/nats.h"
 #include "nasrank/io/pickle.h"
 #include "pickle_writer.h"
+#include "io_test_util.h"
 #include "test_paths.h"
 
 namespace nasrank::io {
 namespace {
 
-using nasrank::testing::PickleWriter;
+using nasrank::testing::fixture;
 
-std::filesystem::path fixture(const std::string& name) { return nasrank::testing::test_data_dir() / "pickle" / name; }
+using nasrank::testing::PickleWriter;
 
 const char* kTinyArch2 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
 

@@ -8,32 +8,18 @@
 #include "nasrank/common/error.h"
 #include "nasrank/io/pickle.h"
 #include "pickle_writer.h"
+#include "io_test_util.h"
 #include "test_paths.h"
 
 namespace nasrank::io {
 namespace {
 
+using nasrank::testing::error_of;
+using nasrank::testing::fixture;
+using nasrank::testing::slurp;
+
 using nasrank::testing::PickleWriter;
 using namespace std::string_literals;
-
-std::filesystem::path fixture(const std::string& name) { return nasrank::testing::test_data_dir() / "pickle" / name; }
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return {};
-}
 
 PickleValue s(const char* text) { return PickleValue::str(text); }
 
@@ -246,6 +232,33 @@ TEST(Pickle, AccessorErrorsQuoteTheValue) {
   const PickleValue big = PickleValue::numpy_scalar({'u', 8, false}, std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8));
   EXPECT_NE(error_of([&] { big.as_int(); }).find("does not fit in int64"), std::string::npos);
   EXPECT_EQ(big.as_double(), 18446744073709551615.0);
+}
+
+// Every integer dtype numpy writes, both byte orders, as an int and a double.
+TEST(Pickle, NumpyIntegerScalarsOfEveryWidth) {
+  struct Case {
+    NumpyDtype dtype;
+    std::string raw;
+    std::int64_t expected;
+  };
+  const Case cases[] = {
+      {{'i', 1, false}, "\xfe", -2},
+      {{'u', 1, false}, "\xfe", 254},
+      {{'i', 2, false}, "\xfe\xff", -2},
+      {{'i', 2, true}, "\xff\xfe", -2},
+      {{'u', 2, false}, "\xfe\xff", 65534},
+      {{'i', 4, false}, "\xfe\xff\xff\xff", -2},
+      {{'u', 4, true}, "\xff\xff\xff\xfe", 4294967294},
+      {{'i', 8, true}, "\xff\xff\xff\xff\xff\xff\xff\xfe", -2},
+      {{'u', 8, false}, std::string("\x02\0\0\0\0\0\0\0", 8), 2},
+  };
+  for (const Case& c : cases) {
+    const PickleValue v = PickleValue::numpy_scalar(c.dtype, c.raw);
+    EXPECT_EQ(v.as_int(), c.expected) << c.dtype.str();
+    EXPECT_EQ(v.as_double(), static_cast<double>(c.expected)) << c.dtype.str();
+  }
+  const PickleValue odd = PickleValue::numpy_scalar({'i', 3, false}, std::string(3, '\0'));
+  EXPECT_NE(error_of([&] { odd.as_int(); }).find("is not an integer"), std::string::npos);
 }
 
 TEST(Pickle, ReprLooksLikePython) {

@@ -10,21 +10,16 @@
 #include "pickle_bombs.h"
 #include "nasrank/common/error.h"
 #include "nasrank/io/pickle.h"
+#include "io_test_util.h"
 #include "test_paths.h"
 
 namespace nasrank::io {
 namespace {
 
+using nasrank::testing::fixture;
+using nasrank::testing::slurp;
+
 using namespace std::string_literals;
-
-std::filesystem::path fixture(const std::string& name) { return nasrank::testing::test_data_dir() / "pickle" / name; }
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::string error_of_parse(const std::string& bytes, const PickleOptions& options = {}) {
   try {

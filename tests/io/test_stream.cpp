@@ -8,21 +8,17 @@
 #include "compress.h"
 #include "nasrank/common/error.h"
 #include "nasrank/io/stream.h"
+#include "io_test_util.h"
 #include "test_paths.h"
 
 namespace nasrank::io {
 namespace {
 
+using nasrank::testing::error_of;
+using nasrank::testing::slurp;
 using nasrank::testing::bzip2_compress;
 using nasrank::testing::gzip_compress;
 using nasrank::testing::test_data_dir;
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::string read_in_chunks(InputStream& in, std::size_t chunk) {
   std::string out;
@@ -33,17 +29,6 @@ std::string read_in_chunks(InputStream& in, std::size_t chunk) {
     out.append(buffer.data(), n);
   }
   return out;
-}
-
-// Runs `f` and returns the InputError message (empty if nothing was thrown).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return {};
 }
 
 TEST(Stream, PlainGzipAndBzip2GiveTheSameBytes) {

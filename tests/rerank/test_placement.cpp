@@ -2,6 +2,7 @@
 // folder is a scratch directory ($NASRANK_NVIDIA_GPUS_DIR) and
 // CUDA_VISIBLE_DEVICES is set as Slurm would set it.
 #include "nasrank/common/error.h"
+#include "fake_gpus.h"
 #include "nasrank/rerank/placement.h"
 
 #include <gtest/gtest.h>
@@ -68,34 +69,15 @@ TEST(VisibleGpus, CudaVisibleDevicesNarrowsThemAsCudaDoes) {
   EXPECT_TRUE(visible_gpus(std::nullopt, "0,1").devices.empty());
 }
 
-// Sets or unsets an environment variable for one test.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_) setenv(name_, old_->c_str(), 1);
-    else unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using nasrank::testing::ScopedEnv;
 
 TEST(VisibleGpus, ReadsTheDriversFolderOrItsStandIn) {
   const fs::path dir = fs::temp_directory_path() / ("nasrank_fake_gpus_" + std::to_string(getpid()));
   fs::remove_all(dir);
-  // The driver names one folder per GPU by its PCI address.
-  for (const char* pci : {"0000:3b:00.0", "0000:5e:00.0", "0000:86:00.0"}) fs::create_directories(dir / pci);
+  nasrank::testing::make_fake_driver_dir(dir, 3);
   {
     ScopedEnv hook("NASRANK_NVIDIA_GPUS_DIR", dir.c_str());
-    ScopedEnv unset("CUDA_VISIBLE_DEVICES", nullptr);
+    ScopedEnv unset("CUDA_VISIBLE_DEVICES", std::nullopt);
     EXPECT_EQ(nvidia_gpus_dir(), dir.string());
     EXPECT_EQ(visible_gpus().devices, (std::vector<std::string>{"0", "1", "2"}));
     ScopedEnv slurm("CUDA_VISIBLE_DEVICES", "2");
@@ -108,7 +90,7 @@ TEST(VisibleGpus, ReadsTheDriversFolderOrItsStandIn) {
     EXPECT_NE(none.source.find((dir / "absent").string() + " does not exist"), std::string::npos) << none.source;
   }
   fs::remove_all(dir);
-  ScopedEnv unhooked("NASRANK_NVIDIA_GPUS_DIR", nullptr);
+  ScopedEnv unhooked("NASRANK_NVIDIA_GPUS_DIR", std::nullopt);
   EXPECT_EQ(nvidia_gpus_dir(), "/proc/driver/nvidia/gpus");
 }
 

@@ -22,45 +22,15 @@ using test::Pattern;
 const auto& kPatterns = kDeadEdgePatterns;
 
 const dataset::BenchmarkData& tiny_data() {
-  static const dataset::BenchmarkData data = [] {
-    dataset::DataConfig config;
-    config.synthetic.train_size = 192;
-    config.synthetic.test_size = 64;
-    config.synthetic.channels = 1;
-    config.synthetic.height = 8;
-    config.synthetic.width = 8;
-    config.synthetic.num_classes = 4;
-    config.synthetic.seed = 5;
-    return dataset::load_benchmark_data("synthetic", config);
-  }();
+  static const dataset::BenchmarkData data =
+      dataset::load_benchmark_data("synthetic", test::tiny_data_config(192, 64, 5));
   return data;
 }
 
-// One batch per epoch, so every epoch's training loss is one step's loss; a
-// rate high enough that the constant terms move.
-Protocol one_step_per_epoch(Initialization init) {
-  Protocol p;
-  p.name = "exact-build";
-  p.network.channels = 4;
-  p.network.cells_per_stage = 1;
-  p.batch_size = 192;
-  p.epochs = 6;
-  p.learning_rate.fixed = 0.2;
-  p.initialization = init;
-  p.augmentation = false;
-  p.data.loader_workers = 0;
-  p.seeds = {1};
-  return p;
-}
-
 TrainResult train_with(const std::string& code, Initialization init, EdgeBuild build) {
-  TrainRequest request;
-  request.architecture = code;
-  request.graph = cell::parse_encoding(code);
-  request.protocol = one_step_per_epoch(init);
-  request.seed = 9;
-  request.runtime.device = Device::Cpu;
-  configure_process(1);
+  // One batch per epoch, so every epoch's training loss is one step's loss; a
+  // rate high enough that the constant terms move.
+  TrainRequest request = test::request_for(code, test::tiny_protocol("exact-build", 192, 6, 0.2, init), 9);
   request.runtime.channels_last = false;
   request.runtime.edges = build;
   return train(request, tiny_data());
@@ -99,13 +69,10 @@ std::set<std::string> names_of(const Network& network) {
   return names;
 }
 
+// The images of tiny_data().
 NetworkSpec small_spec() {
-  NetworkSpec spec;
-  spec.channels = 4;
-  spec.cells_per_stage = 1;
+  NetworkSpec spec = test::small_spec();
   spec.input_channels = 1;
-  spec.input_height = 8;
-  spec.input_width = 8;
   spec.num_classes = 4;
   return spec;
 }

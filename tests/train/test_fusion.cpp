@@ -32,16 +32,7 @@ std::vector<std::string> cells_to_compare() {
   return codes;
 }
 
-NetworkSpec small_spec() {
-  NetworkSpec spec;
-  spec.channels = 4;
-  spec.cells_per_stage = 1;
-  spec.input_channels = 3;
-  spec.input_height = 8;
-  spec.input_width = 8;
-  spec.num_classes = 5;
-  return spec;
-}
+using test::small_spec;
 
 std::vector<float> random_images(const NetworkSpec& spec, std::int64_t batch, unsigned seed) {
   std::mt19937 engine(seed);
@@ -179,40 +170,14 @@ TEST(ConvFusion, CheckpointsMoveBetweenFusedAndSeparate) {
 }
 
 const dataset::BenchmarkData& tiny_data() {
-  static const dataset::BenchmarkData data = [] {
-    dataset::DataConfig config;
-    config.synthetic.train_size = 96;
-    config.synthetic.test_size = 32;
-    config.synthetic.channels = 1;
-    config.synthetic.height = 8;
-    config.synthetic.width = 8;
-    config.synthetic.num_classes = 4;
-    config.synthetic.seed = 5;
-    return dataset::load_benchmark_data("synthetic", config);
-  }();
+  static const dataset::BenchmarkData data =
+      dataset::load_benchmark_data("synthetic", test::tiny_data_config(96, 32, 5));
   return data;
 }
 
 // Two SGD steps per epoch (momentum, weight decay), evaluation after each.
 TrainResult train_with(const std::string& code, Initialization init, ConvFusion fusion, bool channels_last) {
-  Protocol p;
-  p.name = "conv-fusion";
-  p.network.channels = 4;
-  p.network.cells_per_stage = 1;
-  p.batch_size = 48;
-  p.epochs = 3;
-  p.learning_rate.fixed = 0.05;
-  p.initialization = init;
-  p.augmentation = false;
-  p.data.loader_workers = 0;
-  p.seeds = {1};
-  TrainRequest request;
-  request.architecture = code;
-  request.graph = cell::parse_encoding(code);
-  request.protocol = p;
-  request.seed = 9;
-  request.runtime.device = Device::Cpu;
-  configure_process(1);  // what a program's main does
+  TrainRequest request = test::request_for(code, test::tiny_protocol("conv-fusion", 48, 3, 0.05, init), 9);
   request.runtime.channels_last = channels_last;
   request.runtime.fusion = fusion;
   return train(request, tiny_data());

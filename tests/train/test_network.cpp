@@ -2,6 +2,7 @@
 #include "nasrank/cell/facts.h"
 #include "nasrank/train/cost.h"
 #include "nasrank/train/network.h"
+#include "train/edge_patterns.h"
 
 #include <gtest/gtest.h>
 
@@ -13,16 +14,7 @@
 namespace nasrank::train {
 namespace {
 
-NetworkSpec small_nb201() {
-  NetworkSpec spec;
-  spec.channels = 4;
-  spec.cells_per_stage = 1;
-  spec.input_channels = 3;
-  spec.input_height = 8;
-  spec.input_width = 8;
-  spec.num_classes = 5;
-  return spec;
-}
+NetworkSpec small_nb201() { return test::small_spec(); }
 
 std::set<std::string> names_of(const Network& network) {
   std::set<std::string> names;

@@ -4,6 +4,7 @@
 #include "nasrank/train/cost.h"
 #include "nasrank/train/process.h"
 #include "nasrank/train/trainer.h"
+#include "train/edge_patterns.h"
 
 #include <gtest/gtest.h>
 
@@ -16,14 +17,7 @@ namespace {
 // Tiny, learnable and quick: 1x8x8 images of 4 classes.
 const dataset::BenchmarkData& tiny_data() {
   static const dataset::BenchmarkData data = [] {
-    dataset::DataConfig config;
-    config.synthetic.train_size = 384;
-    config.synthetic.test_size = 128;
-    config.synthetic.channels = 1;
-    config.synthetic.height = 8;
-    config.synthetic.width = 8;
-    config.synthetic.num_classes = 4;
-    config.synthetic.seed = 3;
+    dataset::DataConfig config = test::tiny_data_config(384, 128, 3);
     config.holdout = 64;
     return dataset::load_benchmark_data("synthetic", config);
   }();
@@ -43,16 +37,7 @@ Protocol tiny_protocol() {
   return p;
 }
 
-TrainRequest request_for(const std::string& encoding, const Protocol& protocol, std::uint64_t seed = 1) {
-  TrainRequest request;
-  request.architecture = encoding;
-  request.graph = cell::parse_encoding(encoding);
-  request.protocol = protocol;
-  request.seed = seed;
-  request.runtime.device = Device::Cpu;
-  configure_process(1);  // what a program's main does; the trainer records it
-  return request;
-}
+using test::request_for;
 
 // The record minus what legitimately varies between identical runs.
 nlohmann::json without_timings(TrainResult result) {
