@@ -29,9 +29,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // 12 independent accumulators cover the FMA latency (4 cycles) x 2 pipes with
 // room to spare, so the loop is bound by FMA throughput alone.
@@ -91,15 +89,19 @@ nlohmann::json measure_fma_loop(int threads, int repeats, double seconds) {
     std::vector<std::thread> pool;
     std::vector<float> sums(static_cast<std::size_t>(threads));
     const auto start = Clock::now();
-    for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { sums[static_cast<std::size_t>(t)] = loop(iterations); });
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { sums[static_cast<std::size_t>(t)] = loop(iterations); });
     for (auto& th : pool) th.join();
     best = std::min(best, seconds_since(start));
     volatile float sink = sums[0];
     (void)sink;
   }
   const double flops = 2.0 * lanes * kAccumulators * static_cast<double>(iterations) * threads;
-  return {{"what", "fma_loop"},     {"isa", avx512 ? "avx512f" : "avx2+fma"}, {"threads", threads},
-          {"seconds", best},        {"gflops", flops / best / 1e9}};
+  return {{"what", "fma_loop"},
+          {"isa", avx512 ? "avx512f" : "avx2+fma"},
+          {"threads", threads},
+          {"seconds", best},
+          {"gflops", flops / best / 1e9}};
 }
 
 nlohmann::json measure_conv(const std::string& name, int batch, int channels, int pixels, int repeats) {
@@ -107,8 +109,8 @@ nlohmann::json measure_conv(const std::string& name, int batch, int channels, in
   auto generator = at::detail::createCPUGenerator(1);
   torch::Tensor input = torch::randn({batch, channels, pixels, pixels}, generator, torch::kFloat)
                             .contiguous(torch::MemoryFormat::ChannelsLast);
-  torch::Tensor weight = torch::randn({channels, channels, 3, 3}, generator, torch::kFloat)
-                             .contiguous(torch::MemoryFormat::ChannelsLast);
+  torch::Tensor weight =
+      torch::randn({channels, channels, 3, 3}, generator, torch::kFloat).contiguous(torch::MemoryFormat::ChannelsLast);
   const double forward_flops = 2.0 * batch * channels * static_cast<double>(channels) * 9 * pixels * pixels;
   double best_forward = std::numeric_limits<double>::infinity();
   for (int r = 0; r < repeats + 1; ++r) {  // the first call chooses oneDNN's kernels
@@ -160,7 +162,8 @@ int main(int argc, char** argv) {
   std::cout << measure_conv("nb201-stage1", nb201_batch, 16, 32, repeats).dump() << std::endl;
   std::cout << measure_conv("nb201-stage2", nb201_batch, 32, 16, repeats).dump() << std::endl;
   std::cout << measure_conv("nb201-stage3", nb201_batch, 64, 8, repeats).dump() << std::endl;
-  std::cout << nlohmann::json{{"what", "summary"}, {"threads", used}, {"torch_threads", torch::get_num_threads()}}.dump()
-            << std::endl;
+  std::cout
+      << nlohmann::json{{"what", "summary"}, {"threads", used}, {"torch_threads", torch::get_num_threads()}}.dump()
+      << std::endl;
   return 0;
 }

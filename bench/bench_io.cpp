@@ -160,7 +160,8 @@ void BM_Stream15625(benchmark::State& state) {
     double total = 0;
     for (int i = 0; i < kSpaceSize; ++i) {
       const std::size_t k = static_cast<std::size_t>(i) % 3;
-      total += summary(nats_arch_from_pickle(parse_pickle(fixtures().pickled[k], "record"), fixtures().index[k], "record"));
+      total +=
+          summary(nats_arch_from_pickle(parse_pickle(fixtures().pickled[k], "record"), fixtures().index[k], "record"));
     }
     benchmark::DoNotOptimize(total);
   }
@@ -176,7 +177,8 @@ void BM_Hold1000(benchmark::State& state) {
     kept.reserve(1000);
     for (int i = 0; i < 1000; ++i) {
       const std::size_t k = static_cast<std::size_t>(i) % 3;
-      kept.push_back(nats_arch_from_pickle(parse_pickle(fixtures().pickled[k], "record"), fixtures().index[k], "record"));
+      kept.push_back(
+          nats_arch_from_pickle(parse_pickle(fixtures().pickled[k], "record"), fixtures().index[k], "record"));
     }
     state.counters["peak_rss_MiB"] = peak_rss_mib();
     benchmark::DoNotOptimize(kept.data());
@@ -197,7 +199,8 @@ class SingleFileGenerator final : public InputStream {
         writer_([](std::string_view s) { return s.find('@') == std::string_view::npos; }) {
     writer_.proto(4).empty_dict().mark();
     PickleValue archs = PickleValue::list();
-    for (int i = 0; i < count_; ++i) archs.append(PickleValue::str(records_[static_cast<std::size_t>(i) % 3].get("12").get("arch_str").as_str()));
+    for (int i = 0; i < count_; ++i)
+      archs.append(PickleValue::str(records_[static_cast<std::size_t>(i) % 3].get("12").get("arch_str").as_str()));
     writer_.str("meta_archs").value(archs).str("total_archs").integer(count_).str("arch2infos").empty_dict();
   }
 

@@ -16,7 +16,8 @@ using namespace nasrank::store;
 // Synthetic means with the shape of the real import (no ../shared needed).
 const std::filesystem::path& bench_store() {
   static const std::filesystem::path path = [] {
-    const auto file = std::filesystem::temp_directory_path() / ("nasrank-bench-store-" + std::to_string(::getpid()) + ".h5");
+    const auto file =
+        std::filesystem::temp_directory_path() / ("nasrank-bench-store-" + std::to_string(::getpid()) + ".h5");
     ResultStore store = ResultStore::open(file, OpenMode::Truncate);
     std::vector<RunRecord> runs;
     for (int index = 0; index < 15625; ++index)

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
     using namespace nasrank::store;
     const ResultStore store = ResultStore::open(argv[1], OpenMode::Read);
     QuerySpec spec;
-    spec.arch_key = arch_key("nb201", *nasrank::cell::to_arch_string(nasrank::cell::from_benchmark_index(std::atoll(argv[2]))));
+    spec.arch_key =
+        arch_key("nb201", *nasrank::cell::to_arch_string(nasrank::cell::from_benchmark_index(std::atoll(argv[2]))));
     spec.budget_epochs = std::atoi(argv[3]);
     std::printf("index,arch,dataset,budget_epochs,seeds,split,accuracy\n");
     for (const QueryRow& row : run_query(store, spec))

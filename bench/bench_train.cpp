@@ -33,8 +33,8 @@ double median(std::vector<double> values) {
 }
 
 int compare_fusion(const std::vector<std::string>& archs, const nasrank::train::NetworkSpec& spec,
-                   const nasrank::train::Protocol& protocol, nasrank::train::RuntimeOptions runtime, int warmup, int steps,
-                   int rounds, std::uint64_t seed) {
+                   const nasrank::train::Protocol& protocol, nasrank::train::RuntimeOptions runtime, int warmup,
+                   int steps, int rounds, std::uint64_t seed) {
   using namespace nasrank;
   const train::ConvFusion modes[2] = {runtime.fusion, train::ConvFusion::Separate};
   // [arch][mode][round]: seconds per image, wall and CPU (all threads; with
@@ -52,7 +52,8 @@ int compare_fusion(const std::vector<std::string>& archs, const nasrank::train::
             train::benchmark_training_steps(graph, spec, protocol, warmup, steps, 1, seed, runtime);
         per_image[a][static_cast<std::size_t>(m)].push_back(b.seconds / static_cast<double>(b.images));
         cpu_per_image[a][static_cast<std::size_t>(m)].push_back(b.cpu_seconds / static_cast<double>(b.images));
-        mix_seconds[static_cast<std::size_t>(round)][static_cast<std::size_t>(m)] += b.seconds / static_cast<double>(b.images);
+        mix_seconds[static_cast<std::size_t>(round)][static_cast<std::size_t>(m)] +=
+            b.seconds / static_cast<double>(b.images);
       }
     }
   auto ratios = [](const std::vector<double>& fused, const std::vector<double>& separate) {
@@ -136,7 +137,8 @@ int main(int argc, char** argv) {
   app.add_flag("--every-edge", every_edge, "Build and compute every edge as the benchmark does (no pruning)");
   app.add_flag("--nchw", nchw, "Keep activations NCHW (nasrank's default on the CPU is channels-last)");
   app.add_option("--fusion", fusion, "Conv edges out of one vertex: auto, fused or separate (network.h)");
-  app.add_option("--compare-fusion", compare_rounds, "Interleave --fusion and separate conv edges for this many rounds");
+  app.add_option("--compare-fusion", compare_rounds,
+                 "Interleave --fusion and separate conv edges for this many rounds");
   app.add_flag("--sgemm", sgemm, "Also measure the sgemm peak through torch::mm");
   CLI11_PARSE(app, argc, argv);
   // As `nasrank train` runs (see process.h); OMP_WAIT_POLICY=ACTIVE in the
@@ -185,10 +187,11 @@ int main(int argc, char** argv) {
                      .dump()
               << std::endl;
   }
-  nlohmann::json summary{{"tool", "nasrank"},  {"summary", true},          {"cells", archs.size()},
-                         {"threads", used_threads}, {"batch", batch},   {"steps", steps},
+  nlohmann::json summary{{"tool", "nasrank"},        {"summary", true},
+                         {"cells", archs.size()},    {"threads", used_threads},
+                         {"batch", batch},           {"steps", steps},
                          {"seconds", total_seconds}, {"every_edge", every_edge},
-                         {"channels_last", !nchw}, {"conv_fusion", train::conv_fusion_name(runtime.fusion)}};
+                         {"channels_last", !nchw},   {"conv_fusion", train::conv_fusion_name(runtime.fusion)}};
   if (total_seconds > 0) summary["images_per_second"] = static_cast<double>(total_images) / total_seconds;
   if (sgemm) summary["sgemm_gflops"] = train::measure_sgemm_gflops(1024, 10);
   std::cout << summary.dump() << std::endl;

@@ -38,7 +38,8 @@ class ScopedEnv {
 // GPU by its PCI address.
 inline void make_fake_driver_dir(const std::filesystem::path& dir, int gpus) {
   std::filesystem::create_directories(dir);
-  for (int k = 0; k < gpus; ++k) std::filesystem::create_directories(dir / ("0000:" + std::to_string(10 + k) + ":00.0"));
+  for (int k = 0; k < gpus; ++k)
+    std::filesystem::create_directories(dir / ("0000:" + std::to_string(10 + k) + ":00.0"));
 }
 
 }  // namespace nasrank::testing

@@ -22,9 +22,9 @@ inline std::filesystem::path shared_nb201_dir() {
 }  // namespace nasrank::testing
 
 // Use at the top of a test that needs ../shared: skips with a clear message.
-#define NASRANK_REQUIRE_SHARED_DATA()                                                              \
-  do {                                                                                             \
-    if (!std::filesystem::exists(::nasrank::testing::shared_nb201_dir()))                          \
+#define NASRANK_REQUIRE_SHARED_DATA()                                                                \
+  do {                                                                                               \
+    if (!std::filesystem::exists(::nasrank::testing::shared_nb201_dir()))                            \
       GTEST_SKIP() << "SKIPPED: needs the shared data at " << ::nasrank::testing::shared_nb201_dir() \
-                   << " (../shared beside the checkout, or set NASRANK_SHARED_DIR)";              \
+                   << " (../shared beside the checkout, or set NASRANK_SHARED_DIR)";                 \
   } while (false)

@@ -31,7 +31,7 @@ build_packages=(build-essential cmake ninja-build libtorch-dev nlohmann-json3-de
   libboost-graph-dev libgtest-dev libbenchmark-dev libcli11-dev libbz2-dev zlib1g-dev libssl-dev
   libopenblas0 dataset-fashion-mnist pybind11-dev python3-dev python3-numpy python3-pandas)
 test_packages=(hdf5-tools python3-h5py python3-numpy python3-scipy python3-torch python3-pytest python3-venv
-  python3-jsonschema chromium
+  python3-jsonschema chromium clang-format-14
   slurm-wlm slurmctld slurmd slurm-client munge clang-14 libclang-rt-14-dev)
 
 wanted=("${build_packages[@]}")

@@ -125,9 +125,8 @@ CorrelationSummary correlate(const std::vector<double>& a, const std::vector<dou
   summary.pearson_r = detail::pearson_core(a.data(), b.data(), n);
 
   std::vector<Replicate> replicates(bootstrap.resamples);
-  run_strided(bootstrap.resamples, bootstrap.threads, [&](std::size_t first, std::size_t step) {
-    run_replicates(a, b, bootstrap, first, step, replicates);
-  });
+  run_strided(bootstrap.resamples, bootstrap.threads,
+              [&](std::size_t first, std::size_t step) { run_replicates(a, b, bootstrap, first, step, replicates); });
 
   std::vector<double> taus;
   std::vector<double> rhos;

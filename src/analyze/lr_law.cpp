@@ -11,7 +11,9 @@
 namespace nasrank::analyze {
 namespace {
 
-double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
+double mean_of(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
 
 // Least-squares slope of y on x; NaN when x is constant.
 double ols_slope(const std::vector<double>& x, const std::vector<double>& y) {

@@ -22,7 +22,9 @@ using svg::fixed;
 
 nlohmann::json nullable(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
 
-nlohmann::json interval_json(const Interval& i) { return nlohmann::json::array({nullable(i.lower), nullable(i.upper)}); }
+nlohmann::json interval_json(const Interval& i) {
+  return nlohmann::json::array({nullable(i.lower), nullable(i.upper)});
+}
 
 std::string general(double value, int digits = 3) {
   if (!std::isfinite(value)) return "n/a";
@@ -68,17 +70,20 @@ std::string make_verdict(const LrSearchReport& r) {
   }
   std::string v = "Over " + std::to_string(law->n) + " architectures, the law with " + headline +
                   " depths (slope 1, one fitted base rate " + general(law->base_rate_slope_one) + ") explains " +
-                  percent(law->explained_slope_one) + " of the variance of log max-LR on this data; the free fit has slope " +
-                  fixed(law->slope, 2) + " " + interval_text(law->slope_interval) + " (the law predicts 1), Pearson r " +
-                  fixed(law->pearson, 2) + " " + interval_text(law->pearson_interval) + ". ";
+                  percent(law->explained_slope_one) +
+                  " of the variance of log max-LR on this data; the free fit has slope " + fixed(law->slope, 2) + " " +
+                  interval_text(law->slope_interval) + " (the law predicts 1), Pearson r " + fixed(law->pearson, 2) +
+                  " " + interval_text(law->pearson_interval) + ". ";
   const bool related = std::isfinite(law->pearson_interval.lower) && law->pearson_interval.lower > 0.0;
   const bool slope_one = law->slope_interval.lower <= 1.0 && 1.0 <= law->slope_interval.upper;
   if (!related)
-    v += "The empirical maximal rates show no detectable relation to the predicted ones at this budget: the law does not "
+    v += "The empirical maximal rates show no detectable relation to the predicted ones at this budget: the law does "
+         "not "
          "hold here.";
   else if (law->explained_slope_one < 0.0)
-    v += "The rates do follow the topology, but with the law's slope they are predicted worse than by one constant rate "
-         "for every architecture: the law does not hold here.";
+    v +=
+        "The rates do follow the topology, but with the law's slope they are predicted worse than by one constant rate "
+        "for every architecture: the law does not hold here.";
   else if (slope_one && law->slope_interval.upper - law->slope_interval.lower > 0.5)
     v += "The slope is consistent with 1, but its interval is wide: these data do not contradict the law, and do not "
          "pin it down either (more architectures or seeds would).";
@@ -139,8 +144,8 @@ std::string log_ticks(const LogFrame& f, bool x_axis, bool labels) {
         out += "<line class=\"grid\" x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(f.top) + "\" y2=\"" +
                num(f.top + f.height) + "\"/>";
         if (labels)
-          out += "<text class=\"tick\" x=\"" + num(x) + "\" y=\"" + num(f.top + f.height + 14) + "\" text-anchor=\"middle\">" +
-                 general(v, 2) + "</text>";
+          out += "<text class=\"tick\" x=\"" + num(x) + "\" y=\"" + num(f.top + f.height + 14) +
+                 "\" text-anchor=\"middle\">" + general(v, 2) + "</text>";
       } else {
         const double y = f.py(v);
         out += "<line class=\"grid\" x1=\"" + num(f.left) + "\" x2=\"" + num(f.left + f.width) + "\" y1=\"" + num(y) +
@@ -177,13 +182,13 @@ std::string law_scatter(const LrSearchReport& r, const LawFit& fit) {
   widen(lo, hi);
   const LogFrame f{lo, hi, lo, hi, kL, kT, kW - kL - kR, kH - kT - kB};
   const std::string title = "Empirical vs predicted max learning rate (" + fit.predictor + ")";
-  std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 " + num(kW) + " " + num(kH) +
-                    "\" width=\"" + num(kW) + "\" height=\"" + num(kH) + "\" role=\"img\" aria-label=\"" + escape(title) +
-                    "\"><title>" + escape(title) + "</title>\n<text class=\"chart-title\" x=\"" + num(kW / 2) +
-                    "\" y=\"20\" text-anchor=\"middle\">" + escape(title) + "</text>\n";
+  std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 " + num(kW) + " " +
+                    num(kH) + "\" width=\"" + num(kW) + "\" height=\"" + num(kH) + "\" role=\"img\" aria-label=\"" +
+                    escape(title) + "\"><title>" + escape(title) + "</title>\n<text class=\"chart-title\" x=\"" +
+                    num(kW / 2) + "\" y=\"20\" text-anchor=\"middle\">" + escape(title) + "</text>\n";
   out += log_ticks(f, true, true) + log_ticks(f, false, true);
-  out += "<rect class=\"frame\" x=\"" + num(f.left) + "\" y=\"" + num(f.top) + "\" width=\"" + num(f.width) + "\" height=\"" +
-         num(f.height) + "\"/>\n";
+  out += "<rect class=\"frame\" x=\"" + num(f.left) + "\" y=\"" + num(f.top) + "\" width=\"" + num(f.width) +
+         "\" height=\"" + num(f.height) + "\"/>\n";
   const double a = std::pow(10.0, lo), b = std::pow(10.0, hi);
   out += "<line class=\"identity\" x1=\"" + num(f.px(a)) + "\" y1=\"" + num(f.py(a)) + "\" x2=\"" + num(f.px(b)) +
          "\" y2=\"" + num(f.py(b)) + "\"><title>the law: empirical = predicted</title></line>\n";
@@ -198,16 +203,19 @@ std::string law_scatter(const LrSearchReport& r, const LawFit& fit) {
       path += (path.empty() ? "M" : "L") + num(f.px(x)) + " " + num(f.py(y));
     }
     if (!path.empty())
-      out += "<path class=\"fit\" d=\"" + path + "\" fill=\"none\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"><title>fit: slope " +
-             fixed(fit.slope, 2) + "</title></path>\n";
+      out += "<path class=\"fit\" d=\"" + path +
+             "\" fill=\"none\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"><title>fit: slope " + fixed(fit.slope, 2) +
+             "</title></path>\n";
   }
   for (std::size_t i = 0; i < xs.size(); ++i) {
-    out += "<line x1=\"" + num(f.px(xs[i])) + "\" x2=\"" + num(f.px(xs[i])) + "\" y1=\"" + num(f.py(lows[i])) + "\" y2=\"" +
-           num(f.py(highs[i])) + "\" stroke=\"#7fa7d6\"/>";
-    out += "<circle class=\"point\" cx=\"" + num(f.px(xs[i])) + "\" cy=\"" + num(f.py(ys[i])) + "\" r=\"3.5\" fill=\"#1f5fa8\"/>\n";
+    out += "<line x1=\"" + num(f.px(xs[i])) + "\" x2=\"" + num(f.px(xs[i])) + "\" y1=\"" + num(f.py(lows[i])) +
+           "\" y2=\"" + num(f.py(highs[i])) + "\" stroke=\"#7fa7d6\"/>";
+    out += "<circle class=\"point\" cx=\"" + num(f.px(xs[i])) + "\" cy=\"" + num(f.py(ys[i])) +
+           "\" r=\"3.5\" fill=\"#1f5fa8\"/>\n";
   }
   out += "<text class=\"axis-label\" x=\"" + num(f.left + f.width / 2) + "\" y=\"" + num(kH - 14) +
-         "\" text-anchor=\"middle\">predicted max learning rate (law, base " + general(fit.base_rate_slope_one) + ")</text>";
+         "\" text-anchor=\"middle\">predicted max learning rate (law, base " + general(fit.base_rate_slope_one) +
+         ")</text>";
   out += "<text class=\"axis-label\" transform=\"translate(18," + num(f.top + f.height / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">empirical max learning rate</text>\n</svg>\n";
   return out;
@@ -269,16 +277,15 @@ std::string curves_small_multiples(const LrSearchReport& r) {
     if (e.estimate.found) {
       out += "<line x1=\"" + num(px(e.estimate.rate)) + "\" x2=\"" + num(px(e.estimate.rate)) + "\" y1=\"" + num(top) +
              "\" y2=\"" + num(top + h) + "\" stroke=\"#27ae60\"/>";
-      out += "<line x1=\"" + num(px(e.estimate.interpolated)) + "\" x2=\"" + num(px(e.estimate.interpolated)) + "\" y1=\"" +
-             num(top) + "\" y2=\"" + num(top + h) + "\" stroke=\"#27ae60\" stroke-dasharray=\"3 3\"/>";
+      out += "<line x1=\"" + num(px(e.estimate.interpolated)) + "\" x2=\"" + num(px(e.estimate.interpolated)) +
+             "\" y1=\"" + num(top) + "\" y2=\"" + num(top + h) + "\" stroke=\"#27ae60\" stroke-dasharray=\"3 3\"/>";
     }
     out += "<text class=\"tick\" x=\"" + num(left) + "\" y=\"" + num(top + h + 12) + "\">" + general(rates.front(), 2) +
-           "</text><text class=\"tick\" x=\"" + num(left + w) + "\" y=\"" + num(top + h + 12) + "\" text-anchor=\"end\">" +
-           general(rates.back(), 2) + "</text></g>\n";
+           "</text><text class=\"tick\" x=\"" + num(left + w) + "\" y=\"" + num(top + h + 12) +
+           "\" text-anchor=\"end\">" + general(rates.back(), 2) + "</text></g>\n";
   }
   return out + "</svg>\n";
 }
-
 
 nlohmann::json fit_json(const LawFit& f) {
   return {{"predictor", f.predictor},
@@ -315,14 +322,16 @@ std::string fit_table_markdown(const LrSearchReport& r) {
 }
 
 std::string estimates_markdown(const LrSearchReport& r) {
-  std::string md = "| architecture | paths | longest depth | max lr (grid) | interpolated | seeds' interval | edge | in fit |\n"
-                   "|---|---|---|---|---|---|---|---|\n";
+  std::string md =
+      "| architecture | paths | longest depth | max lr (grid) | interpolated | seeds' interval | edge | in fit |\n"
+      "|---|---|---|---|---|---|---|---|\n";
   for (const auto& e : r.estimates)
     md += "| " + markdown_text(e.architecture.key) + " | " + std::to_string(e.architecture.paths) + " | " +
-          std::to_string(e.architecture.longest_depth) + " | " + (e.estimate.found ? general(e.estimate.rate, 4) : "none") +
-          " | " + (e.estimate.found ? general(e.estimate.interpolated, 4) : "") + " | " +
-          (e.estimate.found ? "[" + general(e.estimate.lower, 3) + ", " + general(e.estimate.upper, 3) + "]" : "") + " | " +
-          std::string(scale::grid_edge_name(e.estimate.edge)) + " | " +
+          std::to_string(e.architecture.longest_depth) + " | " +
+          (e.estimate.found ? general(e.estimate.rate, 4) : "none") + " | " +
+          (e.estimate.found ? general(e.estimate.interpolated, 4) : "") + " | " +
+          (e.estimate.found ? "[" + general(e.estimate.lower, 3) + ", " + general(e.estimate.upper, 3) + "]" : "") +
+          " | " + std::string(scale::grid_edge_name(e.estimate.edge)) + " | " +
           (e.used_in_fit ? "yes" : "no: " + markdown_text(e.excluded_because)) + " |\n";
   return md;
 }
@@ -348,15 +357,17 @@ std::string setup_text(const LrSearchReport& r) {
   const LrSearchInput& in = r.input;
   return "Search `" + in.search_id + "` on " + in.dataset + ", protocol `" + in.protocol + "` at a constant rate for " +
          std::to_string(in.epochs) + " epoch(s); loss: " + scale::loss_choice_name(in.loss) + "; rule: " +
-         (in.tolerance > 0 ? "within " + general(in.tolerance) + " of the smallest loss (not the paper's)"
-                           : std::string("the paper's (smallest mean loss over seeds, the largest rate among equal ones)")) +
+         (in.tolerance > 0
+              ? "within " + general(in.tolerance) + " of the smallest loss (not the paper's)"
+              : std::string("the paper's (smallest mean loss over seeds, the largest rate among equal ones)")) +
          "; " + std::to_string(in.architectures.size()) + " architectures.";
 }
 
 }  // namespace
 
 LrSearchReport analyze_lr_search(const LrSearchInput& input, const BootstrapOptions& bootstrap) {
-  if (input.predictors.empty()) throw InputError("learning-rate search '" + input.search_id + "': no predictor to test");
+  if (input.predictors.empty())
+    throw InputError("learning-rate search '" + input.search_id + "': no predictor to test");
   LrSearchReport r;
   r.input = input;
   r.tool_version = version();
@@ -372,10 +383,14 @@ LrSearchReport analyze_lr_search(const LrSearchInput& input, const BootstrapOpti
       if (!partial.rates.empty()) e.estimate = scale::estimate_max_rate(partial, input.tolerance);
     } else {
       e.estimate = scale::estimate_max_rate(a.curve, input.tolerance);
-      if (!e.estimate.found) e.excluded_because = "every rate diverged";
-      else if (e.estimate.edge == scale::GridEdge::Lower) e.excluded_because = "minimum at the lowest rate of the grid";
-      else if (e.estimate.edge == scale::GridEdge::Upper) e.excluded_because = "minimum at the highest rate of the grid";
-      else e.used_in_fit = true;
+      if (!e.estimate.found)
+        e.excluded_because = "every rate diverged";
+      else if (e.estimate.edge == scale::GridEdge::Lower)
+        e.excluded_because = "minimum at the lowest rate of the grid";
+      else if (e.estimate.edge == scale::GridEdge::Upper)
+        e.excluded_because = "minimum at the highest rate of the grid";
+      else
+        e.used_in_fit = true;
     }
     r.estimates.push_back(std::move(e));
   }
@@ -416,22 +431,23 @@ nlohmann::json to_json(const LrSearchReport& r) {
     }
     nlohmann::json means = nlohmann::json::array();
     for (double m : e.estimate.mean_losses) means.push_back(nullable(m));
-    architectures.push_back({{"key", e.architecture.key},
-                             {"paths", e.architecture.paths},
-                             {"longest_depth", e.architecture.longest_depth},
-                             {"rates", e.architecture.curve.rates},
-                             {"seeds", e.architecture.seeds},
-                             {"losses", losses},
-                             {"mean_losses", means},
-                             {"diverged_seeds", e.estimate.diverged_seeds},
-                             {"found", e.estimate.found},
-                             {"max_rate", e.estimate.found ? nlohmann::json(e.estimate.rate) : nlohmann::json(nullptr)},
-                             {"interpolated", e.estimate.found ? nlohmann::json(e.estimate.interpolated) : nlohmann::json(nullptr)},
-                             {"interval", {e.estimate.lower, e.estimate.upper}},
-                             {"grid_edge", std::string(scale::grid_edge_name(e.estimate.edge))},
-                             {"predicted", e.architecture.predicted},
-                             {"used_in_fit", e.used_in_fit},
-                             {"excluded_because", e.excluded_because}});
+    architectures.push_back(
+        {{"key", e.architecture.key},
+         {"paths", e.architecture.paths},
+         {"longest_depth", e.architecture.longest_depth},
+         {"rates", e.architecture.curve.rates},
+         {"seeds", e.architecture.seeds},
+         {"losses", losses},
+         {"mean_losses", means},
+         {"diverged_seeds", e.estimate.diverged_seeds},
+         {"found", e.estimate.found},
+         {"max_rate", e.estimate.found ? nlohmann::json(e.estimate.rate) : nlohmann::json(nullptr)},
+         {"interpolated", e.estimate.found ? nlohmann::json(e.estimate.interpolated) : nlohmann::json(nullptr)},
+         {"interval", {e.estimate.lower, e.estimate.upper}},
+         {"grid_edge", std::string(scale::grid_edge_name(e.estimate.edge))},
+         {"predicted", e.architecture.predicted},
+         {"used_in_fit", e.used_in_fit},
+         {"excluded_because", e.excluded_because}});
   }
   nlohmann::json fits = nlohmann::json::array();
   for (const LawFit& f : r.fits) fits.push_back(fit_json(f));
@@ -461,9 +477,11 @@ std::string lr_search_markdown(const LrSearchReport& r) {
                    fit_table_markdown(r);
   for (const std::string& skipped : r.skipped_predictors) md += "\nNot fitted: " + skipped + ".\n";
   md += "\n## Where the law fails (residuals of " + r.input.predictors.front() + ", slope 1)\n\n" +
-        residuals_markdown(r.residuals_by_paths, "paths") + "\n" + residuals_markdown(r.residuals_by_depth, "longest depth") +
-        "\n## Per architecture\n\n" + estimates_markdown(r) + "\n";
-  for (const auto& e : r.estimates) md += "### " + markdown_text(e.architecture.key) + "\n\n" + curve_markdown(e) + "\n";
+        residuals_markdown(r.residuals_by_paths, "paths") + "\n" +
+        residuals_markdown(r.residuals_by_depth, "longest depth") + "\n## Per architecture\n\n" +
+        estimates_markdown(r) + "\n";
+  for (const auto& e : r.estimates)
+    md += "### " + markdown_text(e.architecture.key) + "\n\n" + curve_markdown(e) + "\n";
   md += "## Provenance\n\n```json\n" + r.input.provenance.dump(2) + "\n```\n\nnasrank " + r.tool_version + ", " +
         r.created_at + ".\n";
   return md;
@@ -500,28 +518,36 @@ std::string lr_search_html(const LrSearchReport& r) {
   };
   std::string html = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Learning-rate search</title>
-<style>body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}th{background:#f4f4f4}.verdict{background:#f6f8fb;padding:1em;border-left:4px solid #1f5fa8}
-.chart-title{font-size:14px}.tick{font-size:10px;fill:#555}.axis-label{font-size:12px}.grid{stroke:#eee}.frame{fill:none;stroke:#999}
-.identity{stroke:#888;stroke-dasharray:4 3}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}</style></head><body>
+<style>body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}th{background:#f4f4f4}
+.verdict{background:#f6f8fb;padding:1em;border-left:4px solid #1f5fa8}
+.chart-title{font-size:14px}.tick{font-size:10px;fill:#555}.axis-label{font-size:12px}.grid{stroke:#eee}
+.frame{fill:none;stroke:#999}
+.identity{stroke:#888;stroke-dasharray:4 3}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
+</style></head><body>
 <h1>Learning-rate search: does the paper's law hold?</h1>
 )";
   html += "<p>" + escape(setup_text(r)) + "</p>\n<h2>Verdict</h2><p class=\"verdict\">" + escape(r.verdict) + "</p>\n";
   html += "<h2>Empirical vs predicted maximal learning rate</h2>\n";
   for (const LawFit& f : r.fits)
     if (f.predictor == r.input.predictors.front()) html += law_scatter(r, f);
-  html += "<p>Grey dotted line: the law (empirical = predicted, with the base rate fitted). Red dashed line: the free "
-          "least-squares fit. Bars: the rates the seeds cannot tell apart from the chosen one.</p>\n";
+  html +=
+      "<p>Grey dotted line: the law (empirical = predicted, with the base rate fitted). Red dashed line: the free "
+      "least-squares fit. Bars: the rates the seeds cannot tell apart from the chosen one.</p>\n";
   html += table(fit_table_markdown(r));
   for (const std::string& skipped : r.skipped_predictors) html += "<p>Not fitted: " + escape(skipped) + ".</p>\n";
   html += "<h2>Where the law fails</h2><p>Residuals log(empirical) - log(predicted) under " +
-          escape(r.input.predictors.front()) + " with slope 1.</p>\n" + table(residuals_markdown(r.residuals_by_paths, "paths")) +
+          escape(r.input.predictors.front()) + " with slope 1.</p>\n" +
+          table(residuals_markdown(r.residuals_by_paths, "paths")) +
           table(residuals_markdown(r.residuals_by_depth, "longest depth"));
-  html += "<h2>Loss against learning rate, per architecture</h2>\n" + curves_small_multiples(r) +
-          "<p>Mean final training loss over seeds; × a rate where a seed diverged; solid green: the chosen rate, dashed: "
-          "interpolated.</p>\n" + table(estimates_markdown(r));
-  html += "<h2>Provenance</h2><pre>" + escape(r.input.provenance.dump(2)) + "</pre>\n<p>nasrank " + escape(r.tool_version) +
-          " · " + escape(r.created_at) + "</p>\n</body></html>\n";
+  html +=
+      "<h2>Loss against learning rate, per architecture</h2>\n" + curves_small_multiples(r) +
+      "<p>Mean final training loss over seeds; × a rate where a seed diverged; solid green: the chosen rate, dashed: "
+      "interpolated.</p>\n" +
+      table(estimates_markdown(r));
+  html += "<h2>Provenance</h2><pre>" + escape(r.input.provenance.dump(2)) + "</pre>\n<p>nasrank " +
+          escape(r.tool_version) + " · " + escape(r.created_at) + "</p>\n</body></html>\n";
   return html;
 }
 

@@ -16,9 +16,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Sums over groups of tied values of sizes t, in the forms Kendall's
 // tie-corrected variance needs.
 struct TieSums {
-  std::int64_t pairs = 0;       // sum t(t-1)/2
-  double cubic = 0.0;           // sum t(t-1)(t-2)
-  double variance_term = 0.0;   // sum t(t-1)(2t+5)
+  std::int64_t pairs = 0;      // sum t(t-1)/2
+  double cubic = 0.0;          // sum t(t-1)(t-2)
+  double variance_term = 0.0;  // sum t(t-1)(2t+5)
 
   void add_group(std::size_t size) {
     if (size < 2) return;
@@ -227,8 +227,7 @@ KendallResult kendall_core(const double* x, const double* y, std::size_t n, Rank
   if (untied && (n <= 33 || std::min(discordant, result.concordant) <= 1)) {
     result.p_value = exact_kendall_p_value(n, std::min(discordant, result.concordant));
   } else {
-    result.p_value =
-        asymptotic_kendall_p_value(n, static_cast<double>(concordant_minus_discordant), x_ties, y_ties);
+    result.p_value = asymptotic_kendall_p_value(n, static_cast<double>(concordant_minus_discordant), x_ties, y_ties);
   }
   return result;
 }

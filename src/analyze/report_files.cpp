@@ -31,8 +31,8 @@ std::vector<std::filesystem::path> write_report_files(const std::filesystem::pat
   // The outermost folder this call creates (e.g. `out` of `out/a-vs-b`), to
   // remove again on failure.
   std::filesystem::path first_created;
-  for (std::filesystem::path p = std::filesystem::absolute(folder, error); !p.empty() && !std::filesystem::exists(p, error);
-       p = p.parent_path()) {
+  for (std::filesystem::path p = std::filesystem::absolute(folder, error);
+       !p.empty() && !std::filesystem::exists(p, error); p = p.parent_path()) {
     first_created = p;
     if (p == p.parent_path()) break;
   }

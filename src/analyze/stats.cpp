@@ -149,8 +149,7 @@ TopKOverlap top_k_overlap(const std::vector<double>& a, const std::vector<double
 
 std::vector<double> default_top_percents() { return {100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 5, 1}; }
 
-std::vector<TopPercentPoint> top_percent_kendall(const std::vector<double>& reference,
-                                                 const std::vector<double>& other,
+std::vector<TopPercentPoint> top_percent_kendall(const std::vector<double>& reference, const std::vector<double>& other,
                                                  const std::vector<double>& percents) {
   detail::require_paired("top_percent_kendall", "reference", reference, "other", other);
   detail::require_valid_percents("top_percent_kendall", percents);

@@ -28,10 +28,8 @@ void read_bootstrap(JsonObjectReader reader, BootstrapOptions& options) {
 }  // namespace
 
 void to_json(json& out, const BootstrapOptions& options) {
-  out = json{{"resamples", options.resamples},
-             {"level", options.level},
-             {"seed", options.seed},
-             {"threads", options.threads}};
+  out = json{
+      {"resamples", options.resamples}, {"level", options.level}, {"seed", options.seed}, {"threads", options.threads}};
 }
 
 void from_json(const json& in, BootstrapOptions& options) {
@@ -42,12 +40,8 @@ void from_json(const json& in, BootstrapOptions& options) {
 }
 
 void to_json(json& out, const AnalysisOptions& options) {
-  out = json{{"bootstrap", options.bootstrap},
-             {"top_percents", options.top_percents},
-             {"top_k", options.top_k},
-             {"gap_edges", options.gap_edges},
-             {"rank_moves", options.rank_moves},
-             {"min_n", options.min_n}};
+  out = json{{"bootstrap", options.bootstrap}, {"top_percents", options.top_percents}, {"top_k", options.top_k},
+             {"gap_edges", options.gap_edges}, {"rank_moves", options.rank_moves},     {"min_n", options.min_n}};
 }
 
 void from_json(const json& in, AnalysisOptions& options) {
@@ -76,14 +70,16 @@ void to_json(json& out, const KendallResult& result) {
              {"tied_both", result.tied_both}};
 }
 
-void to_json(json& out, const Interval& interval) { out = json{{"lower", number_or_null(interval.lower)}, {"upper", number_or_null(interval.upper)}}; }
+void to_json(json& out, const Interval& interval) {
+  out = json{{"lower", number_or_null(interval.lower)}, {"upper", number_or_null(interval.upper)}};
+}
 
 // Below the minimum n a statistic is null (never a number that looks
 // meaningful) and `supported` is false; n stays.
 void to_json(json& out, const CorrelationSummary& summary) {
   if (!summary.supported) {
-    out = json{{"n", summary.n},         {"supported", false},       {"kendall", nullptr},
-               {"spearman_rho", nullptr}, {"pearson_r", nullptr},     {"tau_b_interval", nullptr},
+    out = json{{"n", summary.n},          {"supported", false},        {"kendall", nullptr},
+               {"spearman_rho", nullptr}, {"pearson_r", nullptr},      {"tau_b_interval", nullptr},
                {"rho_interval", nullptr}, {"degenerate_resamples", 0}, {"bootstrap", summary.bootstrap}};
     return;
   }
@@ -154,8 +150,12 @@ void to_json(json& out, const GapDistribution& gaps) {
 }
 
 void to_json(json& out, const RankMove& move) {
-  out = json{{"index", move.index},    {"value_a", number_or_null(move.value_a)}, {"value_b", number_or_null(move.value_b)},
-             {"rank_a", number_or_null(move.rank_a)},  {"rank_b", number_or_null(move.rank_b)},   {"move", number_or_null(move.move)}};
+  out = json{{"index", move.index},
+             {"value_a", number_or_null(move.value_a)},
+             {"value_b", number_or_null(move.value_b)},
+             {"rank_a", number_or_null(move.rank_a)},
+             {"rank_b", number_or_null(move.rank_b)},
+             {"move", number_or_null(move.move)}};
 }
 
 void to_json(json& out, const RankingComparison& comparison) {

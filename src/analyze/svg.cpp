@@ -91,10 +91,12 @@ std::string legend(const std::vector<Series>& series, bool bars) {
       y += 14;
     }
     if (bars)
-      out += "<rect x=\"" + num(x) + "\" y=\"" + num(y - 8) + "\" width=\"12\" height=\"10\" fill=\"" + s.color + "\"/>\n";
+      out +=
+          "<rect x=\"" + num(x) + "\" y=\"" + num(y - 8) + "\" width=\"12\" height=\"10\" fill=\"" + s.color + "\"/>\n";
     else
       out += "<line x1=\"" + num(x) + "\" x2=\"" + num(x + 14) + "\" y1=\"" + num(y - 3) + "\" y2=\"" + num(y - 3) +
-             "\" stroke=\"" + s.color + "\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>\n";
+             "\" stroke=\"" + s.color + "\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"5 3\"" : "") +
+             "/>\n";
     out += "<text class=\"legend\" x=\"" + num(x + 18) + "\" y=\"" + num(y) + "\">" + escape(s.name) + "</text>\n";
     x += width;
   }
@@ -108,12 +110,23 @@ std::string escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -156,8 +169,8 @@ std::string scatter(const std::vector<Point>& points, const Axis& x_axis, const 
     const double lo = std::max(x_axis.min, y_axis.min);
     const double hi = std::min(x_axis.max, y_axis.max);
     if (hi > lo)
-      out += "<line class=\"identity\" x1=\"" + num(f.px(lo)) + "\" y1=\"" + num(f.py(lo)) + "\" x2=\"" + num(f.px(hi)) +
-             "\" y2=\"" + num(f.py(hi)) + "\"><title>y = x</title></line>\n";
+      out += "<line class=\"identity\" x1=\"" + num(f.px(lo)) + "\" y1=\"" + num(f.py(lo)) + "\" x2=\"" +
+             num(f.px(hi)) + "\" y2=\"" + num(f.py(hi)) + "\"><title>y = x</title></line>\n";
   }
   char style[96];
   std::snprintf(style, sizeof style, " style=\"fill-opacity:%.2f\"", marker_opacity(points.size()));
@@ -173,14 +186,14 @@ std::string scatter(const std::vector<Point>& points, const Axis& x_axis, const 
   return out;
 }
 
-std::string line_chart(const std::vector<std::string>& categories, const std::vector<Series>& series, const Axis& y_axis,
-                       const std::string& x_label, const std::string& title) {
+std::string line_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                       const Axis& y_axis, const std::string& x_label, const std::string& title) {
   const Frame f{Axis{0, static_cast<double>(std::max<std::size_t>(categories.size(), 2) - 1), x_label}, y_axis};
   std::string out = open_svg(title, "chart lines");
   out += y_axis_svg(f);
   for (std::size_t k = 0; k < categories.size(); ++k)
-    out += "<text class=\"tick\" x=\"" + num(f.px(static_cast<double>(k))) + "\" y=\"" + num(kTop + plot_height() + 16) +
-           "\" text-anchor=\"middle\">" + escape(categories[k]) + "</text>\n";
+    out += "<text class=\"tick\" x=\"" + num(f.px(static_cast<double>(k))) + "\" y=\"" +
+           num(kTop + plot_height() + 16) + "\" text-anchor=\"middle\">" + escape(categories[k]) + "</text>\n";
   out += x_label_svg(x_label);
   for (const Series& s : series) {
     if (s.lower.empty() || s.upper.empty()) continue;
@@ -192,13 +205,15 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
         continue;
       }
       std::size_t end = k;
-      while (end < s.lower.size() && end < s.upper.size() && std::isfinite(s.lower[end]) && std::isfinite(s.upper[end])) ++end;
+      while (end < s.lower.size() && end < s.upper.size() && std::isfinite(s.lower[end]) && std::isfinite(s.upper[end]))
+        ++end;
       std::string polygon;
       for (std::size_t j = k; j < end; ++j)
         polygon += num(f.px(static_cast<double>(j))) + "," + num(f.py(s.upper[j])) + " ";
-      for (std::size_t j = end; j-- > k;) polygon += num(f.px(static_cast<double>(j))) + "," + num(f.py(s.lower[j])) + " ";
-      out += "<polygon class=\"band\" fill=\"" + s.color + "\" fill-opacity=\"0.15\" stroke=\"none\" points=\"" + polygon +
-             "\"><title>" + escape(s.name) + ": bootstrap interval</title></polygon>\n";
+      for (std::size_t j = end; j-- > k;)
+        polygon += num(f.px(static_cast<double>(j))) + "," + num(f.py(s.lower[j])) + " ";
+      out += "<polygon class=\"band\" fill=\"" + s.color + "\" fill-opacity=\"0.15\" stroke=\"none\" points=\"" +
+             polygon + "\"><title>" + escape(s.name) + ": bootstrap interval</title></polygon>\n";
       k = end;
     }
   }
@@ -229,8 +244,8 @@ std::string line_chart(const std::vector<std::string>& categories, const std::ve
   return out;
 }
 
-std::string grouped_bars(const std::vector<std::string>& categories, const std::vector<Series>& series, const Axis& y_axis,
-                         const std::string& x_label, const std::string& title) {
+std::string grouped_bars(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                         const Axis& y_axis, const std::string& x_label, const std::string& title) {
   const Frame f{Axis{0, 1, x_label}, y_axis};
   std::string out = open_svg(title, "chart bars");
   out += y_axis_svg(f);
@@ -244,8 +259,9 @@ std::string grouped_bars(const std::vector<std::string>& categories, const std::
       const double value = k < series[s].y.size() && std::isfinite(series[s].y[k]) ? series[s].y[k] : 0.0;
       const double top = f.py(std::min(value, y_axis.max));
       out += "<rect class=\"bar\" x=\"" + num(x0 + slot * 0.1 + bar * static_cast<double>(s)) + "\" y=\"" + num(top) +
-             "\" width=\"" + num(bar) + "\" height=\"" + num(kTop + plot_height() - top) + "\" fill=\"" + series[s].color +
-             "\"><title>" + escape(series[s].name) + ", " + escape(categories[k]) + ": " + fixed(value, 4) + "</title></rect>\n";
+             "\" width=\"" + num(bar) + "\" height=\"" + num(kTop + plot_height() - top) + "\" fill=\"" +
+             series[s].color + "\"><title>" + escape(series[s].name) + ", " + escape(categories[k]) + ": " +
+             fixed(value, 4) + "</title></rect>\n";
     }
   }
   out += x_label_svg(x_label);

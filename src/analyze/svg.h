@@ -47,12 +47,12 @@ struct Series {
 };
 
 // Lines over categorical x positions (e.g. top-K% = 100, 90, ..., 1).
-std::string line_chart(const std::vector<std::string>& categories, const std::vector<Series>& series, const Axis& y_axis,
-                       const std::string& x_label, const std::string& title);
+std::string line_chart(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                       const Axis& y_axis, const std::string& x_label, const std::string& title);
 
 // Grouped bars per category, one bar per series (values as fractions).
-std::string grouped_bars(const std::vector<std::string>& categories, const std::vector<Series>& series, const Axis& y_axis,
-                         const std::string& x_label, const std::string& title);
+std::string grouped_bars(const std::vector<std::string>& categories, const std::vector<Series>& series,
+                         const Axis& y_axis, const std::string& x_label, const std::string& title);
 
 // Text safe for HTML/XML element content and attribute values.
 std::string escape(const std::string& text);

@@ -17,8 +17,8 @@ std::string format_number(double value) {
 void require_finite(const char* function, const char* name, const std::vector<double>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i])) {
-      throw InputError(std::string(function) + ": " + name + "[" + std::to_string(i) + "] = " +
-                       format_number(values[i]) +
+      throw InputError(std::string(function) + ": " + name + "[" + std::to_string(i) +
+                       "] = " + format_number(values[i]) +
                        " is not a finite number (drop failed runs before ranking; match_by_key drops and "
                        "counts them)");
     }
@@ -40,8 +40,7 @@ void require_paired(const char* function, const char* name_x, const std::vector<
                      name_y + " has " + std::to_string(y.size()) + " (the vectors must be paired)");
   }
   if (x.size() < 2) {
-    throw InputError(std::string(function) + ": " + std::to_string(x.size()) +
-                     " pair(s) given; at least 2 are needed");
+    throw InputError(std::string(function) + ": " + std::to_string(x.size()) + " pair(s) given; at least 2 are needed");
   }
   require_finite(function, name_x, x);
   require_finite(function, name_y, y);
@@ -63,8 +62,8 @@ void require_valid(const char* function, const BootstrapOptions& options) {
 void require_valid_percents(const char* function, const std::vector<double>& percents) {
   for (std::size_t i = 0; i < percents.size(); ++i) {
     if (!(percents[i] > 0.0 && percents[i] <= 100.0)) {
-      throw InputError(std::string(function) + ": top percent[" + std::to_string(i) + "] = " +
-                       format_number(percents[i]) + " is outside (0, 100]");
+      throw InputError(std::string(function) + ": top percent[" + std::to_string(i) +
+                       "] = " + format_number(percents[i]) + " is outside (0, 100]");
     }
   }
 }
@@ -76,13 +75,13 @@ void require_valid_edges(const char* function, const std::vector<double>& edges)
   }
   for (std::size_t i = 0; i < edges.size(); ++i) {
     if (!std::isfinite(edges[i])) {
-      throw InputError(std::string(function) + ": gap edge[" + std::to_string(i) + "] = " +
-                       format_number(edges[i]) + " is not finite");
+      throw InputError(std::string(function) + ": gap edge[" + std::to_string(i) + "] = " + format_number(edges[i]) +
+                       " is not finite");
     }
     if (i > 0 && !(edges[i] > edges[i - 1])) {
-      throw InputError(std::string(function) + ": gap edge[" + std::to_string(i) + "] = " +
-                       format_number(edges[i]) + " is not greater than edge[" + std::to_string(i - 1) +
-                       "] = " + format_number(edges[i - 1]) + " (edges must increase strictly)");
+      throw InputError(std::string(function) + ": gap edge[" + std::to_string(i) + "] = " + format_number(edges[i]) +
+                       " is not greater than edge[" + std::to_string(i - 1) + "] = " + format_number(edges[i - 1]) +
+                       " (edges must increase strictly)");
     }
   }
 }

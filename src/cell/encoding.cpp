@@ -40,7 +40,8 @@ std::optional<Op> nb201_op_from_name(std::string_view name) {
 }
 
 bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 std::string_view strip_prefix(std::string_view text, std::string_view prefix) {
@@ -58,7 +59,8 @@ std::vector<std::string_view> split_code(std::string_view what, std::string_view
       const char c = text[pos];
       if (c < '0' || c > static_cast<char>('0' + max_digit))
         fail(what, text,
-             std::string("wrong digit '") + c + "'" + at(pos) + " (expected a digit 0.." + std::to_string(max_digit) + ")");
+             std::string("wrong digit '") + c + "'" + at(pos) + " (expected a digit 0.." + std::to_string(max_digit) +
+                 ")");
       continue;
     }
     const std::size_t group_number = groups.size() + 1;
@@ -110,7 +112,8 @@ CellGraph parse_arch_string(std::string_view text) {
                  std::to_string(target) + " (expected ~0.." + "~" + std::to_string(target - 1) + ")");
       const int source = std::stoi(std::string(source_text));
       if (seen[static_cast<std::size_t>(source)])
-        fail(what, text, "edge ~" + std::to_string(source) + " appears twice in group " + std::to_string(target) + at(token_start));
+        fail(what, text,
+             "edge ~" + std::to_string(source) + " appears twice in group " + std::to_string(target) + at(token_start));
       seen[static_cast<std::size_t>(source)] = true;
       graph.set_op(source, target, *op);
       ++tokens;
@@ -118,8 +121,8 @@ CellGraph parse_arch_string(std::string_view text) {
     }
     if (tokens != target)
       fail(what, text,
-           "group " + std::to_string(target) + at(group_start) + " has " + std::to_string(tokens) + " edge(s) (expected " +
-               std::to_string(target) + ", one from each earlier vertex)");
+           "group " + std::to_string(target) + at(group_start) + " has " + std::to_string(tokens) +
+               " edge(s) (expected " + std::to_string(target) + ", one from each earlier vertex)");
     if (pos >= text.size()) break;
     ++pos;  // '+'
     if (++target >= kNb201Vertices)
@@ -140,7 +143,8 @@ CellGraph parse_compact_code(std::string_view text) {
   const auto groups = split_code("compact code", text, kNb201Ops - 1);
   if (groups.size() != kNb201Vertices - 1)
     fail("compact code", text,
-         "has " + std::to_string(groups.size()) + " group(s) (expected 3, like 3_34_131; use dag: for a generic DAG code)");
+         "has " + std::to_string(groups.size()) +
+             " group(s) (expected 3, like 3_34_131; use dag: for a generic DAG code)");
   CellGraph graph(Space::Nb201, kNb201Vertices);
   for (std::size_t g = 0; g < groups.size(); ++g)
     for (std::size_t source = 0; source < groups[g].size(); ++source)
@@ -151,12 +155,14 @@ CellGraph parse_compact_code(std::string_view text) {
 CellGraph parse_dag_code(std::string_view text) {
   const auto groups = split_code("DAG code", text, 2);
   if (groups.size() + 1 > kMaxDagVertices)
-    fail("DAG code", text, "has " + std::to_string(groups.size() + 1) + " vertices (at most " + std::to_string(kMaxDagVertices) + ")");
+    fail("DAG code", text,
+         "has " + std::to_string(groups.size() + 1) + " vertices (at most " + std::to_string(kMaxDagVertices) + ")");
   CellGraph graph(Space::Dag, static_cast<int>(groups.size()) + 1);
   constexpr std::array<Op, 3> kDagOps{Op::None, Op::Skip, Op::Linear};
   for (std::size_t g = 0; g < groups.size(); ++g)
     for (std::size_t source = 0; source < groups[g].size(); ++source)
-      graph.set_op(static_cast<int>(source), static_cast<int>(g + 1), kDagOps[static_cast<std::size_t>(groups[g][source] - '0')]);
+      graph.set_op(static_cast<int>(source), static_cast<int>(g + 1),
+                   kDagOps[static_cast<std::size_t>(groups[g][source] - '0')]);
   return graph;
 }
 
@@ -193,8 +199,10 @@ CellGraph parse_graph_json(std::string_view text) {
   Space space = Space::Dag;
   std::string space_text = "dag";
   reader.read("space", space_text);
-  if (space_text == "nb201") space = Space::Nb201;
-  else if (space_text != "dag") reader.fail("space", space_text, "must be \"nb201\" or \"dag\"");
+  if (space_text == "nb201")
+    space = Space::Nb201;
+  else if (space_text != "dag")
+    reader.fail("space", space_text, "must be \"nb201\" or \"dag\"");
   reader.required("vertices");
   int vertices = 0;
   reader.read("vertices", vertices, 2, kMaxDagVertices);
@@ -217,8 +225,9 @@ CellGraph parse_graph_json(std::string_view text) {
     edge_reader.read("op", name);
     edge_reader.finish();
     if (from < 0 || to >= vertices || from >= to)
-      fail(what, text, where + " goes " + std::to_string(from) + "->" + std::to_string(to) +
-                           " (expected 0 <= from < to < " + std::to_string(vertices) + ")");
+      fail(what, text,
+           where + " goes " + std::to_string(from) + "->" + std::to_string(to) + " (expected 0 <= from < to < " +
+               std::to_string(vertices) + ")");
     std::optional<Op> op;
     if (space == Space::Nb201) {
       op = nb201_op_from_name(name);
@@ -227,8 +236,9 @@ CellGraph parse_graph_json(std::string_view text) {
         if (op_name(candidate, Space::Dag) == name) op = candidate;
     }
     if (!op)
-      fail(what, text, where + " has unknown op '" + name + "' (expected one of " +
-                           (space == Space::Nb201 ? std::string(kNb201OpList) : std::string("zero, skip, linear")) + ")");
+      fail(what, text,
+           where + " has unknown op '" + name + "' (expected one of " +
+               (space == Space::Nb201 ? std::string(kNb201OpList) : std::string("zero, skip, linear")) + ")");
     const auto slot = static_cast<std::size_t>(from * vertices + to);
     if (seen[slot]) fail(what, text, where + " repeats " + std::to_string(from) + "->" + std::to_string(to));
     seen[slot] = true;
@@ -243,19 +253,25 @@ EncodingKind detect_encoding(std::string_view text) {
   if (text.substr(0, 8) == "compact:") return EncodingKind::CompactCode;
   if (text.substr(0, 4) == "dag:") return EncodingKind::DagCode;
   if (text.substr(0, 5) == "json:" || text.substr(0, 1) == "{") return EncodingKind::GraphJson;
-  if (all_digits(text) || (text.size() > 1 && text[0] == '-' && all_digits(text.substr(1)))) return EncodingKind::BenchmarkIndex;
+  if (all_digits(text) || (text.size() > 1 && text[0] == '-' && all_digits(text.substr(1))))
+    return EncodingKind::BenchmarkIndex;
   if (std::count(text.begin(), text.end(), '_') == 2) return EncodingKind::CompactCode;
   return EncodingKind::DagCode;
 }
 
 CellGraph parse_encoding(std::string_view text) {
   if (text.empty())
-    throw InputError("empty encoding: expected an arch string (|op~0|+...), a benchmark index (0..15624), "
-                     "a compact code (3_34_131), a DAG code (dag:2_02_002) or graph JSON");
-  auto body = [&](std::string_view prefix) { return text.substr(0, prefix.size()) == prefix ? text.substr(prefix.size()) : text; };
+    throw InputError(
+        "empty encoding: expected an arch string (|op~0|+...), a benchmark index (0..15624), "
+        "a compact code (3_34_131), a DAG code (dag:2_02_002) or graph JSON");
+  auto body = [&](std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix ? text.substr(prefix.size()) : text;
+  };
   switch (detect_encoding(text)) {
-    case EncodingKind::ArchString: return parse_arch_string(body("arch:"));
-    case EncodingKind::CompactCode: return parse_compact_code(body("compact:"));
+    case EncodingKind::ArchString:
+      return parse_arch_string(body("arch:"));
+    case EncodingKind::CompactCode:
+      return parse_compact_code(body("compact:"));
     case EncodingKind::DagCode:
       // Detection falls back to a DAG code; text with anything besides
       // digits and '_' was never meant as one.
@@ -264,7 +280,8 @@ CellGraph parse_encoding(std::string_view text) {
                          "' is not an architecture encoding: expected an arch string (|op~0|+...), a benchmark index "
                          "(0..15624), a compact code (3_34_131), a DAG code (2_02_002) or graph JSON ({...})");
       return parse_dag_code(body("dag:"));
-    case EncodingKind::GraphJson: return parse_graph_json(body("json:"));
+    case EncodingKind::GraphJson:
+      return parse_graph_json(body("json:"));
     case EncodingKind::BenchmarkIndex: {
       const std::string_view digits = body("index:");
       long long value = 0;
@@ -280,7 +297,9 @@ CellGraph parse_encoding(std::string_view text) {
 }
 
 namespace {
-bool is_nb201_cell(const CellGraph& graph) { return graph.space() == Space::Nb201 && graph.num_vertices() == kNb201Vertices; }
+bool is_nb201_cell(const CellGraph& graph) {
+  return graph.space() == Space::Nb201 && graph.num_vertices() == kNb201Vertices;
+}
 }  // namespace
 
 std::optional<std::string> to_arch_string(const CellGraph& graph) {
@@ -330,8 +349,10 @@ std::optional<std::string> to_dag_code(const CellGraph& graph) {
 std::string to_graph_json(const CellGraph& graph) {
   nlohmann::json edges = nlohmann::json::array();
   for (const Edge& e : graph.edges())
-    if (!is_zero(e.op)) edges.push_back({{"from", e.from}, {"to", e.to}, {"op", std::string(op_name(e.op, graph.space()))}});
-  nlohmann::json doc{{"space", std::string(space_name(graph.space()))}, {"vertices", graph.num_vertices()}, {"edges", edges}};
+    if (!is_zero(e.op))
+      edges.push_back({{"from", e.from}, {"to", e.to}, {"op", std::string(op_name(e.op, graph.space()))}});
+  nlohmann::json doc{
+      {"space", std::string(space_name(graph.space()))}, {"vertices", graph.num_vertices()}, {"edges", edges}};
   return doc.dump();
 }
 
@@ -345,7 +366,8 @@ std::string to_dot(const CellGraph& graph, std::string_view title) {
   out += "  node [shape=circle];\n";
   for (int v = 0; v < graph.num_vertices(); ++v) {
     const char* role = v == graph.input_vertex() ? "in" : v == graph.output_vertex() ? "out" : nullptr;
-    out += "  " + std::to_string(v) + " [label=\"" + std::to_string(v) + (role ? std::string("\\n") + role : "") + "\"];\n";
+    out += "  " + std::to_string(v) + " [label=\"" + std::to_string(v) + (role ? std::string("\\n") + role : "") +
+           "\"];\n";
   }
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const Edge& e = edges[k];

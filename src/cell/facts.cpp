@@ -69,7 +69,8 @@ std::vector<bool> live_edges(const CellGraph& cell, const Structure& s) {
   std::vector<bool> live(edges.size(), false);
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const Edge& e = edges[k];
-    live[k] = !is_zero(e.op) && s.from_input[static_cast<std::size_t>(e.from)] && s.to_output[static_cast<std::size_t>(e.to)];
+    live[k] =
+        !is_zero(e.op) && s.from_input[static_cast<std::size_t>(e.from)] && s.to_output[static_cast<std::size_t>(e.to)];
   }
   return live;
 }
@@ -82,7 +83,8 @@ std::vector<VertexValue> values_of(const Structure& s) {
     for (const auto& edge : boost::make_iterator_range(boost::in_edges(to, s.graph))) {
       const VertexValue source = value[boost::source(edge, s.graph)];
       VertexValue term = source;
-      if (source == VertexValue::Zero) term = is_parameterized(s.graph[edge].op) ? VertexValue::Constant : VertexValue::Zero;
+      if (source == VertexValue::Zero)
+        term = is_parameterized(s.graph[edge].op) ? VertexValue::Constant : VertexValue::Zero;
       if (term == VertexValue::Input || (term == VertexValue::Constant && target == VertexValue::Zero)) target = term;
     }
   }
@@ -96,8 +98,10 @@ std::vector<EdgeEffect> effects_of(const CellGraph& cell, const Structure& s) {
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const Edge& e = edges[k];
     if (is_zero(e.op) || !s.to_output[static_cast<std::size_t>(e.to)]) continue;
-    if (value[static_cast<std::size_t>(e.from)] != VertexValue::Zero) effect[k] = EdgeEffect::Computed;
-    else if (is_parameterized(e.op)) effect[k] = EdgeEffect::ConstantFromZero;
+    if (value[static_cast<std::size_t>(e.from)] != VertexValue::Zero)
+      effect[k] = EdgeEffect::Computed;
+    else if (is_parameterized(e.op))
+      effect[k] = EdgeEffect::ConstantFromZero;
   }
   return effect;
 }
@@ -116,7 +120,8 @@ std::string output_expression(const CellGraph& graph, const char* empty_vertex, 
   std::vector<std::string> terms;
   for (int to = 1; to < n; ++to) {
     terms.clear();
-    for (int from = 0; from < to; ++from) add_term(from, to, graph.op(from, to), expr[static_cast<std::size_t>(from)], terms);
+    for (int from = 0; from < to; ++from)
+      add_term(from, to, graph.op(from, to), expr[static_cast<std::size_t>(from)], terms);
     std::sort(terms.begin(), terms.end());
     std::string joined;
     for (std::size_t k = 0; k < terms.size(); ++k) {
@@ -136,20 +141,22 @@ std::string applied(const std::string& input, Op op, Space space) {
 }
 
 std::string exact_class_key_of(const CellGraph& graph, const std::vector<int>& degree) {
-  return output_expression(graph, "#", [&](int from, int to, Op op, const std::string& input,
-                                           std::vector<std::string>& terms) {
-    if (is_zero(op)) return;
-    if (input == "#") {
-      if (is_parameterized(op)) terms.emplace_back(graph.space() == Space::Nb201 ? "B" : applied("#", op, graph.space()));
-    } else if (op == Op::Skip) {
-      terms.push_back(input);
-    } else if (!is_parameterized(op)) {
-      terms.push_back(applied(input, op, graph.space()));
-    } else {
-      terms.push_back(applied(input, op, graph.space()) + "{" + std::to_string(degree[static_cast<std::size_t>(from)]) +
-                      "," + std::to_string(degree[static_cast<std::size_t>(to)]) + "}");
-    }
-  });
+  return output_expression(
+      graph, "#", [&](int from, int to, Op op, const std::string& input, std::vector<std::string>& terms) {
+        if (is_zero(op)) return;
+        if (input == "#") {
+          if (is_parameterized(op))
+            terms.emplace_back(graph.space() == Space::Nb201 ? "B" : applied("#", op, graph.space()));
+        } else if (op == Op::Skip) {
+          terms.push_back(input);
+        } else if (!is_parameterized(op)) {
+          terms.push_back(applied(input, op, graph.space()));
+        } else {
+          terms.push_back(applied(input, op, graph.space()) + "{" +
+                          std::to_string(degree[static_cast<std::size_t>(from)]) + "," +
+                          std::to_string(degree[static_cast<std::size_t>(to)]) + "}");
+        }
+      });
 }
 
 }  // namespace
@@ -159,8 +166,9 @@ std::vector<int> nonzero_in_degrees(const CellGraph& graph) { return in_degrees(
 std::vector<Path> enumerate_paths(const CellGraph& graph) { return paths_of(graph, detail::function_graph(graph)); }
 
 bool is_disconnected(const CellGraph& graph) {
-  return !detail::reachable_from(detail::function_graph(graph),
-                                 static_cast<FunctionVertex>(graph.input_vertex()))[static_cast<std::size_t>(graph.output_vertex())];
+  return !detail::reachable_from(
+      detail::function_graph(graph),
+      static_cast<FunctionVertex>(graph.input_vertex()))[static_cast<std::size_t>(graph.output_vertex())];
 }
 
 std::vector<bool> live_edge_mask(const CellGraph& graph) { return live_edges(graph, structure(graph)); }

@@ -10,12 +10,18 @@ std::string_view op_name(Op op, Space space) {
     if (op == Op::Skip) return "skip";
   }
   switch (op) {
-    case Op::None: return "none";
-    case Op::Skip: return "skip_connect";
-    case Op::Conv1x1: return "nor_conv_1x1";
-    case Op::Conv3x3: return "nor_conv_3x3";
-    case Op::AvgPool3x3: return "avg_pool_3x3";
-    case Op::Linear: return "linear";
+    case Op::None:
+      return "none";
+    case Op::Skip:
+      return "skip_connect";
+    case Op::Conv1x1:
+      return "nor_conv_1x1";
+    case Op::Conv3x3:
+      return "nor_conv_3x3";
+    case Op::AvgPool3x3:
+      return "avg_pool_3x3";
+    case Op::Linear:
+      return "linear";
   }
   return "?";
 }
@@ -27,7 +33,8 @@ bool is_parameterized(Op op) { return op == Op::Conv1x1 || op == Op::Conv3x3 || 
 CellGraph::CellGraph(Space space, int num_vertices)
     : space_(space),
       num_vertices_(num_vertices),
-      ops_(num_vertices >= 2 ? static_cast<std::size_t>(num_vertices) * static_cast<std::size_t>(num_vertices - 1) / 2 : 0,
+      ops_(num_vertices >= 2 ? static_cast<std::size_t>(num_vertices) * static_cast<std::size_t>(num_vertices - 1) / 2
+                             : 0,
            Op::None) {
   NASRANK_CHECK(num_vertices >= 2, "a cell needs an input and an output vertex");
 }
@@ -42,7 +49,8 @@ Op CellGraph::op(int from, int to) const { return ops_[slot(from, to)]; }
 
 void CellGraph::set_op(int from, int to, Op op) {
   const bool fits = space_ == Space::Nb201 ? op != Op::Linear : (op == Op::None || op == Op::Skip || op == Op::Linear);
-  NASRANK_CHECK(fits, std::string("op ") + std::string(op_name(op, space_)) + " is not in space " + std::string(space_name(space_)));
+  NASRANK_CHECK(fits, std::string("op ") + std::string(op_name(op, space_)) + " is not in space " +
+                          std::string(space_name(space_)));
   ops_[slot(from, to)] = op;
 }
 

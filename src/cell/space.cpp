@@ -19,7 +19,7 @@ std::vector<Nb201CellSummary> nb201_space(Isomorphism isomorphism) {
     cell.unique_string = unique_string(graph, true);
     if (isomorphism != Isomorphism::All) {
       const std::string key = isomorphism == Isomorphism::UniqueWithZeros ? cell.unique_string
-                              : isomorphism == Isomorphism::Exact        ? exact_class_key(graph)
+                              : isomorphism == Isomorphism::Exact         ? exact_class_key(graph)
                                                                           : unique_string(graph, false);
       if (!seen_classes.insert(key).second) continue;
     }

@@ -82,7 +82,9 @@ void add_format_option(CLI::App& command, Format& format, Format default_format)
   const std::map<std::string, Format> names{{"table", Format::Table}, {"csv", Format::Csv}, {"json", Format::Json}};
   command.add_option("--format", format, "Output format: table, csv or json")
       ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
-      ->default_str(default_format == Format::Table ? "table" : default_format == Format::Csv ? "csv" : "json");
+      ->default_str(default_format == Format::Table ? "table"
+                    : default_format == Format::Csv ? "csv"
+                                                    : "json");
 }
 
 ResultTable::ResultTable(std::vector<std::string> columns) : columns_(std::move(columns)) {}
@@ -183,8 +185,9 @@ void add_encoding_argument(CLI::App& command, std::vector<std::string>& encoding
 }
 
 CLI::Option* add_dataset_option(CLI::App& command, std::string& dataset, const std::string& purpose) {
-  return command.add_option("--dataset", dataset,
-                            purpose + ": cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, mnist, synthetic");
+  return command.add_option(
+      "--dataset", dataset,
+      purpose + ": cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, mnist, synthetic");
 }
 
 void add_data_dir_option(CLI::App& command, std::string& data_dir) {
@@ -218,7 +221,8 @@ void check_output_file(const std::string& option, const std::string& path, const
   if (!std::filesystem::is_directory(parent))
     throw InputError(option + " '" + path + "': folder '" + parent.string() + "' does not exist");
   const std::string probe = path + ".tmp";
-  if (!std::ofstream(probe)) throw InputError(option + " '" + path + "': cannot write in folder '" + parent.string() + "'");
+  if (!std::ofstream(probe))
+    throw InputError(option + " '" + path + "': cannot write in folder '" + parent.string() + "'");
   std::filesystem::remove(probe);
 }
 

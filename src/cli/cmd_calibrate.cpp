@@ -36,7 +36,9 @@ struct CalibrateOptions {
   Format format = Format::Table;
 };
 
-nlohmann::json loss_cell(double loss) { return std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json("diverged"); }
+nlohmann::json loss_cell(double loss) {
+  return std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json("diverged");
+}
 
 double mean_or_nan(const std::vector<double>& values) {
   for (double v : values)
@@ -52,14 +54,15 @@ std::string render_calibration(const scale::Calibration& c, Format format) {
   for (std::size_t s = 0; s < c.seeds.size(); ++s) columns.push_back("loss_seed_" + std::to_string(c.seeds[s]));
   scale::LossChoice last = c.loss;
   last.kind = scale::LossChoice::Kind::LastSteps;
-  for (const std::string& column : {std::string("epoch_mean"), "last_steps_" + std::to_string(last.steps), std::string("diverged"),
-                                    std::string("chosen")})
+  for (const std::string& column : {std::string("epoch_mean"), "last_steps_" + std::to_string(last.steps),
+                                    std::string("diverged"), std::string("chosen")})
     columns.push_back(column);
   ResultTable table(columns);
   for (const scale::CalibrationPoint& p : c.curve) {
     std::vector<nlohmann::json> row{p.rate};
     const auto& ranked = by_epoch_mean ? p.epoch_mean : p.last_steps;
-    for (std::size_t s = 0; s < c.seeds.size(); ++s) row.push_back(s < ranked.size() ? loss_cell(ranked[s]) : nlohmann::json(nullptr));
+    for (std::size_t s = 0; s < c.seeds.size(); ++s)
+      row.push_back(s < ranked.size() ? loss_cell(ranked[s]) : nlohmann::json(nullptr));
     row.push_back(loss_cell(mean_or_nan(p.epoch_mean)));
     row.push_back(loss_cell(mean_or_nan(p.last_steps)));
     row.push_back(std::to_string(std::count(p.diverged.begin(), p.diverged.end(), true)) + "/" +
@@ -93,7 +96,8 @@ void explain_choice(const scale::Calibration& c) {
     }
   }
   std::cerr << "rule: " << scale::calibration_rule_name(c)
-            << (c.tolerance > 0 ? " (tolerance " + std::to_string(c.tolerance) + ", not the paper's rule)" : " (the paper's)")
+            << (c.tolerance > 0 ? " (tolerance " + std::to_string(c.tolerance) + ", not the paper's rule)"
+                                : " (the paper's)")
             << ", ranked by " << scale::loss_choice_name(c.loss) << ", mean over " << c.seeds.size() << " seed(s)\n";
 }
 
@@ -156,7 +160,8 @@ void add_calibrate_command(CLI::App& app, CommandRunner& run) {
       ->add_option("--protocol", options->protocol,
                    "Protocol whose network, batch, optimizer, init and data budget are used (its rate rule is not)")
       ->capture_default_str();
-  command->add_option("--grid", options->grid, "Rates (at least 3): a,b,c or geom:LOW:HIGH:COUNT")->capture_default_str();
+  command->add_option("--grid", options->grid, "Rates (at least 3): a,b,c or geom:LOW:HIGH:COUNT")
+      ->capture_default_str();
   command
       ->add_option("--loss", options->loss,
                    "Final training loss that ranks the rates: epoch-mean (the epoch's mean step loss, as the "

@@ -51,8 +51,9 @@ int run_export(const ExportOptions& options) {
     // Provenance and configurations once each, as '#' comment lines just
     // before the first row that refers to them: pandas.read_csv(path, comment="#").
     StdoutStream out;
-    out.write("# nasrank export: one row per run and split; provenance_id and configuration_id refer to the "
-              "'# provenance' and '# configuration' lines\n");
+    out.write(
+        "# nasrank export: one row per run and split; provenance_id and configuration_id refer to the "
+        "'# provenance' and '# configuration' lines\n");
     store::LongTableStream stream;
     stream.columns = [&](const std::vector<std::string>& columns) { out.write(csv_line(as_cells(columns))); };
     stream.provenance = [&](std::size_t id, const nlohmann::json& p) {
@@ -113,9 +114,10 @@ void add_export_command(CLI::App& app, CommandRunner& run) {
   command->add_option("--dataset", options->dataset, "Only runs on this dataset");
   add_budget_option(*command, options->budget, "Only runs of this budget (epochs)");
   add_format_option(*command, options->format, Format::Csv);
-  command->add_option("--layout", options->layout,
-                      "long (CSV default: columns split, accuracy, loss) or wide (one column per split metric; the "
-                      "default for json and table)")
+  command
+      ->add_option("--layout", options->layout,
+                   "long (CSV default: columns split, accuracy, loss) or wide (one column per split metric; the "
+                   "default for json and table)")
       ->check(CLI::IsMember({"long", "wide"}));
   command->callback([&run, options] { run = [options] { return run_export(*options); }; });
 }

@@ -91,8 +91,9 @@ int run_import(const ImportOptions& options, bool nats) {
 void add_common(CLI::App& command, ImportOptions& options) {
   command.add_option("--out", options.out, "Results store to create or add to (HDF5)")->required();
   command.add_option("--protocol", options.protocol, "Protocol name stored with the runs")->default_str("nb201");
-  command.add_option("--on-conflict", options.on_conflict,
-                     "A run already stored with different numbers: fail, keep-first (keep stored) or keep-last")
+  command
+      .add_option("--on-conflict", options.on_conflict,
+                  "A run already stored with different numbers: fail, keep-first (keep stored) or keep-last")
       ->check(CLI::IsMember({"fail", "keep-first", "keep-last"}))
       ->default_str("fail");
 }

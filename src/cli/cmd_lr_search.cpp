@@ -88,10 +88,14 @@ int run_lr_search_command(LrSearchFlags f) {
     if (f.seeds.empty()) f.seeds = {1, 2};
     if (f.execution.store.empty()) f.execution.store = std::string(kBuiltinDir) + "/runs.h5";
     if (f.out.empty()) f.out = kBuiltinDir;
-    std::cerr << "lr-search: built-in experiment: " << kBuiltinSample << " 5-vertex DAG MLPs stratified by predicted rate "
-              << "(sample seed " << kBuiltinSeed << "), protocol " << kBuiltinProtocol << ", Fashion-MNIST, seeds 1 and 2\n";
+    std::cerr << "lr-search: built-in experiment: " << kBuiltinSample
+              << " 5-vertex DAG MLPs stratified by predicted rate "
+              << "(sample seed " << kBuiltinSeed << "), protocol " << kBuiltinProtocol
+              << ", Fashion-MNIST, seeds 1 and 2\n";
   }
-  if (f.protocol.empty()) throw InputError("lr-search: give --protocol (e.g. lr-search-dag-mlp), or no arguments for the built-in experiment");
+  if (f.protocol.empty())
+    throw InputError(
+        "lr-search: give --protocol (e.g. lr-search-dag-mlp), or no arguments for the built-in experiment");
   if (f.dataset.empty()) throw InputError("lr-search: give --dataset (e.g. fashion-mnist, cifar10)");
   o.selection = to_selection(f.selection);
   if (o.selection.explicit_list.empty() && !o.selection.sample && !o.selection.unique)
@@ -112,7 +116,8 @@ int run_lr_search_command(LrSearchFlags f) {
   o.execution = to_execution(f.execution);
   o.worker_binary = worker_binary_path();
   if (!f.no_report)
-    o.report_dir = f.out.empty() ? std::filesystem::path(o.store).parent_path() / "lr-search-report" : std::filesystem::path(f.out);
+    o.report_dir = f.out.empty() ? std::filesystem::path(o.store).parent_path() / "lr-search-report"
+                                 : std::filesystem::path(f.out);
   o.bootstrap.resamples = static_cast<std::size_t>(f.bootstrap);
   o.bootstrap.seed = 1;
 
@@ -131,8 +136,8 @@ int run_lr_search_command(LrSearchFlags f) {
     const rerank::LrSearchPlan plan = rerank::plan_lr_search(o);
     const analyze::LrSearchReport report = rerank::lr_search_report(o, plan);
     const auto html = analyze::write_lr_search_report(report, o.report_dir);
-    write_stdout(render_fits(report, Format::Table) + "\n" + report.verdict + "\n  report: " +
-                 std::filesystem::absolute(html).string() + "\n");
+    write_stdout(render_fits(report, Format::Table) + "\n" + report.verdict +
+                 "\n  report: " + std::filesystem::absolute(html).string() + "\n");
     return kExitOk;
   }
 
@@ -146,12 +151,13 @@ int run_lr_search_command(LrSearchFlags f) {
   std::snprintf(line, sizeof line,
                 "lr-search '%s': %zu architectures x %zu rates x %zu seeds, %zu runs planned (shard %s): %zu already "
                 "stored, %zu trained, %zu diverged, %zu failed\n  store: %s\n",
-                s.plan.search_id.c_str(), s.plan.architectures.size(), s.plan.grid.size(), s.plan.seeds.size(), s.planned,
-                f.execution.shard.c_str(), s.already_stored, s.trained, s.diverged, s.failed, o.store.string().c_str());
+                s.plan.search_id.c_str(), s.plan.architectures.size(), s.plan.grid.size(), s.plan.seeds.size(),
+                s.planned, f.execution.shard.c_str(), s.already_stored, s.trained, s.diverged, s.failed,
+                o.store.string().c_str());
   std::string out = line;
   if (s.report) {
-    out += render_fits(*s.report, Format::Table) + "\n" + s.report->verdict + "\n  report: " +
-           std::filesystem::absolute(s.report_html).string() + "\n";
+    out += render_fits(*s.report, Format::Table) + "\n" + s.report->verdict +
+           "\n  report: " + std::filesystem::absolute(s.report_html).string() + "\n";
   }
   write_stdout(out);
   if (!s.report_error.empty()) std::cerr << "lr-search: no report written: " << s.report_error << "\n";
@@ -167,8 +173,9 @@ int run_lr_search_command(LrSearchFlags f) {
 void add_lr_search_command(CLI::App& app, CommandRunner& run) {
   auto f = std::make_shared<LrSearchFlags>();
   auto* cmd = app.add_subcommand(
-      "lr-search", "Test the paper's learning-rate law: grid-search each architecture's maximal learning rate and "
-                   "compare it with the predicted one (no arguments: the built-in experiment)");
+      "lr-search",
+      "Test the paper's learning-rate law: grid-search each architecture's maximal learning rate and "
+      "compare it with the predicted one (no arguments: the built-in experiment)");
   add_selection_options(*cmd, f->selection);
   cmd->add_option("--protocol", f->protocol,
                   "Protocol (name or file): network, optimizer, batch, init and data; its learning rate only centers "
@@ -178,21 +185,27 @@ void add_lr_search_command(CLI::App& app, CommandRunner& run) {
   cmd->add_option("--grid", f->grid,
                   "Rates (at least 3): a,b,c or geom:LOW:HIGH:COUNT (default: log-spaced from the protocol's base x "
                   "the smallest predicted factor / 16 to x the largest x 8)");
-  cmd->add_option("--grid-points", f->grid_points, "Rates of the default grid")->default_val(12)->check(CLI::Range(3, 100));
+  cmd->add_option("--grid-points", f->grid_points, "Rates of the default grid")
+      ->default_val(12)
+      ->check(CLI::Range(3, 100));
   cmd->add_option("--seeds", f->seeds, "Seeds (default: the protocol's); rates are ranked by the mean over seeds");
   cmd->add_option("--epochs", f->epochs, "Budget of every run at a constant rate (the paper: 1)")->default_val(1);
   cmd->add_option("--search-id", f->search_id, "Names this search's runs in the store (default: the protocol's name)");
-  cmd->add_option("--degree", f->degree, "In-degree choice of principled init: source or target (default: the protocol's)")
+  cmd->add_option("--degree", f->degree,
+                  "In-degree choice of principled init: source or target (default: the protocol's)")
       ->check(CLI::IsMember({"source", "target"}));
   cmd->add_option("--loss", f->loss, "Final training loss that ranks the rates: epoch-mean or last-steps:K")
       ->default_val("epoch-mean");
-  cmd->add_option("--tolerance", f->tolerance,
-                  "Deviation from the paper's rule: the largest rate within (1 + t) x the smallest loss (0 = the paper's)")
+  cmd->add_option(
+         "--tolerance", f->tolerance,
+         "Deviation from the paper's rule: the largest rate within (1 + t) x the smallest loss (0 = the paper's)")
       ->check(non_negative_number())
       ->default_val(0.0);
   add_execution_options(*cmd, f->execution, "Results store (.h5), created or resumed (default lr-search.h5)");
   cmd->add_option("-o,--out", f->out, "Folder for the report (default: <store folder>/lr-search-report)");
-  cmd->add_option("--bootstrap", f->bootstrap, "Bootstrap resamples of the intervals")->default_val(2000)->check(CLI::Range(1, 1000000));
+  cmd->add_option("--bootstrap", f->bootstrap, "Bootstrap resamples of the intervals")
+      ->default_val(2000)
+      ->check(CLI::Range(1, 1000000));
   cmd->add_flag("--report-only", f->report_only, "Only analyze what the store holds (e.g. after merging shards)");
   cmd->add_flag("--plan", f->plan_only, "Print the grid and the number of runs; train nothing");
   cmd->add_flag("--no-report", f->no_report, "Only train and store");

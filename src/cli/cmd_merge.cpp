@@ -34,8 +34,9 @@ int run_merge(const MergeOptions& options) {
       break;
     }
     std::cerr << "duplicate: " << d.key.to_string() << " from '" << d.input.string() << "' ("
-              << (d.identical ? "identical, skipped" : options.on_conflict == "keep-last" ? "conflicting, replaced"
-                                                                                         : "conflicting, kept first")
+              << (d.identical                          ? "identical, skipped"
+                  : options.on_conflict == "keep-last" ? "conflicting, replaced"
+                                                       : "conflicting, kept first")
               << ")\n";
   }
   std::cerr << "merged " << report.runs_read << " runs from " << report.inputs << " input(s) into '" << options.output
@@ -50,11 +51,11 @@ int run_merge(const MergeOptions& options) {
 void add_merge_command(CLI::App& app, CommandRunner& run) {
   auto options = std::make_shared<MergeOptions>();
   auto* merge = app.add_subcommand("merge", "Combine results stores; a run stored twice is never doubled");
-  merge->add_option("output", options->output, "Store to write; list it among the inputs to merge into it")
-      ->required();
+  merge->add_option("output", options->output, "Store to write; list it among the inputs to merge into it")->required();
   merge->add_option("inputs", options->inputs, "Stores to read")->required();
-  merge->add_option("--on-conflict", options->on_conflict,
-                    "Same run with different numbers: fail (default), keep-first or keep-last")
+  merge
+      ->add_option("--on-conflict", options->on_conflict,
+                   "Same run with different numbers: fail (default), keep-first or keep-last")
       ->check(CLI::IsMember({"fail", "keep-first", "keep-last"}))
       ->default_str("fail");
   merge->add_flag("--overwrite", options->overwrite, "Replace an existing output that is not an input");

@@ -45,8 +45,9 @@ std::string facts_table(const std::string& input, const nlohmann::json& d) {
     return text.empty() ? std::string("none") : text;
   };
   line("dead edges", edges(d["dead_edges"]));
-  line("constant edges", d["constant_edges"].empty() ? std::string("none")
-                                                     : edges(d["constant_edges"]) + "  (dead, but add a trained constant: built)");
+  line("constant edges", d["constant_edges"].empty()
+                             ? std::string("none")
+                             : edges(d["constant_edges"]) + "  (dead, but add a trained constant: built)");
   line("unique string", cell_text(d["unique_string"]));
   line("exact class", cell_text(d["exact_class_key"]));
   line("unique (ignoring 0s)", cell_text(d["unique_string_ignoring_zeros"]));
@@ -89,8 +90,8 @@ int run_parse(const ParseOptions& options) {
       std::string depths;
       for (const auto& p : d["paths"]) depths += (depths.empty() ? "" : " ") + cell_text(p["parameterized_edges"]);
       csv.add_row({input, d["space"], d["arch_string"], d["benchmark_index"], d["compact_code"], d["dag_code"],
-                   d["vertices"], d["nonzero_edges"], d["paths"].size(), depths, d["disconnected"], d["dead_edges"].size(),
-                   d["unique_string"]});
+                   d["vertices"], d["nonzero_edges"], d["paths"].size(), depths, d["disconnected"],
+                   d["dead_edges"].size(), d["unique_string"]});
     } else {
       write_stdout((first ? "" : "\n") + facts_table(input, d));
       first = false;
@@ -107,9 +108,10 @@ int run_parse(const ParseOptions& options) {
 void add_parse_command(CLI::App& app, CommandRunner& run) {
   auto options = std::make_shared<ParseOptions>();
   auto* parse = app.add_subcommand("parse", "Decode architecture encodings and print their graph facts");
-  parse->add_option("encoding", options->encodings,
-                    "Arch string |op~0|+..., benchmark index 0..15624, compact code 3_34_131, DAG code (dag:2_02_002) "
-                    "or graph JSON ({...}); prefixes arch: index: compact: dag: json: force a kind")
+  parse
+      ->add_option("encoding", options->encodings,
+                   "Arch string |op~0|+..., benchmark index 0..15624, compact code 3_34_131, DAG code (dag:2_02_002) "
+                   "or graph JSON ({...}); prefixes arch: index: compact: dag: json: force a kind")
       ->required();
   parse->add_flag("--dot", options->dot, "Print Graphviz DOT text instead of the facts");
   add_format_option(*parse, options->format);

@@ -50,8 +50,8 @@ std::string selection_text(const QueryOptions& options) {
 int run_query(const QueryOptions& options) {
   store::QuerySpec spec;
   if (!options.arch.empty() || options.index) {
-    const cell::CellGraph graph = options.index ? cell::from_benchmark_index(*options.index)
-                                                : cell::parse_encoding(options.arch);
+    const cell::CellGraph graph =
+        options.index ? cell::from_benchmark_index(*options.index) : cell::parse_encoding(options.arch);
     spec.arch_key = graph.space() == cell::Space::Nb201 ? store::arch_key("nb201", *cell::to_arch_string(graph))
                                                         : store::arch_key("dag", *cell::to_dag_code(graph));
   }
@@ -142,7 +142,8 @@ void add_query_command(CLI::App& app, CommandRunner& run) {
                     "Training budget in epochs (required when the store holds several for the selection)");
   query->add_option("--split", options->split, "test, valid, train or an exact split such as ori-test")
       ->default_str("test");
-  auto* seed = query->add_option("--seed", options->seed, "Only this seed's runs")->check(whole_number(-kMaxSeed - 1, kMaxSeed));
+  auto* seed =
+      query->add_option("--seed", options->seed, "Only this seed's runs")->check(whole_number(-kMaxSeed - 1, kMaxSeed));
   auto* mean = query->add_flag("--mean", options->mean, "Mean over seeds (the default)");
   auto* per_seed = query->add_flag("--per-seed", options->per_seed, "One row per seed");
   seed->excludes(mean);
@@ -154,8 +155,8 @@ void add_query_command(CLI::App& app, CommandRunner& run) {
   query->add_flag("--ascending", options->ascending, "Smallest first");
   query->add_option("--where", options->where, "Condition FIELD OP NUMBER, e.g. 'flops<50'; repeat to combine");
   auto* curves = query->add_flag("--curves", options->curves,
-                                  "Print the per-epoch values of every matching stored run (one row per run and epoch) "
-                                  "instead of final accuracies");
+                                 "Print the per-epoch values of every matching stored run (one row per run and epoch) "
+                                 "instead of final accuracies");
   curves->excludes(mean);
   add_format_option(*query, options->format);
   query->callback([&run, options] { run = [options] { return run_query(*options); }; });

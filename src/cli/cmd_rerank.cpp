@@ -37,9 +37,7 @@ struct RerankFlags {
   bool no_report = false;
 };
 
-bool is_demo(const RerankFlags& f) {
-  return f.protocols.empty() && f.dataset.empty() && f.selection.chooses_nothing();
-}
+bool is_demo(const RerankFlags& f) { return f.protocols.empty() && f.dataset.empty() && f.selection.chooses_nothing(); }
 
 void on_signal(int) { rerank::request_stop(); }
 
@@ -72,7 +70,8 @@ int run_rerank_command(RerankFlags f) {
   o.execution = to_execution(f.execution);
   o.worker_binary = worker;
   if (!f.no_report)
-    o.report_dir = f.out.empty() ? std::filesystem::path(o.store).parent_path() / "report" : std::filesystem::path(f.out);
+    o.report_dir =
+        f.out.empty() ? std::filesystem::path(o.store).parent_path() / "report" : std::filesystem::path(f.out);
   if (!f.reference.empty()) o.reference = f.reference;
   if (f.reference_budget > 0) o.reference_budget = f.reference_budget;
   if (!f.calibration.empty()) o.calibration = f.calibration;
@@ -81,15 +80,17 @@ int run_rerank_command(RerankFlags f) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const bool terminal = isatty(STDERR_FILENO) != 0;
-  const rerank::RerankSummary s = rerank::run_rerank(o, [terminal](const rerank::Progress& p) { draw_progress(p, terminal); });
+  const rerank::RerankSummary s =
+      rerank::run_rerank(o, [terminal](const rerank::Progress& p) { draw_progress(p, terminal); });
   if (terminal) std::fprintf(stderr, "\n");
 
   char line[512];
-  std::snprintf(line, sizeof line,
-                "rerank: %zu architectures, %zu runs planned (shard %s): %zu already stored, %zu trained, %zu diverged, "
-                "%zu disconnected (recorded without training), %zu failed\n  store: %s\n",
-                s.architectures, s.planned, f.execution.shard.c_str(), s.already_stored, s.trained, s.diverged, s.disconnected,
-                s.failed, o.store.string().c_str());
+  std::snprintf(
+      line, sizeof line,
+      "rerank: %zu architectures, %zu runs planned (shard %s): %zu already stored, %zu trained, %zu diverged, "
+      "%zu disconnected (recorded without training), %zu failed\n  store: %s\n",
+      s.architectures, s.planned, f.execution.shard.c_str(), s.already_stored, s.trained, s.diverged, s.disconnected,
+      s.failed, o.store.string().c_str());
   std::string out = line;
   for (const auto& r : s.reports) {
     // The report's own headline: it withholds numbers the sample cannot support.
@@ -111,14 +112,16 @@ int run_rerank_command(RerankFlags f) {
 
 void add_rerank_command(CLI::App& app, CommandRunner& run) {
   auto f = std::make_shared<RerankFlags>();
-  auto* cmd = app.add_subcommand(
-      "rerank", "Re-train architectures under protocols and seeds, store every run, write the ranking report "
-                "(no arguments: the built-in demo)");
+  auto* cmd =
+      app.add_subcommand("rerank",
+                         "Re-train architectures under protocols and seeds, store every run, write the ranking report "
+                         "(no arguments: the built-in demo)");
   add_selection_options(*cmd, f->selection);
   cmd->add_option("--protocol", f->protocols, "Protocol names (data/protocols) or files; repeatable");
   cmd->add_option("--seeds", f->seeds, "Seeds for every protocol (default: each protocol's own)")
       ->check(whole_number(0, kMaxSeed));
-  cmd->add_option("--dataset", f->dataset, "Dataset key: cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, ...");
+  cmd->add_option("--dataset", f->dataset,
+                  "Dataset key: cifar10-valid, cifar10, cifar100, ImageNet16-120, fashion-mnist, ...");
   cmd->add_option("--data-dir", f->data_dir, "Folder with the dataset files (default $NASRANK_DATA_DIR)");
   add_execution_options(*cmd, f->execution, "Results store (.h5), created or resumed (default rerank.h5)");
   cmd->add_option("-o,--out", f->out, "Folder for the reports (default: <store folder>/report)");
@@ -126,7 +129,8 @@ void add_rerank_command(CLI::App& app, CommandRunner& run) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--reference-budget", f->reference_budget, "Budget of the reference runs to compare against")
       ->check(whole_number(1, kMaxBudgetEpochs));
-  cmd->add_option("--calibration", f->calibration, "Base-lr calibration for the principled protocols")->check(CLI::ExistingFile);
+  cmd->add_option("--calibration", f->calibration, "Base-lr calibration for the principled protocols")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--no-report", f->no_report, "Only train and store");
   cmd->callback([&run, f] { run = [f] { return run_rerank_command(*f); }; });
 }

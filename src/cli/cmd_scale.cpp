@@ -65,8 +65,7 @@ nlohmann::json lr_json(const scale::LearningRateResult& lr) {
 }
 
 int run_scale(const ScaleOptions& o) {
-  if (o.encodings.empty() && o.space.empty())
-    throw InputError("nothing to scale: give encodings or --space nb201");
+  if (o.encodings.empty() && o.space.empty()) throw InputError("nothing to scale: give encodings or --space nb201");
   const scale::ScalerOptions options = scaler_options(o);
   int exit_code = kExitOk;
   std::vector<Scaled> rows;
@@ -76,7 +75,8 @@ int run_scale(const ScaleOptions& o) {
   };
   if (o.space == "nb201") {
     rows.reserve(cell::kNb201SpaceSize);
-    for (int index = 0; index < cell::kNb201SpaceSize; ++index) add(std::to_string(index), cell::from_benchmark_index(index));
+    for (int index = 0; index < cell::kNb201SpaceSize; ++index)
+      add(std::to_string(index), cell::from_benchmark_index(index));
   }
   for (const std::string& input : o.encodings) {
     try {
@@ -90,18 +90,21 @@ int run_scale(const ScaleOptions& o) {
   // Nothing scaled (every input refused): nothing on stdout, not even a header.
   if (rows.empty()) return exit_code;
 
-  const std::vector<std::string> columns{"input", "benchmark_index", "convention", "paths", "path_depths",
-                                         "sum_cubed_depths", "kernel_factor", "learning_rate", "status"};
+  const std::vector<std::string> columns{"input",         "benchmark_index", "convention",
+                                         "paths",         "path_depths",     "sum_cubed_depths",
+                                         "kernel_factor", "learning_rate",   "status"};
   if (o.format == Format::Csv && !o.layers) {
     // All 15,625 cells are a common request; format them without a JSON detour.
-    std::string out = "input,benchmark_index,convention,paths,path_depths,sum_cubed_depths,kernel_factor,learning_rate,status\n";
+    std::string out =
+        "input,benchmark_index,convention,paths,path_depths,sum_cubed_depths,kernel_factor,learning_rate,status\n";
     out.reserve(rows.size() * 96);
     for (const Scaled& r : rows) {
       const auto index = cell::to_benchmark_index(r.graph);
       out += (r.input.find(',') == std::string::npos ? r.input : "\"" + r.input + "\"") + ",";
       out += (index ? std::to_string(*index) : "") + ",";
       out += std::string(scale::convention_name(r.lr.convention)) + "," + std::to_string(r.lr.path_depths.size()) + ",";
-      out += join_ints(r.lr.path_depths) + "," + shortest(r.lr.sum_cubed_depths) + "," + shortest(r.lr.kernel_factor) + ",";
+      out += join_ints(r.lr.path_depths) + "," + shortest(r.lr.sum_cubed_depths) + "," + shortest(r.lr.kernel_factor) +
+             ",";
       out += (r.lr.status == scale::ScaleStatus::Ok ? shortest(r.lr.learning_rate) : "") + ",";
       out += std::string(scale::status_name(r.lr.status)) + "\n";
     }
@@ -136,8 +139,14 @@ int run_scale(const ScaleOptions& o) {
       if (o.layers) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& l : layers)
-          list.push_back({{"name", l.name}, {"shape", l.shape}, {"fan_in", l.fan_in}, {"fan_out", l.fan_out},
-                          {"in_degree", l.in_degree}, {"std", l.stddev}, {"rule", l.rule}, {"computed", l.computed}});
+          list.push_back({{"name", l.name},
+                          {"shape", l.shape},
+                          {"fan_in", l.fan_in},
+                          {"fan_out", l.fan_out},
+                          {"in_degree", l.in_degree},
+                          {"std", l.stddev},
+                          {"rule", l.rule},
+                          {"computed", l.computed}});
         doc["layers"] = list;
       }
       documents.push_back(std::move(doc));
@@ -148,17 +157,23 @@ int run_scale(const ScaleOptions& o) {
       if (o.format == Format::Table) {
         ResultTable one(columns);
         one.add_row(cells);
-        table_text += (table_text.empty() ? "" : "\n") + one.render(Format::Table) + "\n" + layer_rows.render(Format::Table);
-        layer_rows = ResultTable({"input", "layer", "shape", "fan_in", "fan_out", "in_degree", "std", "rule", "computed"});
+        table_text +=
+            (table_text.empty() ? "" : "\n") + one.render(Format::Table) + "\n" + layer_rows.render(Format::Table);
+        layer_rows =
+            ResultTable({"input", "layer", "shape", "fan_in", "fan_out", "in_degree", "std", "rule", "computed"});
       }
     } else {
       summary.add_row(std::move(cells));
     }
   }
-  if (o.format == Format::Json) write_stdout(documents.dump(2) + "\n");
-  else if (o.layers && o.format == Format::Csv) write_stdout(layer_rows.render(Format::Csv));
-  else if (o.layers) write_stdout(table_text);
-  else write_stdout(summary.render(o.format));
+  if (o.format == Format::Json)
+    write_stdout(documents.dump(2) + "\n");
+  else if (o.layers && o.format == Format::Csv)
+    write_stdout(layer_rows.render(Format::Csv));
+  else if (o.layers)
+    write_stdout(table_text);
+  else
+    write_stdout(summary.render(o.format));
   return exit_code;
 }
 
@@ -166,7 +181,8 @@ int run_scale(const ScaleOptions& o) {
 
 void add_scale_command(CLI::App& app, CommandRunner& run) {
   auto o = std::make_shared<ScaleOptions>();
-  auto* cmd = app.add_subcommand("scale", "Architecture-aware learning rate and per-layer initialization (Chen et al., ICLR 2024)");
+  auto* cmd = app.add_subcommand(
+      "scale", "Architecture-aware learning rate and per-layer initialization (Chen et al., ICLR 2024)");
   cmd->add_option("encoding", o->encodings, "Architectures (any encoding `nasrank parse` accepts)");
   cmd->add_option("--space", o->space, "Scale every cell of a space")->check(CLI::IsMember({"nb201"}));
   auto* base = cmd->add_option("--base-lr", o->base_lr, "Learning rate of the base architecture")
@@ -177,13 +193,16 @@ void add_scale_command(CLI::App& app, CommandRunner& run) {
       ->excludes(base);
   cmd->add_option("--depth-convention", o->convention,
                   "nb201-reference (default for NAS-Bench-201), dag-reference (default for DAGs) or relu-count");
-  cmd->add_option("--degree", o->degree, "In-degree that divides the init variance: source (reference) or target (appendix)")
+  cmd->add_option("--degree", o->degree,
+                  "In-degree that divides the init variance: source (reference) or target (appendix)")
       ->check(CLI::IsMember({"source", "target"}))
       ->default_val("source");
   cmd->add_option("--kernel-size", o->kernel_size, "CNN kernel size q (lr times 3/q where the convention says so)")
       ->check(CLI::Range(1, 15));
   cmd->add_flag("--layers", o->layers, "Also print the per-layer initialization table of the whole network");
-  cmd->add_option("--channels", o->shape.channels, "Network width C (NAS-Bench-201: 16)")->default_val(16)->check(positive_number());
+  cmd->add_option("--channels", o->shape.channels, "Network width C (NAS-Bench-201: 16)")
+      ->default_val(16)
+      ->check(positive_number());
   cmd->add_option("--cells-per-stage", o->shape.cells_per_stage, "Cells per stage N (NAS-Bench-201: 5)")
       ->default_val(5)
       ->check(positive_number());

@@ -29,7 +29,7 @@ int run_nb201(const SpaceOptions& options) {
     write_stdout(table.render(options.format));
     return kExitOk;
   }
-  const auto isomorphism = !options.unique                 ? cell::Isomorphism::All
+  const auto isomorphism = !options.unique                  ? cell::Isomorphism::All
                            : options.ignore_zeros           ? cell::Isomorphism::UniqueIgnoringZeros
                            : options.classes == "benchmark" ? cell::Isomorphism::UniqueWithZeros
                                                             : cell::Isomorphism::Exact;
@@ -77,10 +77,11 @@ void add_space_command(CLI::App& app, CommandRunner& run) {
 
   auto* nb201 = space->add_subcommand("nb201", "The 15,625 NAS-Bench-201 cells in benchmark-index order");
   nb201->add_flag("--unique", options->unique, "Keep one cell per isomorphism class (its lowest index)");
-  nb201->add_option("--classes", options->classes,
-                    "With --unique: 'exact' (cells that train to the same network under the benchmark's and the "
-                    "principled protocol) or 'benchmark' (the benchmark's 6,466 classes, which also merge cells that "
-                    "differ by a trained constant term or by the in-degrees the principled init divides by)")
+  nb201
+      ->add_option("--classes", options->classes,
+                   "With --unique: 'exact' (cells that train to the same network under the benchmark's and the "
+                   "principled protocol) or 'benchmark' (the benchmark's 6,466 classes, which also merge cells that "
+                   "differ by a trained constant term or by the in-degrees the principled init divides by)")
       ->check(CLI::IsMember({"exact", "benchmark"}))
       ->default_val("exact");
   nb201->add_flag("--ignore-zeros", options->ignore_zeros,

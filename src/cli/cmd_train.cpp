@@ -84,8 +84,8 @@ int run_train(const TrainOptions& options) {
   };
   std::cerr << "loading " << options.dataset << " ...\n";
   const dataset::BenchmarkData data = train::load_training_data(options.dataset, options.data_dir, request.protocol);
-  std::cerr << "training " << options.encoding << " on " << options.dataset << " with protocol " << request.protocol.name
-            << ", seed " << request.seed << ", " << threads << " threads\n";
+  std::cerr << "training " << options.encoding << " on " << options.dataset << " with protocol "
+            << request.protocol.name << ", seed " << request.seed << ", " << threads << " threads\n";
   const train::TrainResult result = train::train(request, data);
   std::cerr << "status " << train::run_status_name(result.status);
   if (!result.status_detail.empty()) std::cerr << " (" << result.status_detail << ")";

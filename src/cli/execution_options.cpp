@@ -19,7 +19,8 @@ void add_execution_options(CLI::App& command, ExecutionFlags& f, const std::stri
       .add_option("--workers-per-gpu", f.workers_per_gpu,
                   "Workers sharing each GPU, for networks too small to fill one (default 1)")
       ->check(whole_number(1, 64));
-  command.add_option("--threads", f.threads, "Threads per worker (default: cores / workers)")->check(whole_number(1, 4096));
+  command.add_option("--threads", f.threads, "Threads per worker (default: cores / workers)")
+      ->check(whole_number(1, 4096));
 }
 
 rerank::ExecutionOptions to_execution(const ExecutionFlags& f) {

@@ -35,13 +35,19 @@ struct Subcommand {
   void (*add)(CLI::App&, CommandRunner&);
 };
 const Subcommand kSubcommands[] = {
-    {"space", nasrank::cli::add_space_command},     {"parse", nasrank::cli::add_parse_command},
-    {"scale", nasrank::cli::add_scale_command},     {"cost", nasrank::cli::add_cost_command},
-    {"train", add_train_stub},                      {"calibrate", add_calibrate_stub},
-    {"rerank", nasrank::cli::add_rerank_command},   {"lr-search", nasrank::cli::add_lr_search_command},
+    {"space", nasrank::cli::add_space_command},
+    {"parse", nasrank::cli::add_parse_command},
+    {"scale", nasrank::cli::add_scale_command},
+    {"cost", nasrank::cli::add_cost_command},
+    {"train", add_train_stub},
+    {"calibrate", add_calibrate_stub},
+    {"rerank", nasrank::cli::add_rerank_command},
+    {"lr-search", nasrank::cli::add_lr_search_command},
     {"import", nasrank::cli::add_import_command},
-    {"merge", nasrank::cli::add_merge_command},     {"query", nasrank::cli::add_query_command},
-    {"export", nasrank::cli::add_export_command},   {"compare", nasrank::cli::add_compare_command},
+    {"merge", nasrank::cli::add_merge_command},
+    {"query", nasrank::cli::add_query_command},
+    {"export", nasrank::cli::add_export_command},
+    {"compare", nasrank::cli::add_compare_command},
     {"report", nasrank::cli::add_report_command},
 };
 
@@ -58,7 +64,8 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
 
-  CLI::App app{"nasrank: re-rank neural-architecture benchmarks with architecture-aware learning rates and initialization"};
+  CLI::App app{
+      "nasrank: re-rank neural-architecture benchmarks with architecture-aware learning rates and initialization"};
   app.set_version_flag("--version", nasrank::build_description());
   app.require_subcommand(1);
   app.fallthrough(false);

@@ -108,9 +108,11 @@ long long JsonObjectReader::read_integer(const std::string& key, long long curre
   if (!v) return current;
   // is_number_integer, not get<long long>: nlohmann would truncate 2.5 to 2
   // and wrap an unsigned 2^63 to a negative number without a word.
-  if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(high)))
-    fail(key, *v, v->is_number_integer() ? "must be in " + std::to_string(low) + ".." + std::to_string(high)
-                                         : "must be an integer");
+  if (!v->is_number_integer() ||
+      (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(high)))
+    fail(key, *v,
+         v->is_number_integer() ? "must be in " + std::to_string(low) + ".." + std::to_string(high)
+                                : "must be an integer");
   const long long x = v->get<long long>();
   if (x < low || x > high) fail(key, *v, "must be in " + std::to_string(low) + ".." + std::to_string(high));
   return x;
@@ -121,8 +123,7 @@ void JsonObjectReader::read(const std::string& key, std::uint64_t& out) {
     // Non-negative integers only: nlohmann would otherwise turn -1 into
     // 2^64-1 and truncate 2.5 to 2. A parsed 3 is unsigned, json(3) built in
     // C++ is signed; both are fine.
-    const bool non_negative =
-        v->is_number_unsigned() || (v->is_number_integer() && v->get<std::int64_t>() >= 0);
+    const bool non_negative = v->is_number_unsigned() || (v->is_number_integer() && v->get<std::int64_t>() >= 0);
     if (!non_negative) fail(key, *v, "must be a non-negative integer");
     out = v->get<std::uint64_t>();
   }

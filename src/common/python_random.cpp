@@ -36,7 +36,8 @@ void PythonRandom::init_by_array(const std::vector<std::uint32_t>& key) {
   std::size_t j = 0;
   const std::size_t key_length = key.size();
   for (std::size_t k = std::max<std::size_t>(kStateSize, key_length); k > 0; --k) {
-    state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525U)) + key[j] + static_cast<std::uint32_t>(j);
+    state_[i] =
+        (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525U)) + key[j] + static_cast<std::uint32_t>(j);
     ++i;
     ++j;
     if (i >= kStateSize) {

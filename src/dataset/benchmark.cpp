@@ -42,9 +42,8 @@ ImageDataset named(ImageDataset dataset, const std::string& key, const std::stri
 ImageDataset from_split(const ImageDataset& source, const SplitFile& file, const std::string& split_key,
                         const std::string& key, const std::string& split_name) {
   check_split_range(file, split_key, source.size());
-  ImageDataset result =
-      select(source, file.indices(split_key), split_name + " = " + file.source + "[" + split_key + "] of " +
-                                                  source.provenance.split);
+  ImageDataset result = select(source, file.indices(split_key),
+                               split_name + " = " + file.source + "[" + split_key + "] of " + source.provenance.split);
   result.name = key;
   result.provenance.files.push_back(file.source);
   return result;
@@ -61,8 +60,8 @@ void add_holdout_and_test(BenchmarkData& data, ImageDataset full_train, ImageDat
       throw InputError("dataset '" + data.key + "': holdout " + std::to_string(config.holdout) +
                        " leaves no training images out of " + std::to_string(full_train.size()));
     const IndexSplit split = python_shuffle_split(full_train.size(), config.holdout, config.holdout_seed);
-    const std::string recipe = " (holdout " + std::to_string(config.holdout) + ", seed " +
-                               std::to_string(config.holdout_seed) + ")";
+    const std::string recipe =
+        " (holdout " + std::to_string(config.holdout) + ", seed " + std::to_string(config.holdout_seed) + ")";
     data.train = named(select(full_train, split.second, ""), data.key, "train minus x-valid" + recipe);
     data.evaluations.push_back({"x-valid", named(select(full_train, split.first, ""), data.key, "x-valid" + recipe)});
   } else {
@@ -102,7 +101,8 @@ const ImageDataset& BenchmarkData::evaluation(const std::string& name) const {
 }
 
 ImageTransform make_transform(const BenchmarkData& data) {
-  return ImageTransform(data.train.channels, data.train.height, data.train.width, data.normalization, data.augmentation);
+  return ImageTransform(data.train.channels, data.train.height, data.train.width, data.normalization,
+                        data.augmentation);
 }
 
 std::vector<std::string> benchmark_keys() {
@@ -144,8 +144,8 @@ BenchmarkData load_benchmark_data(const std::string& key, const DataConfig& conf
     add_holdout_and_test(data, load_idx_directory(directory, Part::Train, key),
                          load_idx_directory(directory, Part::Test, key), config);
   } else if (key == "synthetic") {
-    add_holdout_and_test(data, make_synthetic(config.synthetic, Part::Train), make_synthetic(config.synthetic, Part::Test),
-                         config);
+    add_holdout_and_test(data, make_synthetic(config.synthetic, Part::Train),
+                         make_synthetic(config.synthetic, Part::Test), config);
   } else {
     std::string keys;
     for (const std::string& known : benchmark_keys()) keys += (keys.empty() ? "" : ", ") + known;

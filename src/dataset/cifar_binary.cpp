@@ -37,8 +37,8 @@ ImageDataset read_cifar_binary(const std::vector<Path>& files, const std::string
     const std::string where = "cifar binary file " + detail::quoted(path);
     if (file.bytes.empty()) throw InputError(where + ": the file is empty");
     if (file.bytes.size() % record_bytes != 0)
-      throw InputError(where + ": truncated or not a " + dataset_name + " binary batch: " +
-                       std::to_string(file.bytes.size()) + " bytes is not a multiple of the " +
+      throw InputError(where + ": truncated or not a " + dataset_name +
+                       " binary batch: " + std::to_string(file.bytes.size()) + " bytes is not a multiple of the " +
                        std::to_string(record_bytes) + "-byte record; the last record starts at " +
                        file.at(file.bytes.size() / record_bytes * record_bytes) + " and is incomplete");
     const std::size_t records = file.bytes.size() / record_bytes;

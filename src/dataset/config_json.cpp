@@ -16,9 +16,15 @@ constexpr long long kIntMax = std::numeric_limits<int>::max();
 }  // namespace
 
 void to_json(json& out, const SyntheticSpec& spec) {
-  out = json{{"train_size", spec.train_size}, {"test_size", spec.test_size}, {"channels", spec.channels},
-             {"height", spec.height},         {"width", spec.width},         {"num_classes", spec.num_classes},
-             {"seed", spec.seed},             {"contrast", spec.contrast},   {"noise", spec.noise}};
+  out = json{{"train_size", spec.train_size},
+             {"test_size", spec.test_size},
+             {"channels", spec.channels},
+             {"height", spec.height},
+             {"width", spec.width},
+             {"num_classes", spec.num_classes},
+             {"seed", spec.seed},
+             {"contrast", spec.contrast},
+             {"noise", spec.noise}};
 }
 
 void from_json(const json& in, SyntheticSpec& spec) {

@@ -68,13 +68,14 @@ ImageDataset load_cifar10(const Path& root, Part part) {
   const bool train = part == Part::Train;
   ImageDataset dataset;
   if (const Path binary = locate(root, "cifar-10-batches-bin", "test_batch.bin"); !binary.empty()) {
-    const std::vector<Path> files = train ? numbered(binary, "data_batch_", 5, ".bin")
-                                          : std::vector<Path>{binary / "test_batch.bin"};
+    const std::vector<Path> files =
+        train ? numbered(binary, "data_batch_", 5, ".bin") : std::vector<Path>{binary / "test_batch.bin"};
     require_files(files, "CIFAR-10 binary version in " + quoted(binary));
     if (train) require_equal_sizes(files, "CIFAR-10 binary version in " + quoted(binary), "10,000 records each");
     dataset = read_cifar10_binary(files);
   } else if (const Path python = locate(root, "cifar-10-batches-py", "test_batch"); !python.empty()) {
-    const std::vector<Path> files = train ? numbered(python, "data_batch_", 5, "") : std::vector<Path>{python / "test_batch"};
+    const std::vector<Path> files =
+        train ? numbered(python, "data_batch_", 5, "") : std::vector<Path>{python / "test_batch"};
     require_files(files, "CIFAR-10 python version in " + quoted(python));
     dataset = read_cifar10_pickle(files);
   } else {

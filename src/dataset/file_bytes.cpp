@@ -22,7 +22,9 @@ FileBytes read_file_bytes(const std::filesystem::path& path) {
 }
 
 std::uint32_t big_endian_u32(const std::string& bytes, std::size_t offset) {
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[offset + i])); };
+  const auto byte = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[offset + i]));
+  };
   return (byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3);
 }
 

@@ -9,7 +9,7 @@
 namespace nasrank::dataset::detail {
 
 struct FileBytes {
-  std::string bytes;       // decompressed content
+  std::string bytes;        // decompressed content
   bool compressed = false;  // the file was gzip or bzip2
   // "byte N" or "byte N of the decompressed data", for error messages.
   std::string at(std::uint64_t offset) const;

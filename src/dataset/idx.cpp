@@ -24,8 +24,7 @@ std::string hex32(std::uint32_t value) {
 }
 
 // Checks magic and payload size; returns the dimensions.
-std::vector<std::uint32_t> read_idx_header(const FileBytes& file, const Path& path, int dimensions,
-                                           const char* what) {
+std::vector<std::uint32_t> read_idx_header(const FileBytes& file, const Path& path, int dimensions, const char* what) {
   const std::string where = "idx " + std::string(what) + " file " + quoted(path);
   const std::size_t header_size = 4 + 4 * static_cast<std::size_t>(dimensions);
   if (file.bytes.size() < 4)
@@ -71,8 +70,8 @@ ImageDataset read_idx(const Path& images_file, const Path& labels_file, const st
     throw InputError("idx files " + quoted(images_file) + " and " + quoted(labels_file) + ": " +
                      std::to_string(image_shape[0]) + " images but " + std::to_string(label_shape[0]) + " labels");
   if (image_shape[1] == 0 || image_shape[2] == 0)
-    throw InputError("idx images file " + quoted(images_file) + ": image size " + std::to_string(image_shape[1]) +
-                     "x" + std::to_string(image_shape[2]) + " is empty");
+    throw InputError("idx images file " + quoted(images_file) + ": image size " + std::to_string(image_shape[1]) + "x" +
+                     std::to_string(image_shape[2]) + " is empty");
 
   ImageDataset dataset;
   dataset.name = name;
@@ -92,7 +91,8 @@ ImageDataset read_idx(const Path& images_file, const Path& labels_file, const st
   }
   constexpr std::size_t kImageHeader = 16;
   dataset.pixels.resize(dataset.size() * dataset.image_bytes());
-  if (!dataset.pixels.empty()) std::memcpy(dataset.pixels.data(), images.bytes.data() + kImageHeader, dataset.pixels.size());
+  if (!dataset.pixels.empty())
+    std::memcpy(dataset.pixels.data(), images.bytes.data() + kImageHeader, dataset.pixels.size());
   dataset.provenance.files = {images_file.string(), labels_file.string()};
   return dataset;
 }

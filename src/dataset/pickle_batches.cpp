@@ -30,8 +30,7 @@ PickledBatch read_pickled_batch(const Path& path, const char* label_key, std::si
   options.py2_strings = io::Py2Strings::Bytes;
   PickledBatch batch;
   batch.root = io::read_pickle(path, options);
-  if (!batch.root.is_dict())
-    throw InputError(where + ": expected a dict at the top level, found " + batch.root.repr());
+  if (!batch.root.is_dict()) throw InputError(where + ": expected a dict at the top level, found " + batch.root.repr());
   const io::PickleDict& dict = batch.root.as_dict();
 
   const io::PickleValue* data = dict.find("data");
@@ -139,8 +138,8 @@ ImageDataset read_imagenet16_pickle(const std::vector<Path>& files, int max_clas
     for (std::size_t i = 0; i < batch.labels.size(); ++i) {
       const std::int64_t label = batch.labels[i];
       if (label < 1 || label > kImageNetClasses)
-        throw InputError("pickled batch " + quoted(path) + ": 'labels'[" + std::to_string(i) + "] = " +
-                         std::to_string(label) + " is outside 1..1000 (ImageNet16 labels are 1-based)");
+        throw InputError("pickled batch " + quoted(path) + ": 'labels'[" + std::to_string(i) +
+                         "] = " + std::to_string(label) + " is outside 1..1000 (ImageNet16 labels are 1-based)");
       if (label > max_class) continue;
       append_images(dataset, batch.pixels, i);
       dataset.labels.push_back(label - 1);

@@ -21,7 +21,8 @@ std::size_t parse_index(const ordered_json& element, const std::string& where) {
   if (!element.is_string()) throw InputError(where + " = " + element.dump() + " is not an index string");
   const std::string& text = element.get_ref<const std::string&>();
   // At most 18 digits: no overflow, and far above any dataset size.
-  if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     throw InputError(where + " = \"" + text + "\" is not a non-negative decimal integer");
   return static_cast<std::size_t>(std::stoull(text));
 }
@@ -38,7 +39,8 @@ const std::vector<std::size_t>& SplitFile::indices(const std::string& key) const
     if (name == key) return values;
   std::string keys;
   for (const auto& split : splits) keys += (keys.empty() ? "'" : ", '") + split.first + "'";
-  throw InputError("split file '" + source + "': no split '" + key + "' (it has " + (keys.empty() ? "none" : keys) + ")");
+  throw InputError("split file '" + source + "': no split '" + key + "' (it has " + (keys.empty() ? "none" : keys) +
+                   ")");
 }
 
 SplitFile parse_split_file(const std::string& text, const std::string& source) {
@@ -51,7 +53,8 @@ SplitFile parse_split_file(const std::string& text, const std::string& source) {
   } catch (const ordered_json::out_of_range& error) {  // a number beyond the range of a double ("1e999")
     throw InputError(where + ": not valid JSON: " + error.what());
   }
-  if (!root.is_object()) throw InputError(where + ": expected a JSON object of splits, found " + std::string(root.type_name()));
+  if (!root.is_object())
+    throw InputError(where + ": expected a JSON object of splits, found " + std::string(root.type_name()));
   SplitFile file;
   file.source = source;
   for (const auto& item : root.items()) {
@@ -103,7 +106,8 @@ std::filesystem::path find_splits_dir(const std::string& configured) {
   if (const char* shared = std::getenv("NASRANK_SHARED_DIR"); shared != nullptr && *shared != '\0')
     candidates.push_back(std::filesystem::path(shared) / "data" / "nb201" / "splits");
   candidates.push_back(std::filesystem::path("..") / "shared" / "data" / "nb201" / "splits");
-  candidates.push_back(std::filesystem::path(NASRANK_DATASET_SOURCE_DIR).parent_path() / "shared" / "data" / "nb201" / "splits");
+  candidates.push_back(std::filesystem::path(NASRANK_DATASET_SOURCE_DIR).parent_path() / "shared" / "data" / "nb201" /
+                       "splits");
   std::string tried;
   for (const auto& candidate : candidates) {
     if (directory_exists(candidate)) return candidate;

@@ -22,7 +22,7 @@ class Stream {
     return value;
   }
   double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double symmetric() { return 2.0 * unit() - 1.0; }                         // [-1, 1)
+  double symmetric() { return 2.0 * unit() - 1.0; }                        // [-1, 1)
 
  private:
   std::uint64_t state_;
@@ -42,7 +42,8 @@ void check_spec(const SyntheticSpec& spec) {
   if (spec.width < 1 || spec.width > 1024) fail("width", std::to_string(spec.width), "is outside 1..1024");
   if (spec.num_classes < 1 || spec.num_classes > 100000)
     fail("num_classes", std::to_string(spec.num_classes), "is outside 1..100000");
-  if (!std::isfinite(spec.contrast) || spec.contrast < 0) fail("contrast", std::to_string(spec.contrast), "is not >= 0");
+  if (!std::isfinite(spec.contrast) || spec.contrast < 0)
+    fail("contrast", std::to_string(spec.contrast), "is not >= 0");
   if (!std::isfinite(spec.noise) || spec.noise < 0) fail("noise", std::to_string(spec.noise), "is not >= 0");
   const std::size_t image_bytes = static_cast<std::size_t>(spec.channels) * static_cast<std::size_t>(spec.height) *
                                   static_cast<std::size_t>(spec.width);
@@ -54,7 +55,8 @@ void check_spec(const SyntheticSpec& spec) {
 // prototypes[(k * channels + c) * plane + p] in [-1, 1].
 std::vector<float> make_prototypes(const SyntheticSpec& spec) {
   const std::size_t plane = static_cast<std::size_t>(spec.height) * static_cast<std::size_t>(spec.width);
-  std::vector<float> prototypes(static_cast<std::size_t>(spec.num_classes) * static_cast<std::size_t>(spec.channels) * plane);
+  std::vector<float> prototypes(static_cast<std::size_t>(spec.num_classes) * static_cast<std::size_t>(spec.channels) *
+                                plane);
   Stream stream(detail::mix(spec.seed) ^ kPrototypeStream);
   constexpr double kTwoPi = 6.283185307179586;
   std::size_t offset = 0;
@@ -98,8 +100,10 @@ ImageDataset make_synthetic(const SyntheticSpec& spec, Part part) {
 
   // Balanced labels in a seeded Fisher-Yates order.
   dataset.labels.resize(count);
-  for (std::size_t i = 0; i < count; ++i) dataset.labels[i] = static_cast<std::int64_t>(i % static_cast<std::size_t>(spec.num_classes));
-  for (std::size_t i = count; i > 1; --i) std::swap(dataset.labels[i - 1], dataset.labels[detail::below64(stream.next(), i)]);
+  for (std::size_t i = 0; i < count; ++i)
+    dataset.labels[i] = static_cast<std::int64_t>(i % static_cast<std::size_t>(spec.num_classes));
+  for (std::size_t i = count; i > 1; --i)
+    std::swap(dataset.labels[i - 1], dataset.labels[detail::below64(stream.next(), i)]);
 
   const std::size_t image_bytes = dataset.image_bytes();
   dataset.pixels.resize(count * image_bytes);

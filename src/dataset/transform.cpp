@@ -40,9 +40,8 @@ struct NamedAugmentation {
 
 const std::vector<NamedAugmentation>& augmentation_table() {
   static const std::vector<NamedAugmentation> table{
-      {"cifar10", {4, true}},       {"cifar10-valid", {4, true}}, {"cifar100", {4, true}},
-      {"ImageNet16", {2, true}},    {"ImageNet16-120", {2, true}}, {"fashion-mnist", {2, true}},
-      {"mnist", {2, false}},        {"synthetic", {2, true}},
+      {"cifar10", {4, true}},        {"cifar10-valid", {4, true}}, {"cifar100", {4, true}}, {"ImageNet16", {2, true}},
+      {"ImageNet16-120", {2, true}}, {"fashion-mnist", {2, true}}, {"mnist", {2, false}},   {"synthetic", {2, true}},
   };
   return table;
 }
@@ -78,7 +77,8 @@ Augmentation augmentation_for(const std::string& dataset_name) {
 
 Normalization compute_normalization(const ImageDataset& dataset) {
   validate(dataset);
-  if (dataset.size() == 0) throw InputError("dataset '" + dataset.name + "': cannot compute normalization of no images");
+  if (dataset.size() == 0)
+    throw InputError("dataset '" + dataset.name + "': cannot compute normalization of no images");
   const std::size_t plane = static_cast<std::size_t>(dataset.height) * static_cast<std::size_t>(dataset.width);
   std::vector<std::uint64_t> sums(static_cast<std::size_t>(dataset.channels), 0);
   std::vector<std::uint64_t> squares(static_cast<std::size_t>(dataset.channels), 0);
@@ -184,7 +184,8 @@ void ImageTransform::augment(const std::uint8_t* image, const AugmentDraw& draw,
     const float padding = table[0];
     const std::uint8_t* plane = image + static_cast<std::size_t>(c) * static_cast<std::size_t>(height_) * width;
     for (int y = 0; y < height_; ++y) {
-      float* row = out + (static_cast<std::size_t>(c) * static_cast<std::size_t>(height_) + static_cast<std::size_t>(y)) * width;
+      float* row =
+          out + (static_cast<std::size_t>(c) * static_cast<std::size_t>(height_) + static_cast<std::size_t>(y)) * width;
       const int source_y = y + shift_y;
       if (source_y < 0 || source_y >= height_ || x_begin >= x_end) {
         std::fill(row, row + width, padding);

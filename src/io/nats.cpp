@@ -87,8 +87,8 @@ class Node {
   }
 
   std::int64_t integer() const {
-    if (value_.type() != PickleType::Int && !(value_.type() == PickleType::NumpyScalar && value_.is_number() &&
-                                              value_.as_numpy_scalar().dtype.kind != 'f'))
+    if (value_.type() != PickleType::Int &&
+        !(value_.type() == PickleType::NumpyScalar && value_.is_number() && value_.as_numpy_scalar().dtype.kind != 'f'))
       fail("expected an integer, found " + describe());
     return value_.as_int();
   }
@@ -294,9 +294,10 @@ NatsMeta meta_from_pickle(const PickleValue& root, const std::string& source) {
   const Node archs = node.at("meta_archs");
   const auto& arch_values = archs.sequence();
   meta.arch_strings.reserve(arch_values.size());
-  for (std::size_t i = 0; i < arch_values.size(); ++i) meta.arch_strings.push_back(archs.element(arch_values[i], i).str());
-  meta.total_archs = node.find("total_archs") ? node.at("total_archs").integer()
-                                              : static_cast<std::int64_t>(meta.arch_strings.size());
+  for (std::size_t i = 0; i < arch_values.size(); ++i)
+    meta.arch_strings.push_back(archs.element(arch_values[i], i).str());
+  meta.total_archs =
+      node.find("total_archs") ? node.at("total_archs").integer() : static_cast<std::int64_t>(meta.arch_strings.size());
   if (const PickleValue* evaluated = node.find("evaluated_indexes")) {
     const Node list = node.child_node(*evaluated, "evaluated_indexes");
     const PickleValue::List* values = nullptr;
@@ -335,8 +336,8 @@ const NatsBudget& NatsArchRecord::budget(std::string_view name) const {
   if (const NatsBudget* b = find_budget(name)) return *b;
   std::string known;
   for (const NatsBudget& b : budgets) known += (known.empty() ? "'" : ", '") + b.budget + "'";
-  throw InputError("NATS record " + std::to_string(index) + " has no budget '" + std::string(name) +
-                   "' (it has " + (known.empty() ? "none" : known) + ")");
+  throw InputError("NATS record " + std::to_string(index) + " has no budget '" + std::string(name) + "' (it has " +
+                   (known.empty() ? "none" : known) + ")");
 }
 
 namespace {
@@ -406,15 +407,14 @@ NatsArchRecord read_nats_arch(const std::filesystem::path& path, const NatsReadL
 NatsMeta stream_nats_single_file(InputStream& in, const std::function<void(NatsArchRecord&& record)>& on_record,
                                  const NatsReadLimits& limits) {
   const std::string source = in.name();
-  PickleItemStream stream{{"arch2infos"}, [&](PickleValue key, PickleValue value) {
-                            if (key.type() != PickleType::Int || key.as_int() < 0 ||
-                                key.as_int() > std::numeric_limits<int>::max())
-                              throw InputError("NATS file '" + source + "': ['arch2infos'] has the key " +
-                                               key.repr(40) + " where an architecture index belongs");
-                            const int index = static_cast<int>(key.as_int());
-                            on_record(arch_from_pickle(value, index, source,
-                                                       "['arch2infos'][" + std::to_string(index) + "]"));
-                          }};
+  PickleItemStream stream{
+      {"arch2infos"}, [&](PickleValue key, PickleValue value) {
+        if (key.type() != PickleType::Int || key.as_int() < 0 || key.as_int() > std::numeric_limits<int>::max())
+          throw InputError("NATS file '" + source + "': ['arch2infos'] has the key " + key.repr(40) +
+                           " where an architecture index belongs");
+        const int index = static_cast<int>(key.as_int());
+        on_record(arch_from_pickle(value, index, source, "['arch2infos'][" + std::to_string(index) + "]"));
+      }};
   return meta_from_pickle(read_pickle_streaming(in, stream, pickle_options(limits)), source);
 }
 

@@ -516,8 +516,8 @@ void repr_into(const PickleValue& v, std::string& out, std::size_t limit) {
       else if (s.dtype.kind == 'b')
         out += s.to_int64() ? "True" : "False";
       else if (s.dtype.kind == 'u' && s.dtype.itemsize == 8)
-        out += std::to_string(load<std::uint64_t>(reinterpret_cast<const unsigned char*>(s.raw.data()),
-                                                   s.dtype.big_endian));
+        out += std::to_string(
+            load<std::uint64_t>(reinterpret_cast<const unsigned char*>(s.raw.data()), s.dtype.big_endian));
       else
         out += std::to_string(s.to_int64());
       out += ")";
@@ -541,8 +541,7 @@ void repr_into(const PickleValue& v, std::string& out, std::size_t limit) {
 }
 
 [[noreturn]] void type_mismatch(const PickleValue& v, std::string_view expected) {
-  throw InputError("expected " + std::string(expected) + ", found " + std::string(v.type_name()) + " " +
-                   v.repr(60));
+  throw InputError("expected " + std::string(expected) + ", found " + std::string(v.type_name()) + " " + v.repr(60));
 }
 
 // The building API is for values our own code makes (the reader applies its
@@ -564,11 +563,15 @@ std::string_view numpy_scalar_name(const NumpyDtype& d) {
     case 'b':
       return "numpy.bool_";
     case 'i':
-      return d.itemsize == 1 ? "numpy.int8" : d.itemsize == 2 ? "numpy.int16" : d.itemsize == 4 ? "numpy.int32"
-                                                                                                 : "numpy.int64";
+      return d.itemsize == 1   ? "numpy.int8"
+             : d.itemsize == 2 ? "numpy.int16"
+             : d.itemsize == 4 ? "numpy.int32"
+                               : "numpy.int64";
     case 'u':
-      return d.itemsize == 1 ? "numpy.uint8" : d.itemsize == 2 ? "numpy.uint16" : d.itemsize == 4 ? "numpy.uint32"
-                                                                                                  : "numpy.uint64";
+      return d.itemsize == 1   ? "numpy.uint8"
+             : d.itemsize == 2 ? "numpy.uint16"
+             : d.itemsize == 4 ? "numpy.uint32"
+                               : "numpy.uint64";
     case 'f':
       return d.itemsize == 2 ? "numpy.float16" : d.itemsize == 4 ? "numpy.float32" : "numpy.float64";
     case 'c':
@@ -856,9 +859,7 @@ const PickleDict& PickleValue::as_dict() const {
   return node_as<detail::DictNode>(*this, PickleType::Dict, "a dict").dict;
 }
 
-const PickleSet& PickleValue::as_set() const {
-  return node_as<detail::SetNode>(*this, PickleType::Set, "a set").set;
-}
+const PickleSet& PickleValue::as_set() const { return node_as<detail::SetNode>(*this, PickleType::Set, "a set").set; }
 
 const NumpyDtype& PickleValue::as_numpy_dtype() const {
   return node_as<detail::DtypeNode>(*this, PickleType::NumpyDtype, "a numpy dtype").dtype;
@@ -922,8 +923,8 @@ bool operator==(const PickleValue& a, const PickleValue& b) {
 // ---- PickleDict / PickleSet ---------------------------------------------------
 
 std::size_t PickleDict::lookup(const PickleValue& key, std::size_t hash) const {
-  return find_key(index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i].first; },
-                  key);
+  return find_key(
+      index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i].first; }, key);
 }
 
 void PickleDict::rebuild_index() {
@@ -972,8 +973,7 @@ const PickleValue* PickleDict::find(std::string_view key) const {
   for (const bool as_bytes : {false, true}) {
     const PickleType wanted = as_bytes ? PickleType::Bytes : PickleType::Str;
     auto matches = [&](const PickleValue& candidate) {
-      return candidate.type() == wanted &&
-             static_cast<const detail::TextNode*>(Access::node(candidate))->text == key;
+      return candidate.type() == wanted && static_cast<const detail::TextNode*>(Access::node(candidate))->text == key;
     };
     std::size_t pos = items_.size();
     if (index_.empty()) {
@@ -1015,7 +1015,8 @@ std::string PickleDict::keys_summary(std::size_t max_keys) const {
 }
 
 std::size_t PickleSet::lookup(const PickleValue& item, std::size_t hash) const {
-  return find_key(index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i]; }, item);
+  return find_key(
+      index_, items_.size(), hash, [this](std::size_t i) -> const PickleValue& { return items_[i]; }, item);
 }
 
 void PickleSet::rebuild_index() {
@@ -1117,14 +1118,14 @@ thread_local FreeLists free_lists;
 
 void* PickleNodeBase::operator new(std::size_t size) {
   const std::size_t size_class = (size + kSizeClass - 1) / kSizeClass;
-  if (size_class >= kPooledClasses || free_lists_gone) return ::operator new(size_class * kSizeClass);
+  if (size_class >= kPooledClasses || free_lists_gone) return ::operator new(size_class* kSizeClass);
   FreeLists& lists = free_lists;
   if (FreeBlock* block = lists.head[size_class]) {
     lists.head[size_class] = block->next;
     --lists.count[size_class];
     return block;
   }
-  return ::operator new(size_class * kSizeClass);
+  return ::operator new(size_class* kSizeClass);
 }
 
 void PickleNodeBase::operator delete(void* p, std::size_t size) noexcept {

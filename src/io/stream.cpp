@@ -318,9 +318,8 @@ class GzipStream final : public DecompressingStream {
       } else if (rc != Z_OK) {
         const std::string detail = decoder_.get().msg ? decoder_.get().msg : ("code " + std::to_string(rc));
         if (rc == Z_MEM_ERROR) throw std::bad_alloc();
-        fail(members_ == 0 && position() + produced == 0 && rc == Z_DATA_ERROR
-                 ? "not gzip data (" + detail + ")"
-                 : "corrupt gzip data (" + detail + ")",
+        fail(members_ == 0 && position() + produced == 0 && rc == Z_DATA_ERROR ? "not gzip data (" + detail + ")"
+                                                                               : "corrupt gzip data (" + detail + ")",
              available_, produced);
       }
     }
@@ -417,8 +416,8 @@ class ReadAheadStream final : public InputStream {
   std::thread worker_;  // last: starts once everything above exists
 };
 
-std::unique_ptr<InputStream> make_stream(std::string name, std::unique_ptr<ByteSource> source,
-                                         Compression compression, const DecompressionLimits& limits) {
+std::unique_ptr<InputStream> make_stream(std::string name, std::unique_ptr<ByteSource> source, Compression compression,
+                                         const DecompressionLimits& limits) {
   if (compression == Compression::Auto) compression = detect_compression(source->peek(3));
   std::unique_ptr<DecompressingStream> stream;
   switch (compression) {
@@ -440,9 +439,9 @@ std::unique_ptr<InputStream> make_stream(std::string name, std::unique_ptr<ByteS
 }  // namespace
 
 constexpr EnumNames<Compression, 4> kCompressionNames{{{{Compression::Auto, "auto"},
-                                                       {Compression::None, "none"},
-                                                       {Compression::Gzip, "gzip"},
-                                                       {Compression::Bzip2, "bzip2"}}}};
+                                                        {Compression::None, "none"},
+                                                        {Compression::Gzip, "gzip"},
+                                                        {Compression::Bzip2, "bzip2"}}}};
 
 std::string_view to_string(Compression compression) { return kCompressionNames.name(compression); }
 

@@ -46,75 +46,144 @@ constexpr WhitelistEntry kWhitelist[] = {
 
 const char* opcode_name(unsigned char op) {
   switch (op) {
-    case '(': return "MARK";
-    case '.': return "STOP";
-    case '0': return "POP";
-    case '1': return "POP_MARK";
-    case '2': return "DUP";
-    case 'F': return "FLOAT";
-    case 'I': return "INT";
-    case 'J': return "BININT";
-    case 'K': return "BININT1";
-    case 'L': return "LONG";
-    case 'M': return "BININT2";
-    case 'N': return "NONE";
-    case 'P': return "PERSID";
-    case 'Q': return "BINPERSID";
-    case 'R': return "REDUCE";
-    case 'S': return "STRING";
-    case 'T': return "BINSTRING";
-    case 'U': return "SHORT_BINSTRING";
-    case 'V': return "UNICODE";
-    case 'X': return "BINUNICODE";
-    case 'a': return "APPEND";
-    case 'b': return "BUILD";
-    case 'c': return "GLOBAL";
-    case 'd': return "DICT";
-    case '}': return "EMPTY_DICT";
-    case 'e': return "APPENDS";
-    case 'g': return "GET";
-    case 'h': return "BINGET";
-    case 'i': return "INST";
-    case 'j': return "LONG_BINGET";
-    case 'l': return "LIST";
-    case ']': return "EMPTY_LIST";
-    case 'o': return "OBJ";
-    case 'p': return "PUT";
-    case 'q': return "BINPUT";
-    case 'r': return "LONG_BINPUT";
-    case 's': return "SETITEM";
-    case 't': return "TUPLE";
-    case ')': return "EMPTY_TUPLE";
-    case 'u': return "SETITEMS";
-    case 'G': return "BINFLOAT";
-    case 'B': return "BINBYTES";
-    case 'C': return "SHORT_BINBYTES";
-    case 0x80: return "PROTO";
-    case 0x81: return "NEWOBJ";
-    case 0x82: return "EXT1";
-    case 0x83: return "EXT2";
-    case 0x84: return "EXT4";
-    case 0x85: return "TUPLE1";
-    case 0x86: return "TUPLE2";
-    case 0x87: return "TUPLE3";
-    case 0x88: return "NEWTRUE";
-    case 0x89: return "NEWFALSE";
-    case 0x8a: return "LONG1";
-    case 0x8b: return "LONG4";
-    case 0x8c: return "SHORT_BINUNICODE";
-    case 0x8d: return "BINUNICODE8";
-    case 0x8e: return "BINBYTES8";
-    case 0x8f: return "EMPTY_SET";
-    case 0x90: return "ADDITEMS";
-    case 0x91: return "FROZENSET";
-    case 0x92: return "NEWOBJ_EX";
-    case 0x93: return "STACK_GLOBAL";
-    case 0x94: return "MEMOIZE";
-    case 0x95: return "FRAME";
-    case 0x96: return "BYTEARRAY8";
-    case 0x97: return "NEXT_BUFFER";
-    case 0x98: return "READONLY_BUFFER";
-    default: return nullptr;
+    case '(':
+      return "MARK";
+    case '.':
+      return "STOP";
+    case '0':
+      return "POP";
+    case '1':
+      return "POP_MARK";
+    case '2':
+      return "DUP";
+    case 'F':
+      return "FLOAT";
+    case 'I':
+      return "INT";
+    case 'J':
+      return "BININT";
+    case 'K':
+      return "BININT1";
+    case 'L':
+      return "LONG";
+    case 'M':
+      return "BININT2";
+    case 'N':
+      return "NONE";
+    case 'P':
+      return "PERSID";
+    case 'Q':
+      return "BINPERSID";
+    case 'R':
+      return "REDUCE";
+    case 'S':
+      return "STRING";
+    case 'T':
+      return "BINSTRING";
+    case 'U':
+      return "SHORT_BINSTRING";
+    case 'V':
+      return "UNICODE";
+    case 'X':
+      return "BINUNICODE";
+    case 'a':
+      return "APPEND";
+    case 'b':
+      return "BUILD";
+    case 'c':
+      return "GLOBAL";
+    case 'd':
+      return "DICT";
+    case '}':
+      return "EMPTY_DICT";
+    case 'e':
+      return "APPENDS";
+    case 'g':
+      return "GET";
+    case 'h':
+      return "BINGET";
+    case 'i':
+      return "INST";
+    case 'j':
+      return "LONG_BINGET";
+    case 'l':
+      return "LIST";
+    case ']':
+      return "EMPTY_LIST";
+    case 'o':
+      return "OBJ";
+    case 'p':
+      return "PUT";
+    case 'q':
+      return "BINPUT";
+    case 'r':
+      return "LONG_BINPUT";
+    case 's':
+      return "SETITEM";
+    case 't':
+      return "TUPLE";
+    case ')':
+      return "EMPTY_TUPLE";
+    case 'u':
+      return "SETITEMS";
+    case 'G':
+      return "BINFLOAT";
+    case 'B':
+      return "BINBYTES";
+    case 'C':
+      return "SHORT_BINBYTES";
+    case 0x80:
+      return "PROTO";
+    case 0x81:
+      return "NEWOBJ";
+    case 0x82:
+      return "EXT1";
+    case 0x83:
+      return "EXT2";
+    case 0x84:
+      return "EXT4";
+    case 0x85:
+      return "TUPLE1";
+    case 0x86:
+      return "TUPLE2";
+    case 0x87:
+      return "TUPLE3";
+    case 0x88:
+      return "NEWTRUE";
+    case 0x89:
+      return "NEWFALSE";
+    case 0x8a:
+      return "LONG1";
+    case 0x8b:
+      return "LONG4";
+    case 0x8c:
+      return "SHORT_BINUNICODE";
+    case 0x8d:
+      return "BINUNICODE8";
+    case 0x8e:
+      return "BINBYTES8";
+    case 0x8f:
+      return "EMPTY_SET";
+    case 0x90:
+      return "ADDITEMS";
+    case 0x91:
+      return "FROZENSET";
+    case 0x92:
+      return "NEWOBJ_EX";
+    case 0x93:
+      return "STACK_GLOBAL";
+    case 0x94:
+      return "MEMOIZE";
+    case 0x95:
+      return "FRAME";
+    case 0x96:
+      return "BYTEARRAY8";
+    case 0x97:
+      return "NEXT_BUFFER";
+    case 0x98:
+      return "READONLY_BUFFER";
+    default:
+      return nullptr;
   }
 }
 
@@ -147,9 +216,9 @@ bool is_ascii(std::string_view s) {
 
 std::optional<NumpyDtype> parse_dtype_spec(std::string_view spec) {
   static const std::pair<const char*, const char*> kNames[] = {
-      {"bool", "b1"},       {"int8", "i1"},       {"int16", "i2"},     {"int32", "i4"},      {"int64", "i8"},
-      {"uint8", "u1"},      {"uint16", "u2"},     {"uint32", "u4"},    {"uint64", "u8"},     {"float16", "f2"},
-      {"float32", "f4"},    {"float64", "f8"},    {"complex64", "c8"}, {"complex128", "c16"}, {"?", "b1"},
+      {"bool", "b1"},    {"int8", "i1"},    {"int16", "i2"},     {"int32", "i4"},       {"int64", "i8"},
+      {"uint8", "u1"},   {"uint16", "u2"},  {"uint32", "u4"},    {"uint64", "u8"},      {"float16", "f2"},
+      {"float32", "f4"}, {"float64", "f8"}, {"complex64", "c8"}, {"complex128", "c16"}, {"?", "b1"},
   };
   for (const auto& [name, code] : kNames)
     if (spec == name) {
@@ -241,8 +310,8 @@ class Unpickler {
   std::uint64_t live_bytes() const { return built_ - released_ + kept_bytes_ + stack_bytes_; }
   [[noreturn, gnu::noinline, gnu::cold]] void fail_budget(std::uint64_t needed) const {
     fail("decoding needs more than " + std::to_string(options_.max_decode_bytes) +
-         " bytes of memory, the budget for one decode (" + std::to_string(needed) +
-         " would be in use; " + options_.decode_budget_hint + ")");
+         " bytes of memory, the budget for one decode (" + std::to_string(needed) + " would be in use; " +
+         options_.decode_budget_hint + ")");
   }
   void charge(std::uint64_t bytes) {
     built_ += bytes;
@@ -296,7 +365,8 @@ class Unpickler {
         return line;
       }
       scanned = available();
-      if (scanned >= kMaxLine) fail(op_label() + " has an argument line longer than " + std::to_string(kMaxLine) + " bytes");
+      if (scanned >= kMaxLine)
+        fail(op_label() + " has an argument line longer than " + std::to_string(kMaxLine) + " bytes");
       if (!fill(scanned + 1)) fail("data ends inside the text argument of " + op_label() + " (the file is truncated)");
     }
   }
@@ -829,7 +899,8 @@ PickleValue Unpickler::call(const PickleValue& callable, const PickleValue::List
       const std::optional<std::string> spec = binary_of(args[0]);
       if (!spec) fail_args(name, args, "a dtype string such as 'f8'");
       for (std::size_t i = 1; i < args.size(); ++i)
-        if (args[i].type() != PickleType::Int && args[i].type() != PickleType::Bool) fail_args(name, args, "integer flags");
+        if (args[i].type() != PickleType::Int && args[i].type() != PickleType::Bool)
+          fail_args(name, args, "integer flags");
       const auto dtype = parse_dtype_spec(*spec);
       if (!dtype)
         fail("numpy dtype " + quote_for_message(*spec) +
@@ -1045,7 +1116,8 @@ bool Unpickler::item_looks_complete(std::size_t key_pos) const {
   const PickleValue& key = stack_[key_pos];
   const PickleValue& value = stack_[key_pos + 1];
   const PickleValue& next = stack_[key_pos + 2];
-  const bool atom_key = key.type() == PickleType::Int || key.type() == PickleType::Str || key.type() == PickleType::Bytes;
+  const bool atom_key =
+      key.type() == PickleType::Int || key.type() == PickleType::Str || key.type() == PickleType::Bytes;
   return atom_key && next.type() == key.type() && Access::state(value) == kNormal && Access::is_container(value);
 }
 
@@ -1488,7 +1560,6 @@ PickleValue read_pickle(InputStream& in, const PickleOptions& options) {
   unpickler.use_stream(&in);
   return read_whole(unpickler);
 }
-
 
 PickleValue read_pickle(const std::filesystem::path& path, const PickleOptions& options) {
   const auto in = open_input(path);

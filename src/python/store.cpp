@@ -28,7 +28,8 @@ std::string arch_key_of(const std::string& encoding) {
 
 std::optional<std::string> arch_key_of(const py::object& arch) {
   if (arch.is_none()) return std::nullopt;
-  if (py::isinstance<py::int_>(arch) && !py::isinstance<py::bool_>(arch)) return arch_key_of(std::string(py::str(arch)));
+  if (py::isinstance<py::int_>(arch) && !py::isinstance<py::bool_>(arch))
+    return arch_key_of(std::string(py::str(arch)));
   if (py::isinstance<py::str>(arch)) return arch_key_of(arch.cast<std::string>());
   if (py::hasattr(arch, "input")) return arch_key_of(arch.attr("input").cast<std::string>());  // a Cell
   throw InputError("arch " + std::string(py::repr(arch)) + ": expected an encoding, a benchmark index or a Cell");
@@ -46,16 +47,13 @@ class Columns {
   void add(const char* name, T value) {
     add(name, py::cast(std::move(value)));
   }
-  void add_index(const char* name, int index) {
-    add(name, index >= 0 ? py::object(py::int_(index)) : py::none());
-  }
+  void add_index(const char* name, int index) { add(name, index >= 0 ? py::object(py::int_(index)) : py::none()); }
   void add_seed(const char* name, std::int64_t seed) {
     add(name, seed == store::kMeanOverSeeds ? py::none() : py::object(py::int_(seed)));
   }
   py::dict take(const std::vector<const char*>& expected) {
     py::dict out;
-    for (const char* name : expected)
-      out[name] = columns_.count(name) ? columns_[name] : py::list();
+    for (const char* name : expected) out[name] = columns_.count(name) ? columns_[name] : py::list();
     return out;
   }
 
@@ -64,15 +62,18 @@ class Columns {
 };
 
 const std::vector<const char*> kRunColumns{
-    "index", "arch", "space", "dataset", "protocol", "budget", "seed", "seeds_averaged", "split", "accuracy",
-    "loss", "status", "params_m", "flops_m", "learning_rate", "init", "wall_seconds", "images_per_second",
+    "index",    "arch",           "space",         "dataset",  "protocol",     "budget",
+    "seed",     "seeds_averaged", "split",         "accuracy", "loss",         "status",
+    "params_m", "flops_m",        "learning_rate", "init",     "wall_seconds", "images_per_second",
     "imported", "created_at"};
-const std::vector<const char*> kCurveColumns{"index", "arch",  "dataset", "protocol", "budget", "seed",
-                                             "epoch", "metric", "split", "value"};
+const std::vector<const char*> kCurveColumns{"index", "arch",  "dataset", "protocol", "budget",
+                                             "seed",  "epoch", "metric",  "split",    "value"};
 const std::vector<const char*> kSummaryColumns{
-    "index", "arch", "space", "dataset", "protocol", "budget", "seed", "seeds", "n_seeds", "pre_averaged",
-    "split", "accuracy", "accuracy_std", "loss", "test_accuracy", "valid_accuracy", "train_accuracy", "params_m",
-    "flops_m", "learning_rate", "init", "status", "wall_seconds", "images_per_second", "imported"};
+    "index",        "arch",          "space",         "dataset",        "protocol",       "budget",
+    "seed",         "seeds",         "n_seeds",       "pre_averaged",   "split",          "accuracy",
+    "accuracy_std", "loss",          "test_accuracy", "valid_accuracy", "train_accuracy", "params_m",
+    "flops_m",      "learning_rate", "init",          "status",         "wall_seconds",   "images_per_second",
+    "imported"};
 
 class Store {
  public:
@@ -163,8 +164,8 @@ class Store {
   // Mean (or per-seed) rows as `nasrank query` computes them. Without a budget
   // the only one stored for the selection is used, as the CLI does.
   py::dict summary(const py::object& arch, std::optional<std::string> dataset, std::optional<std::string> protocol,
-                   std::optional<int> budget, const std::string& split, std::optional<std::int64_t> seed,
-                   bool per_seed, bool detail) const {
+                   std::optional<int> budget, const std::string& split, std::optional<std::int64_t> seed, bool per_seed,
+                   bool detail) const {
     store::QuerySpec spec;
     spec.arch_key = arch_key_of(arch);
     spec.dataset = dataset;
@@ -183,7 +184,8 @@ class Store {
         std::string list;
         for (int b : budgets) list += (list.empty() ? "" : " and ") + std::to_string(b);
         throw InputError("'" + path_.string() + "' holds results for budgets " + list + " epochs for " +
-                         selection_text(arch, dataset, protocol) + "; choose one with budget= (budgets are never mixed)");
+                         selection_text(arch, dataset, protocol) +
+                         "; choose one with budget= (budgets are never mixed)");
       }
       if (budgets.empty()) return Columns().take(kSummaryColumns);
       spec.budget_epochs = budgets.front();
@@ -280,11 +282,13 @@ void bind_store(py::module_& m) {
       .def("budgets", &Store::budgets, py::arg("arch") = py::none(), py::arg("dataset") = py::none(),
            py::arg("protocol") = py::none());
 
-  m.def("store_contents", [](const std::filesystem::path& path, const std::string& dataset) {
-          const rerank::StoreContents contents = rerank::store_contents(path, dataset);
-          return py::make_tuple(contents.protocols, contents.budgets);
-        },
-        py::arg("path"), py::arg("dataset"));
+  m.def(
+      "store_contents",
+      [](const std::filesystem::path& path, const std::string& dataset) {
+        const rerank::StoreContents contents = rerank::store_contents(path, dataset);
+        return py::make_tuple(contents.protocols, contents.budgets);
+      },
+      py::arg("path"), py::arg("dataset"));
   m.def("resolve_split", &store::resolve_split, py::arg("dataset"), py::arg("split"));
 }
 

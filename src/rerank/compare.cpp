@@ -71,16 +71,16 @@ struct ResolvedSide {
   std::vector<store::QueryRow> per_seed;
   analyze::ReportSide description;
   std::string dataset;  // the store's own key for the requested dataset
-  int classes = 0;  // from the runs' configuration, else the dataset's known count
+  int classes = 0;      // from the runs' configuration, else the dataset's known count
 };
 
 ResolvedSide resolve(const ComparisonSide& side, const ComparisonOptions& requested, const char* role) {
   const std::string where = std::string(role) + " store '" + side.store.string() + "'";
   ComparisonOptions options = requested;
-  options.dataset = store::match_dataset(store::ResultStore::open(side.store, store::OpenMode::Read), requested.dataset);
+  options.dataset =
+      store::match_dataset(store::ResultStore::open(side.store, store::OpenMode::Read), requested.dataset);
   const StoreContents contents = store_contents(side.store, options.dataset);
-  if (contents.protocols.empty())
-    throw InputError(where + " has no runs for dataset '" + options.dataset + "'");
+  if (contents.protocols.empty()) throw InputError(where + " has no runs for dataset '" + options.dataset + "'");
   ResolvedSide r;
   r.spec.dataset = options.dataset;
   r.spec.split = options.split;
@@ -93,8 +93,7 @@ ResolvedSide resolve(const ComparisonSide& side, const ComparisonOptions& reques
     r.spec.protocol = contents.protocols.front();
   } else {
     throw InputError(where + " holds several protocols on " + options.dataset + " (" + join(contents.protocols) +
-                     "); choose one for the " + role +
-                     " (nasrank compare: --protocol-a / --protocol-b)");
+                     "); choose one for the " + role + " (nasrank compare: --protocol-a / --protocol-b)");
   }
   std::vector<int> budgets = store_contents(side.store, options.dataset).budgets;
   if (side.budget_epochs) {
@@ -107,17 +106,20 @@ ResolvedSide resolve(const ComparisonSide& side, const ComparisonOptions& reques
     const auto store = store::ResultStore::open(side.store, store::OpenMode::Read);
     budgets = store::budgets_matching(store, probe);
     if (budgets.size() != 1)
-      throw InputError(where + " has several budgets for protocol " + *r.spec.protocol + " on " + options.dataset + " (" +
-                       join(budgets) + " epochs); choose one — 12- and 200-epoch numbers are never mixed (nasrank compare: --budget or " +
-                     "--budget-a / --budget-b; nasrank rerank: --reference-budget)");
+      throw InputError(
+          where + " has several budgets for protocol " + *r.spec.protocol + " on " + options.dataset + " (" +
+          join(budgets) +
+          " epochs); choose one — 12- and 200-epoch numbers are never mixed (nasrank compare: --budget or " +
+          "--budget-a / --budget-b; nasrank rerank: --reference-budget)");
     r.spec.budget_epochs = budgets.front();
   }
   const auto store = store::ResultStore::open(side.store, store::OpenMode::Read);
   r.means = store::run_query(store, r.spec);
-  if (std::none_of(r.means.begin(), r.means.end(), [](const store::QueryRow& row) { return !std::isnan(row.accuracy); }))
+  if (std::none_of(r.means.begin(), r.means.end(),
+                   [](const store::QueryRow& row) { return !std::isnan(row.accuracy); }))
     throw InputError(where + " has no '" + options.split + "' accuracy (split " +
-                     store::resolve_split(options.dataset, options.split) + ") for protocol " + *r.spec.protocol + " at " +
-                     std::to_string(r.spec.budget_epochs) + " epochs on " + options.dataset +
+                     store::resolve_split(options.dataset, options.split) + ") for protocol " + *r.spec.protocol +
+                     " at " + std::to_string(r.spec.budget_epochs) + " epochs on " + options.dataset +
                      " (choose another --metric, e.g. test, valid or an exact split)");
   store::QuerySpec seeds = r.spec;
   seeds.per_seed = true;
@@ -147,20 +149,26 @@ ResolvedSide resolve(const ComparisonSide& side, const ComparisonOptions& reques
               config["network"].value("num_classes", 0) > 0)
             r.classes = config["network"]["num_classes"].get<int>();
         }
-        // A base rate nobody calibrated for this dataset must be visible in the report, not only deep in the configuration.
+        // A base rate nobody calibrated for this dataset must be visible in the report, not only deep in the
+        // configuration.
         const nlohmann::json::json_pointer note_at("/configuration/scaler/base_lr_note");
-        if (provenance.contains(note_at) && provenance[note_at].is_string() && !provenance[note_at].get<std::string>().empty())
+        if (provenance.contains(note_at) && provenance[note_at].is_string() &&
+            !provenance[note_at].get<std::string>().empty())
           provenance["base_lr_note"] = provenance[note_at];
         if (run.provenance.imported)
-          provenance["imported_from"] = {{"file", run.provenance.source_path},     {"sha256", run.provenance.source_sha256},
-                                         {"format", run.provenance.source_format}, {"split", run.provenance.source_split},
-                                         {"note", run.provenance.note},            {"seeds_averaged", run.seeds_averaged}};
+          provenance["imported_from"] = {{"file", run.provenance.source_path},
+                                         {"sha256", run.provenance.source_sha256},
+                                         {"format", run.provenance.source_format},
+                                         {"split", run.provenance.source_split},
+                                         {"note", run.provenance.note},
+                                         {"seeds_averaged", run.seeds_averaged}};
         return false;
       },
       filter, store::ReadOptions{false});
   if (r.classes == 0) r.classes = known_classes(options.dataset);
   r.dataset = options.dataset;
-  r.description.label = side.label.empty() ? *r.spec.protocol + " (" + std::to_string(r.spec.budget_epochs) + " ep)" : side.label;
+  r.description.label =
+      side.label.empty() ? *r.spec.protocol + " (" + std::to_string(r.spec.budget_epochs) + " ep)" : side.label;
   r.description.source = side.store.string();
   r.description.provenance = std::move(provenance);
   return r;
@@ -189,7 +197,7 @@ struct SideArch {
 // the final metric when the trainer could evaluate it, else the last finite
 // epoch value of the split.
 std::map<std::pair<std::string, std::int64_t>, double> last_finite_accuracies(const ResolvedSide& side,
-                                                                               const std::string& split) {
+                                                                              const std::string& split) {
   std::map<std::pair<std::string, std::int64_t>, double> values;
   const auto store = store::ResultStore::open(side.description.source, store::OpenMode::Read);
   store::RunFilter filter;
@@ -268,7 +276,8 @@ std::string seed_list(const std::vector<std::int64_t>& seeds) {
 }
 
 // Seeds of a side over `keys`, most widely covered first (lower seed on ties).
-std::vector<std::int64_t> seeds_by_coverage(const std::map<std::string, SideArch>& side, const std::vector<std::string>& keys) {
+std::vector<std::int64_t> seeds_by_coverage(const std::map<std::string, SideArch>& side,
+                                            const std::vector<std::string>& keys) {
   std::map<std::int64_t, std::size_t> coverage;
   for (const auto& key : keys) {
     const SideArch& a = side.at(key);
@@ -326,26 +335,30 @@ std::optional<analyze::NoiseCeilingInput> like_with_like_ceiling(const ResolvedS
     const SideArch& o = other.at(key);
     const double value = other_chosen.empty() ? o.value : mean_over(o, other_chosen);
     if (!std::isfinite(a) || !std::isfinite(b) || !std::isfinite(value)) continue;
-    if (other_chosen.empty()) stored_seeds = stored_seeds == -1 ? o.stored_mean_seeds : std::min(stored_seeds, o.stored_mean_seeds);
+    if (other_chosen.empty())
+      stored_seeds = stored_seeds == -1 ? o.stored_mean_seeds : std::min(stored_seeds, o.stored_mean_seeds);
     in.seed_a.push_back(a);
     in.seed_b.push_back(b);
     in.other.push_back(value);
   }
   if (in.seed_a.size() < 2) return std::nullopt;
   const std::string unit = h == 1 ? "seed " : "mean of seeds ";
-  in.description = ceiling_side.description.label + ": " + unit + seed_list(half_a) + " vs " + unit + seed_list(half_b) +
-                   (h == 1 ? " (single seeds on both sides)" : " (two disjoint halves of " + std::to_string(h) + " seeds)");
+  in.description =
+      ceiling_side.description.label + ": " + unit + seed_list(half_a) + " vs " + unit + seed_list(half_b) +
+      (h == 1 ? " (single seeds on both sides)" : " (two disjoint halves of " + std::to_string(h) + " seeds)");
   if (!other_chosen.empty()) {
     in.other_description = other_side.description.label + ": " + unit + seed_list(other_chosen);
   } else if (stored_seeds > 0) {
-    in.other_description = other_side.description.label + ": its stored mean over " + std::to_string(stored_seeds) + " seeds" +
+    in.other_description = other_side.description.label + ": its stored mean over " + std::to_string(stored_seeds) +
+                           " seeds" +
                            (static_cast<std::size_t>(stored_seeds) >= h
                                 ? " (at least as many as a half: the test can only under-call a change)"
                                 : " (fewer than a half: the test may call seed noise a change)");
   } else {
     in.other_description = other_side.description.label +
                            ": its stored mean over an unknown number of seeds (the test is like with like only if "
-                           "that is " + std::to_string(h) + ")";
+                           "that is " +
+                           std::to_string(h) + ")";
   }
   return in;
 }
@@ -377,15 +390,19 @@ StoreContents store_contents(const std::filesystem::path& path, const std::strin
         return true;
       },
       filter, store::ReadOptions{false});
-  return {std::vector<std::string>(protocols.begin(), protocols.end()), std::vector<int>(budgets.begin(), budgets.end())};
+  return {std::vector<std::string>(protocols.begin(), protocols.end()),
+          std::vector<int>(budgets.begin(), budgets.end())};
 }
 
 analyze::ComparisonInput build_comparison(const ComparisonSide& reference, const ComparisonSide& candidate,
                                           const ComparisonOptions& options) {
-  if (options.ceiling != "auto" && options.ceiling != "reference" && options.ceiling != "candidate" && options.ceiling != "none")
-    throw InputError("noise ceiling side '" + options.ceiling + "' is unknown (expected auto, reference, candidate or none)");
+  if (options.ceiling != "auto" && options.ceiling != "reference" && options.ceiling != "candidate" &&
+      options.ceiling != "none")
+    throw InputError("noise ceiling side '" + options.ceiling +
+                     "' is unknown (expected auto, reference, candidate or none)");
   if (options.diverged != "chance" && options.diverged != "exclude" && options.diverged != "last-finite")
-    throw InputError("diverged-run policy '" + options.diverged + "' is unknown (expected chance, exclude or last-finite)");
+    throw InputError("diverged-run policy '" + options.diverged +
+                     "' is unknown (expected chance, exclude or last-finite)");
   const ResolvedSide ref = resolve(reference, options, "reference");
   const ResolvedSide cand = resolve(candidate, options, "candidate");
 
@@ -397,7 +414,8 @@ analyze::ComparisonInput build_comparison(const ComparisonSide& reference, const
   in.title = cand.description.label + " vs " + ref.description.label + " on " + ref.dataset;
   for (const ResolvedSide* side : {&cand, &ref})
     if (side->description.provenance.contains("base_lr_note"))
-      in.title += " (" + side->description.label + ": " + side->description.provenance["base_lr_note"].get<std::string>() + ")";
+      in.title +=
+          " (" + side->description.label + ": " + side->description.provenance["base_lr_note"].get<std::string>() + ")";
   in.options = options.analysis;
 
   auto chance_of = [&](const ResolvedSide& side) { return side.classes > 0 ? 100.0 / side.classes : kNaN; };
@@ -432,10 +450,11 @@ analyze::ComparisonInput build_comparison(const ComparisonSide& reference, const
   in.diverged.policy = options.diverged;
   in.diverged.reference = diverged_ref.size();
   in.diverged.candidate = diverged_cand.size();
-  const std::string chance_text = ref.classes > 0 ? short_number(100.0 / ref.classes) + "% on " + ref.dataset : "unknown";
+  const std::string chance_text =
+      ref.classes > 0 ? short_number(100.0 / ref.classes) + "% on " + ref.dataset : "unknown";
   if (options.diverged == "chance")
-    in.diverged.description = "a diverged run counts as chance accuracy (" + chance_text +
-                              "), below every run that learned anything";
+    in.diverged.description =
+        "a diverged run counts as chance accuracy (" + chance_text + "), below every run that learned anything";
   else if (options.diverged == "exclude")
     in.diverged.description = "architectures with a diverged run on either side are left out of both";
   else
@@ -484,8 +503,9 @@ analyze::ComparisonInput build_comparison(const ComparisonSide& reference, const
     if (exclude) {
       const bool known = ref.classes > 0 && cand.classes > 0;
       if (known) {
-        const auto with = analyze::match_by_key(values_of(value_side(ref, "chance", chance_of(ref), options.split), false),
-                                                values_of(value_side(cand, "chance", chance_of(cand), options.split), false));
+        const auto with =
+            analyze::match_by_key(values_of(value_side(ref, "chance", chance_of(ref), options.split), false),
+                                  values_of(value_side(cand, "chance", chance_of(cand), options.split), false));
         in.diverged.alternate_description = "with the diverged architectures at chance accuracy";
         in.diverged.alternate_reference = with.a;
         in.diverged.alternate_candidate = with.b;
@@ -514,7 +534,8 @@ namespace nasrank::rerank {
 std::vector<WrittenReport> write_store_reports(const std::filesystem::path& store,
                                                const std::optional<std::filesystem::path>& reference,
                                                const std::optional<int>& reference_budget, const std::string& baseline,
-                                               const ComparisonOptions& requested, const std::filesystem::path& out_dir) {
+                                               const ComparisonOptions& requested,
+                                               const std::filesystem::path& out_dir) {
   ComparisonOptions options = requested;
   options.dataset = store::match_dataset(store::ResultStore::open(store, store::OpenMode::Read), requested.dataset);
   const StoreContents contents = store_contents(store, options.dataset);
@@ -544,8 +565,8 @@ std::vector<WrittenReport> write_store_reports(const std::filesystem::path& stor
   }
   if (reference)
     for (const auto& p : contents.protocols)
-      build(ComparisonSide{*reference, std::nullopt, reference_budget, "reference"}, ComparisonSide{store, p, std::nullopt, ""},
-            out_dir / (p + "-vs-reference"));
+      build(ComparisonSide{*reference, std::nullopt, reference_budget, "reference"},
+            ComparisonSide{store, p, std::nullopt, ""}, out_dir / (p + "-vs-reference"));
   std::vector<WrittenReport> written;
   for (auto& [report, folder] : built) {
     const auto html = analyze::write_report(report, folder);

@@ -40,11 +40,13 @@ void prepare_demo(const DemoPlan& plan, const std::filesystem::path& worker_bina
                                       "--seeds",   "1",         "--out",         calibration};
   ChildStreams streams;
   streams.out = STDERR_FILENO;
-  const pid_t child = start_child(worker_binary, args, streams,
-                                  "demo calibration: cannot start '" + worker_binary.string() + "': ");
+  const pid_t child =
+      start_child(worker_binary, args, streams, "demo calibration: cannot start '" + worker_binary.string() + "': ");
   if (exit_code_of(wait_child(child)) != 0)
-    throw IoError("demo calibration failed: " + worker_binary.string() + " calibrate --dataset fashion-mnist "
-                  "--protocol demo-principled --seeds 1 --out " + calibration + " (its message is above)");
+    throw IoError("demo calibration failed: " + worker_binary.string() +
+                  " calibrate --dataset fashion-mnist "
+                  "--protocol demo-principled --seeds 1 --out " +
+                  calibration + " (its message is above)");
 }
 
 ComparisonOptions rerank_comparison_options(bool demo) {

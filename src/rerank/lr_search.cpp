@@ -23,11 +23,13 @@ constexpr const char* kLongestPathOnly = "longest path only";
 constexpr const char* kConstantRate = "constant rate";
 
 std::string arch_text(const PlannedArchitecture& a) {
-  return a.graph.space() == cell::Space::Nb201 ? *cell::to_arch_string(a.graph) : cell::to_dag_code(a.graph).value_or("");
+  return a.graph.space() == cell::Space::Nb201 ? *cell::to_arch_string(a.graph)
+                                               : cell::to_dag_code(a.graph).value_or("");
 }
 
 // The scaler's rate for base 1 under `convention` (NaN where it gives none).
-double predicted_factor(const cell::CellGraph& graph, scale::DepthConvention convention, const train::Protocol& protocol) {
+double predicted_factor(const cell::CellGraph& graph, scale::DepthConvention convention,
+                        const train::Protocol& protocol) {
   scale::ScalerOptions options;
   options.base_lr = 1.0;
   options.convention = convention;
@@ -104,8 +106,9 @@ std::vector<std::string> stratified_dag_sample(int vertices, std::size_t count, 
     candidates.emplace_back(std::log(scale::learning_rate(a.graph, options).learning_rate), a.encoding);
   }
   if (count == 0 || count > candidates.size())
-    throw InputError("stratified sample of " + std::to_string(count) + " architectures: the " + std::to_string(vertices) +
-                     "-vertex DAG space has " + std::to_string(candidates.size()) + " connected classes");
+    throw InputError("stratified sample of " + std::to_string(count) + " architectures: the " +
+                     std::to_string(vertices) + "-vertex DAG space has " + std::to_string(candidates.size()) +
+                     " connected classes");
   std::sort(candidates.begin(), candidates.end());
   const double low = candidates.front().first, high = candidates.back().first;
   std::mt19937_64 rng(seed);
@@ -144,7 +147,8 @@ LrSearchPlan plan_lr_search(const LrSearchOptions& options) {
     throw InputError("--tolerance " + std::to_string(options.tolerance) + ": must be >= 0");
   const train::Protocol protocol = load_search_protocol(options);
   if (protocol.loss != "cross-entropy")
-    throw InputError("protocol '" + protocol.name + "' has no training loss the search can rank (loss '" + protocol.loss + "')");
+    throw InputError("protocol '" + protocol.name + "' has no training loss the search can rank (loss '" +
+                     protocol.loss + "')");
 
   LrSearchPlan plan;
   plan.search_id = options.search_id.empty() ? protocol.name : options.search_id;
@@ -184,8 +188,8 @@ LrSearchPlan plan_lr_search(const LrSearchOptions& options) {
   }
 
   plan.grid_center = protocol_center(protocol);
-  plan.grid = options.grid.empty() ? default_rate_grid(plan.grid_center, headline_factors, options.grid_points)
-                                   : options.grid;
+  plan.grid =
+      options.grid.empty() ? default_rate_grid(plan.grid_center, headline_factors, options.grid_points) : options.grid;
   plan.grid = train::validate_rate_grid(plan.grid, 3, "--grid");
 
   std::vector<ProtocolPlan> points;
@@ -196,25 +200,27 @@ LrSearchPlan plan_lr_search(const LrSearchOptions& options) {
 
   nlohmann::json archs = nlohmann::json::array();
   for (const auto& a : plan.architectures) archs.push_back(a.encoding);
-  plan.provenance = {{"search_id", plan.search_id},
-                     {"protocol", train::to_json(protocol)},
-                     {"protocol_source", protocol.source},
-                     {"dataset", options.dataset},
-                     {"epochs", options.epochs},
-                     {"grid", plan.grid},
-                     {"grid_rule", options.grid.empty() ? "default: protocol base " + train::rate_text(plan.grid_center) +
-                                                              " x [smallest factor / 4, largest factor x 8], log-spaced"
-                                                        : std::string("given (--grid)")},
-                     {"seeds", plan.seeds},
-                     {"degree", std::string(scale::degree_name(protocol.learning_rate.degree))},
-                     {"degree_note", "the in-degree choice changes the initialization, not the predicted rate; search "
-                                     "again with --degree to compare"},
-                     {"initialization", std::string(train::initialization_name(protocol.initialization))},
-                     {"loss", scale::loss_choice_name(options.loss)},
-                     {"tolerance", options.tolerance},
-                     {"architectures", archs},
-                     {"disconnected_left_out", disconnected},
-                     {"store", std::filesystem::absolute(options.store).string()}};
+  plan.provenance = {
+      {"search_id", plan.search_id},
+      {"protocol", train::to_json(protocol)},
+      {"protocol_source", protocol.source},
+      {"dataset", options.dataset},
+      {"epochs", options.epochs},
+      {"grid", plan.grid},
+      {"grid_rule", options.grid.empty() ? "default: protocol base " + train::rate_text(plan.grid_center) +
+                                               " x [smallest factor / 4, largest factor x 8], log-spaced"
+                                         : std::string("given (--grid)")},
+      {"seeds", plan.seeds},
+      {"degree", std::string(scale::degree_name(protocol.learning_rate.degree))},
+      {"degree_note",
+       "the in-degree choice changes the initialization, not the predicted rate; search "
+       "again with --degree to compare"},
+      {"initialization", std::string(train::initialization_name(protocol.initialization))},
+      {"loss", scale::loss_choice_name(options.loss)},
+      {"tolerance", options.tolerance},
+      {"architectures", archs},
+      {"disconnected_left_out", disconnected},
+      {"store", std::filesystem::absolute(options.store).string()}};
   return plan;
 }
 
@@ -245,8 +251,9 @@ analyze::LrSearchReport lr_search_report(const LrSearchOptions& options, const L
       const std::string point = train::rate_point_protocol(protocol, rate, options.epochs, plan.search_id).name;
       std::vector<double> losses;
       for (std::uint64_t seed : plan.seeds) {
-        const auto run = store.find(store::RunKey{key, options.dataset, point, options.epochs, static_cast<std::int64_t>(seed)},
-                                    store::ReadOptions{false});
+        const auto run =
+            store.find(store::RunKey{key, options.dataset, point, options.epochs, static_cast<std::int64_t>(seed)},
+                       store::ReadOptions{false});
         if (!run || run->status == store::RunStatus::Failed) continue;  // missing: the row stays short
         if (run->status != store::RunStatus::Ok) {
           losses.push_back(std::nan(""));
@@ -255,7 +262,8 @@ analyze::LrSearchReport lr_search_report(const LrSearchOptions& options, const L
         std::vector<double> tail;
         const auto config = nlohmann::json::parse(run->config_json, nullptr, false);
         if (config.is_object() && config.contains("final_step_losses"))
-          for (const auto& v : config["final_step_losses"]) tail.push_back(v.is_number() ? v.get<double>() : std::nan(""));
+          for (const auto& v : config["final_step_losses"])
+            tail.push_back(v.is_number() ? v.get<double>() : std::nan(""));
         const auto train_metrics = run->final_metrics.find("train");
         const double epoch_mean = train_metrics == run->final_metrics.end() ? std::nan("") : train_metrics->second.loss;
         const double loss = scale::run_loss(options.loss, epoch_mean, tail);

@@ -42,7 +42,8 @@ std::vector<PlannedArchitecture> candidates(const ArchitectureSelection& s) {
   }
   if (s.space == "nb201") {
     out.reserve(cell::kNb201SpaceSize);
-    for (int index = 0; index < cell::kNb201SpaceSize; ++index) out.push_back(describe(cell::from_benchmark_index(index)));
+    for (int index = 0; index < cell::kNb201SpaceSize; ++index)
+      out.push_back(describe(cell::from_benchmark_index(index)));
   } else if (s.space == "dag") {
     cell::for_each_dag(s.dag_vertices, [&](const cell::CellGraph& g) {
       out.push_back(describe(g));
@@ -57,7 +58,8 @@ std::vector<PlannedArchitecture> candidates(const ArchitectureSelection& s) {
 // Uniform in [0, bound) by rejection; spelled out so that samples do not
 // depend on the standard library's distribution implementation.
 std::uint64_t uniform_below(std::mt19937_64& engine, std::uint64_t bound) {
-  const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % bound;
+  const std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % bound;
   std::uint64_t draw = engine();
   while (draw >= limit) draw = engine();
   return draw % bound;
@@ -122,8 +124,8 @@ std::vector<std::string> nb201_sample_across_conv_counts(std::size_t count, std:
   std::mt19937_64 engine(seed);
   std::vector<int> picked;
   for (std::size_t k = 0; k < count; ++k) {
-    const auto stratum = static_cast<std::size_t>(
-        std::lround(static_cast<double>(kMaxConvs * k) / static_cast<double>(count - 1)));
+    const auto stratum =
+        static_cast<std::size_t>(std::lround(static_cast<double>(kMaxConvs * k) / static_cast<double>(count - 1)));
     std::vector<int>& members = by_convs[stratum];
     NASRANK_CHECK(!members.empty(), "every conv count 0..6 has connected cells");
     const std::size_t at = static_cast<std::size_t>(uniform_below(engine, members.size()));
@@ -161,9 +163,7 @@ std::vector<std::string> read_architecture_list(const std::string& path) {
 
 Shard parse_shard(const std::string& text) {
   const auto slash = text.find('/');
-  auto bad = [&]() -> Shard {
-    throw InputError("shard '" + text + "': expected i/n with 0 <= i < n, e.g. 0/4");
-  };
+  auto bad = [&]() -> Shard { throw InputError("shard '" + text + "': expected i/n with 0 <= i < n, e.g. 0/4"); };
   if (slash == std::string::npos) return bad();
   Shard shard;
   try {
@@ -180,7 +180,8 @@ Shard parse_shard(const std::string& text) {
   return shard;
 }
 
-std::vector<PlannedRun> plan_runs(std::size_t architectures, const std::vector<ProtocolPlan>& protocols, const Shard& shard) {
+std::vector<PlannedRun> plan_runs(std::size_t architectures, const std::vector<ProtocolPlan>& protocols,
+                                  const Shard& shard) {
   NASRANK_CHECK(shard.count >= 1 && shard.index >= 0 && shard.index < shard.count, "invalid shard");
   std::vector<PlannedRun> runs;
   std::size_t position = 0;

@@ -18,9 +18,15 @@ store::RunRecord to_run_record(const train::TrainResult& r) {
   run.budget_epochs = r.epochs;
   run.seed = static_cast<std::int64_t>(r.seed);
   switch (r.status) {
-    case train::RunStatus::Ok: run.status = store::RunStatus::Ok; break;
-    case train::RunStatus::Diverged: run.status = store::RunStatus::Diverged; break;
-    case train::RunStatus::Disconnected: run.status = store::RunStatus::Disconnected; break;
+    case train::RunStatus::Ok:
+      run.status = store::RunStatus::Ok;
+      break;
+    case train::RunStatus::Diverged:
+      run.status = store::RunStatus::Diverged;
+      break;
+    case train::RunStatus::Disconnected:
+      run.status = store::RunStatus::Disconnected;
+      break;
   }
   run.error_message = r.status_detail;
   for (const auto& [split, metrics] : r.final_metrics) run.final_metrics[split] = {metrics.accuracy, metrics.loss};
@@ -56,18 +62,19 @@ store::RunRecord to_run_record(const train::TrainResult& r) {
     step_losses.push_back(std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json(nullptr));
   // Everything that decided the numbers, in one document: the resolved
   // protocol, the data actually read, the scaler's working, seed and device.
-  run.config_json = nlohmann::json{{"configuration", r.config},
-                                   {"data", r.data},
-                                   {"scaler", r.scaler},
-                                   {"learning_rate_rule", r.learning_rate_rule},
-                                   {"seed", r.seed},
-                                   {"device", r.device},
-                                   {"threads", r.threads},
-                                   {"params_built_m", r.params_built_m},
-                                   {"flops_built_m", r.flops_built_m},
-                                   {"final_step_losses", step_losses},
-                                   {"build", r.build}}
-                        .dump();
+  run.config_json = nlohmann::json{
+      {"configuration", r.config},
+      {"data", r.data},
+      {"scaler", r.scaler},
+      {"learning_rate_rule", r.learning_rate_rule},
+      {"seed", r.seed},
+      {"device", r.device},
+      {"threads", r.threads},
+      {"params_built_m", r.params_built_m},
+      {"flops_built_m", r.flops_built_m},
+      {"final_step_losses", step_losses},
+      {"build",
+       r.build}}.dump();
   run.tool_version = r.tool_version.empty() ? version() : r.tool_version;
   return run;
 }

@@ -27,7 +27,8 @@ struct Job {
 };
 
 std::string arch_text(const PlannedArchitecture& a) {
-  return a.graph.space() == cell::Space::Nb201 ? *cell::to_arch_string(a.graph) : cell::to_dag_code(a.graph).value_or("");
+  return a.graph.space() == cell::Space::Nb201 ? *cell::to_arch_string(a.graph)
+                                               : cell::to_dag_code(a.graph).value_or("");
 }
 
 std::string short_name(const PlannedArchitecture& a) {
@@ -85,9 +86,8 @@ RunQueueCounts run_queue(const std::vector<PlannedArchitecture>& archs, const st
   auto report_progress = [&] {
     const double hours = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 3600.0;
     state.runs_per_hour = hours > 0 ? static_cast<double>(state.done) / hours : 0.0;
-    state.eta_seconds = state.runs_per_hour > 0
-                            ? static_cast<double>(state.total - state.done) / state.runs_per_hour * 3600.0
-                            : 0.0;
+    state.eta_seconds =
+        state.runs_per_hour > 0 ? static_cast<double>(state.total - state.done) / state.runs_per_hour * 3600.0 : 0.0;
     if (progress) progress(state);
     state.last_line.clear();
   };
@@ -135,7 +135,8 @@ RunQueueCounts run_queue(const std::vector<PlannedArchitecture>& archs, const st
         if (flight == in_flight.end()) continue;
         const Job& job = flight->second.second;
         const train::Protocol& p = protocols[job.protocol];
-        const std::string who = short_name(archs[job.architecture]) + " " + p.name + " seed " + std::to_string(job.seed);
+        const std::string who =
+            short_name(archs[job.architecture]) + " " + p.name + " seed " + std::to_string(job.seed);
         if (e.died) {
           ++state.failed;
           ++counts.failed;

@@ -57,8 +57,8 @@ void WorkerPool::start(Worker& w) {
   streams.in = to_child[0];
   streams.out = from_child[1];
   streams.err = log_fd;
-  const pid_t pid = start_child(binary_, {"worker", "--threads", std::to_string(threads_), "--device", device_}, streams,
-                                "cannot start a worker: ", w.cuda_visible_devices ? &environment : nullptr);
+  const pid_t pid = start_child(binary_, {"worker", "--threads", std::to_string(threads_), "--device", device_},
+                                streams, "cannot start a worker: ", w.cuda_visible_devices ? &environment : nullptr);
   if (log_fd >= 0) close(log_fd);
   close(to_child[0]);
   close(from_child[1]);

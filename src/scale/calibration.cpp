@@ -26,7 +26,9 @@ GridEdge parse_edge(const std::string& text) {
 
 }  // namespace
 
-std::string calibration_rule_name(const Calibration& c) { return c.tolerance > 0.0 ? "within-tolerance" : "smallest-loss"; }
+std::string calibration_rule_name(const Calibration& c) {
+  return c.tolerance > 0.0 ? "within-tolerance" : "smallest-loss";
+}
 
 RateCurve calibration_curve(const Calibration& c, const LossChoice& choice) {
   RateCurve curve;
@@ -136,7 +138,8 @@ Calibration calibration_from_json(const nlohmann::json& doc, const std::string& 
         p.diverged.push_back(flag.get<bool>());
       }
       point.finish();
-      if (p.epoch_mean.size() != p.diverged.size() || (!p.last_steps.empty() && p.last_steps.size() != p.diverged.size()))
+      if (p.epoch_mean.size() != p.diverged.size() ||
+          (!p.last_steps.empty() && p.last_steps.size() != p.diverged.size()))
         fail("curve point at rate " + std::to_string(p.rate) + ": per-seed lists of different lengths");
       if (p.last_steps.empty()) p.last_steps.assign(p.diverged.size(), std::nan(""));
       c.curve.push_back(std::move(p));

@@ -34,9 +34,12 @@ bool has_kernel_factor(DepthConvention convention) { return convention != DepthC
 
 int path_depth(const cell::Path& path, DepthConvention convention) {
   switch (convention) {
-    case DepthConvention::Nb201Reference: return 1 + path.parameterized_edges;
-    case DepthConvention::DagReference: return kDagReferenceDepthOffset + path.parameterized_edges;
-    case DepthConvention::ReluCount: return path.parameterized_edges;
+    case DepthConvention::Nb201Reference:
+      return 1 + path.parameterized_edges;
+    case DepthConvention::DagReference:
+      return kDagReferenceDepthOffset + path.parameterized_edges;
+    case DepthConvention::ReluCount:
+      return path.parameterized_edges;
   }
   NASRANK_CHECK(false, "unknown depth convention");
 }
@@ -106,14 +109,14 @@ LearningRateResult learning_rate(const cell::CellGraph& graph, const ScalerOptio
   }
   if (options.kernel_size && has_kernel_factor(result.convention))
     result.kernel_factor = static_cast<double>(kBaseKernelSize) / *options.kernel_size;
-  result.learning_rate = options.base_lr * std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) *
-                         result.kernel_factor;
+  result.learning_rate =
+      options.base_lr * std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) * result.kernel_factor;
   // A finite base can still overflow once scaled (1.79e308 with kernel 1).
   if (!std::isfinite(result.learning_rate))
-    throw InputError("base learning rate " + number_text(options.base_lr) + " scaled by " +
-                     number_text(std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) *
-                                 result.kernel_factor) +
-                     " is not a finite learning rate");
+    throw InputError(
+        "base learning rate " + number_text(options.base_lr) + " scaled by " +
+        number_text(std::sqrt(sum_cubes(result.base_depths) / result.sum_cubed_depths) * result.kernel_factor) +
+        " is not a finite learning rate");
   return result;
 }
 
@@ -121,7 +124,8 @@ namespace {
 
 enum class Fan { In, Out };
 
-LayerInit he_layer(std::string name, std::vector<std::int64_t> shape, int in_degree, std::string rule, Fan fan = Fan::In) {
+LayerInit he_layer(std::string name, std::vector<std::int64_t> shape, int in_degree, std::string rule,
+                   Fan fan = Fan::In) {
   LayerInit layer;
   std::int64_t area = 1;
   for (std::size_t k = 2; k < shape.size(); ++k) area *= shape[k];
@@ -229,7 +233,8 @@ std::vector<LayerInit> layer_init_table(const cell::CellGraph& graph, const Netw
   };
   layers.push_back(he_layer("stem.weight", with_kernel({width, shape.input_channels}), 1, "he-fan-out", Fan::Out));
   for (const WeightedEdge& e : edges) {
-    layers.push_back(he_layer(edge_suffix(e.edge) + ".weight", with_kernel({width, width}), e.degree, "he-fan-out/degree", Fan::Out));
+    layers.push_back(he_layer(edge_suffix(e.edge) + ".weight", with_kernel({width, width}), e.degree,
+                              "he-fan-out/degree", Fan::Out));
     layers.back().computed = e.computed;
   }
   layers.push_back(output_layer("readout.weight", shape.num_classes, width, Fan::Out));

@@ -66,8 +66,8 @@ void copy_file(const std::filesystem::path& from, const std::filesystem::path& t
   off_t remaining = info.st_size;
   bool kernel_copy = true;
   while (remaining > 0 && kernel_copy) {
-    const ssize_t copied = ::copy_file_range(source.get(), nullptr, target.get(), nullptr,
-                                             static_cast<std::size_t>(remaining), 0);
+    const ssize_t copied =
+        ::copy_file_range(source.get(), nullptr, target.get(), nullptr, static_cast<std::size_t>(remaining), 0);
     if (copied < 0) {
       if (errno == EINTR) continue;
       if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP) {
@@ -141,7 +141,8 @@ WriterLock::WriterLock(const std::filesystem::path& store) : path_(lock_path(sto
                        path_.string() +
                        "'); one writer per file: give parallel workers their own shard files and merge them");
     }
-    struct stat held {}, current {};
+    struct stat held {
+    }, current{};
     if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &current) == 0 && held.st_ino == current.st_ino &&
         held.st_dev == current.st_dev)
       break;

@@ -16,7 +16,9 @@ nlohmann::json number(double value) { return std::isnan(value) ? nlohmann::json(
 nlohmann::json benchmark_index_cell(const RunRecord& r) {
   return r.benchmark_index >= 0 ? nlohmann::json(r.benchmark_index) : nlohmann::json();
 }
-nlohmann::json seed_cell(const RunRecord& r) { return r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed); }
+nlohmann::json seed_cell(const RunRecord& r) {
+  return r.seed == kMeanOverSeeds ? nlohmann::json() : nlohmann::json(r.seed);
+}
 
 // Epochs each of `rows` recorded, from /runs/curve_length without the curves.
 std::vector<std::int32_t> recorded_epochs(const ResultStore& store, const std::vector<std::size_t>& rows) {
@@ -46,14 +48,13 @@ void stream_flat_table(const ResultStore& store, const RunFilter& filter,
       for (const std::string& split : impl.all_splits(group)) names.insert(split);
     splits.assign(names.begin(), names.end());
   }
-  columns = {"row", "space", "benchmark_index", "arch", "unique_string", "dataset", "protocol", "budget_epochs",
-                   "seed", "seeds_averaged", "status", "error_message"};
+  columns = {"row",           "space", "benchmark_index", "arch",   "unique_string", "dataset", "protocol",
+             "budget_epochs", "seed",  "seeds_averaged",  "status", "error_message"};
   for (const auto& split : splits) columns.push_back("accuracy:" + split);
   for (const auto& split : splits) columns.push_back("loss:" + split);
   for (const char* name : {"learning_rate", "init", "params_m", "flops_m", "wall_seconds", "images_per_second",
-                           "epochs_recorded", "imported", "source_path", "source_sha256", "source_size",
-                           "source_mtime", "source_format", "source_split", "source_note", "tool_version",
-                           "created_at", "config_json"})
+                           "epochs_recorded", "imported", "source_path", "source_sha256", "source_size", "source_mtime",
+                           "source_format", "source_split", "source_note", "tool_version", "created_at", "config_json"})
     columns.push_back(name);
   on_columns(columns);
 
@@ -109,11 +110,30 @@ LongTable long_table(const ResultStore& store, const RunFilter& filter) {
 }
 
 void stream_long_table(const ResultStore& store, const RunFilter& filter, const LongTableStream& out) {
-  std::vector<std::string> columns = {"run",           "space",          "benchmark_index", "arch",          "dataset",
-                   "protocol",      "budget_epochs",  "seed",            "seeds_averaged", "status",
-                   "split",         "accuracy",       "loss",            "learning_rate", "init",
-                   "params_m",      "flops_m",        "wall_seconds",    "images_per_second", "epochs_recorded",
-                   "provenance_id", "configuration_id", "created_at",    "error_message"};
+  std::vector<std::string> columns = {"run",
+                                      "space",
+                                      "benchmark_index",
+                                      "arch",
+                                      "dataset",
+                                      "protocol",
+                                      "budget_epochs",
+                                      "seed",
+                                      "seeds_averaged",
+                                      "status",
+                                      "split",
+                                      "accuracy",
+                                      "loss",
+                                      "learning_rate",
+                                      "init",
+                                      "params_m",
+                                      "flops_m",
+                                      "wall_seconds",
+                                      "images_per_second",
+                                      "epochs_recorded",
+                                      "provenance_id",
+                                      "configuration_id",
+                                      "created_at",
+                                      "error_message"};
   out.columns(columns);
   const std::vector<std::int32_t> epochs = recorded_epochs(store, store.select(filter));
   std::map<std::string, std::size_t> provenance_ids, configuration_ids;
@@ -137,35 +157,35 @@ void stream_long_table(const ResultStore& store, const RunFilter& filter, const 
         nlohmann::json configuration_id;
         if (!r.config_json.empty()) {
           const auto config = nlohmann::json::parse(r.config_json, nullptr, false);
-          configuration_id =
-              id_of(configuration_ids, config.is_discarded() ? nlohmann::json(r.config_json) : config, out.configuration);
+          configuration_id = id_of(configuration_ids, config.is_discarded() ? nlohmann::json(r.config_json) : config,
+                                   out.configuration);
         }
         const std::int32_t recorded = epochs[visited++];
         auto add = [&](const std::string& split, double accuracy, double loss) {
           out.row({row,
-                                r.space,
-                                benchmark_index_cell(r),
-                                r.arch,
-                                r.dataset,
-                                r.protocol,
-                                r.budget_epochs,
-                                seed_cell(r),
-                                r.seeds_averaged,
-                                std::string(status_name(r.status)),
-                                split,
-                                number(accuracy),
-                                number(loss),
-                                number(r.learning_rate),
-                                r.init,
-                                number(r.params_m),
-                                number(r.flops_m),
-                                number(r.wall_seconds),
-                                number(r.images_per_second),
-                                recorded,
-                                provenance_id,
-                                configuration_id,
-                                r.created_at,
-                                r.error_message});
+                   r.space,
+                   benchmark_index_cell(r),
+                   r.arch,
+                   r.dataset,
+                   r.protocol,
+                   r.budget_epochs,
+                   seed_cell(r),
+                   r.seeds_averaged,
+                   std::string(status_name(r.status)),
+                   split,
+                   number(accuracy),
+                   number(loss),
+                   number(r.learning_rate),
+                   r.init,
+                   number(r.params_m),
+                   number(r.flops_m),
+                   number(r.wall_seconds),
+                   number(r.images_per_second),
+                   recorded,
+                   provenance_id,
+                   configuration_id,
+                   r.created_at,
+                   r.error_message});
         };
         if (r.final_metrics.empty()) add("", kNotMeasured, kNotMeasured);
         for (const auto& [split, metrics] : r.final_metrics) add(split, metrics.accuracy, metrics.loss);
@@ -182,14 +202,15 @@ FlatTable curve_table(const ResultStore& store, const RunFilter& filter) {
     for (const auto& [split, values] : r.curves.eval_loss) splits.insert(split);
   }
   FlatTable table;
-  table.columns = {"benchmark_index", "arch", "dataset", "protocol", "budget_epochs", "seed", "epoch",
-                   "train_loss", "train_accuracy", "learning_rate", "epoch_seconds"};
+  table.columns = {"benchmark_index", "arch",       "dataset",        "protocol",      "budget_epochs", "seed",
+                   "epoch",           "train_loss", "train_accuracy", "learning_rate", "epoch_seconds"};
   for (const auto& split : splits) table.columns.push_back("accuracy:" + split);
   for (const auto& split : splits) table.columns.push_back("loss:" + split);
   auto at = [](const std::vector<double>& series, std::size_t epoch) {
     return number(epoch < series.size() ? series[epoch] : kNotMeasured);
   };
-  auto split_at = [&](const std::map<std::string, std::vector<double>>& series, const std::string& split, std::size_t epoch) {
+  auto split_at = [&](const std::map<std::string, std::vector<double>>& series, const std::string& split,
+                      std::size_t epoch) {
     const auto it = series.find(split);
     return it == series.end() ? nlohmann::json() : at(it->second, epoch);
   };

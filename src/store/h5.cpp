@@ -77,7 +77,9 @@ void check_status(herr_t status, Failure kind, const std::string& context) {
   if (status < 0) fail(kind, context);
 }
 
-Id make_plist(hid_t cls) { return Id(check_id(H5Pcreate(cls), Failure::Runtime, "creating a property list"), H5Pclose); }
+Id make_plist(hid_t cls) {
+  return Id(check_id(H5Pcreate(cls), Failure::Runtime, "creating a property list"), H5Pclose);
+}
 
 // See create_group. (Groups and datasets: attributes; groups: links.)
 void keep_in_object_header(hid_t create_plist, const std::string& context) {
@@ -118,26 +120,40 @@ Id file_type(const ColumnType& type) {
     return Id(check_id(H5Tcopy(predefined), Failure::Runtime, "copying a type"), H5Tclose);
   };
   switch (type.kind) {
-    case Kind::F64: return copy(H5T_IEEE_F64LE);
-    case Kind::I32: return copy(H5T_STD_I32LE);
-    case Kind::I64: return copy(H5T_STD_I64LE);
-    case Kind::U8: return copy(H5T_STD_U8LE);
-    case Kind::U64: return copy(H5T_STD_U64LE);
-    case Kind::FixedText: return text_type(type.width);
-    case Kind::Text: return text_type(0);
+    case Kind::F64:
+      return copy(H5T_IEEE_F64LE);
+    case Kind::I32:
+      return copy(H5T_STD_I32LE);
+    case Kind::I64:
+      return copy(H5T_STD_I64LE);
+    case Kind::U8:
+      return copy(H5T_STD_U8LE);
+    case Kind::U64:
+      return copy(H5T_STD_U64LE);
+    case Kind::FixedText:
+      return text_type(type.width);
+    case Kind::Text:
+      return text_type(0);
   }
   NASRANK_CHECK(false, "unknown column kind");
 }
 
 const char* kind_name(Kind kind) {
   switch (kind) {
-    case Kind::F64: return "64-bit float";
-    case Kind::I32: return "32-bit integer";
-    case Kind::I64: return "64-bit integer";
-    case Kind::U8: return "8-bit unsigned integer";
-    case Kind::U64: return "64-bit unsigned integer";
-    case Kind::FixedText: return "fixed-length string";
-    case Kind::Text: return "variable-length string";
+    case Kind::F64:
+      return "64-bit float";
+    case Kind::I32:
+      return "32-bit integer";
+    case Kind::I64:
+      return "64-bit integer";
+    case Kind::U8:
+      return "8-bit unsigned integer";
+    case Kind::U64:
+      return "64-bit unsigned integer";
+    case Kind::FixedText:
+      return "fixed-length string";
+    case Kind::Text:
+      return "variable-length string";
   }
   return "?";
 }
@@ -159,7 +175,8 @@ hid_t native_type() {
 hid_t transfer_plist() {
   static const hid_t plist = [] {
     const hid_t id = H5Pcreate(H5P_DATASET_XFER);
-    if (id < 0 || H5Pset_buffer(id, 16 * 1024, nullptr, nullptr) < 0) fail(Failure::Runtime, "creating a transfer property list");
+    if (id < 0 || H5Pset_buffer(id, 16 * 1024, nullptr, nullptr) < 0)
+      fail(Failure::Runtime, "creating a transfer property list");
     return id;
   }();
   return plist;
@@ -284,7 +301,8 @@ void require_checksummed_start(const std::filesystem::path& path) {
     throw InputError(name + " cannot be opened as an HDF5 file: no HDF5 superblock at its start");
   const int version = superblock[8];
   if (version < 2 || version > 3)
-    throw InputError(name + " is an HDF5 file but not a nasrank results store, or a damaged one: its superblock is version " +
+    throw InputError(name +
+                     " is an HDF5 file but not a nasrank results store, or a damaged one: its superblock is version " +
                      std::to_string(version) +
                      " (nasrank writes version 3, whose structures all carry checksums; h5repack without "
                      "--latest rewrites a store with the older, unchecked ones)");
@@ -316,7 +334,7 @@ void require_checksummed_object(hid_t location, const std::string& name, const s
   void* handle = nullptr;
   check_status(H5Fget_vfd_handle(location, H5P_DEFAULT, &handle), Failure::Input, context);
   const int descriptor = *static_cast<int*>(handle);
-  for (std::size_t end = name.find('/'); ; end = name.find('/', end + 1)) {
+  for (std::size_t end = name.find('/');; end = name.find('/', end + 1)) {
     const std::string prefix = name.substr(0, end);
     H5L_info_t link{};
     if (H5Lget_info(location, prefix.c_str(), &link, H5P_DEFAULT) < 0) {
@@ -324,11 +342,12 @@ void require_checksummed_object(hid_t location, const std::string& name, const s
       throw InputError(context + ": '/" + prefix + "' is missing" + (detail.empty() ? "" : " (" + detail + ")"));
     }
     if (link.type != H5L_TYPE_HARD)
-      throw InputError(context + ": '/" + prefix + "' is a soft or external link, which nasrank never writes (damaged "
-                                 "store, or not written by nasrank)");
+      throw InputError(context + ": '/" + prefix +
+                       "' is a soft or external link, which nasrank never writes (damaged "
+                       "store, or not written by nasrank)");
     if (signature_at(descriptor, link.u.address) != "OHDR")
-      throw InputError(context + ": the object header of '/" + prefix + "' at byte " +
-                       std::to_string(link.u.address) + " is not a checksummed (version 2) one (damaged store)");
+      throw InputError(context + ": the object header of '/" + prefix + "' at byte " + std::to_string(link.u.address) +
+                       " is not a checksummed (version 2) one (damaged store)");
     if (end == std::string::npos) break;
   }
 }
@@ -405,9 +424,9 @@ Id create_group(hid_t location, const std::string& name, const std::string& cont
   Id gcpl = make_plist(H5P_GROUP_CREATE);
   check_status(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED), Failure::Runtime, context);
   keep_in_object_header(gcpl.get(), context);
-  return Id(check_id(H5Gcreate2(location, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), Failure::Runtime,
-                     context),
-            H5Gclose);
+  return Id(
+      check_id(H5Gcreate2(location, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), Failure::Runtime, context),
+      H5Gclose);
 }
 
 namespace {
@@ -426,8 +445,7 @@ std::vector<std::string> member_names(hid_t group, const std::string& context) {
 
 void write_attribute(hid_t object, const std::string& name, std::string_view text) {
   const std::string context = "writing attribute '" + name + "'";
-  if (H5Aexists(object, name.c_str()) > 0)
-    check_status(H5Adelete(object, name.c_str()), Failure::Runtime, context);
+  if (H5Aexists(object, name.c_str()) > 0) check_status(H5Adelete(object, name.c_str()), Failure::Runtime, context);
   // Fixed length, stored inside the object's checksummed header (see Kind).
   const std::string padded = text.empty() ? std::string(1, '\0') : std::string(text);
   Id type = text_type(padded.size());
@@ -440,8 +458,7 @@ void write_attribute(hid_t object, const std::string& name, std::string_view tex
 
 void write_attribute(hid_t object, const std::string& name, std::int64_t value) {
   const std::string context = "writing attribute '" + name + "'";
-  if (H5Aexists(object, name.c_str()) > 0)
-    check_status(H5Adelete(object, name.c_str()), Failure::Runtime, context);
+  if (H5Aexists(object, name.c_str()) > 0) check_status(H5Adelete(object, name.c_str()), Failure::Runtime, context);
   Id space(check_id(H5Screate(H5S_SCALAR), Failure::Runtime, context), H5Sclose);
   Id attribute(check_id(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
                         Failure::Runtime, context),
@@ -459,8 +476,9 @@ std::optional<std::string> read_text_attribute(hid_t object, const std::string& 
   if (H5Tget_class(stored.get()) != H5T_STRING) return std::nullopt;
   if (H5Tis_variable_str(stored.get()) > 0) {
     if (!variable_length_allowed)
-      throw InputError(context + ": a variable-length string, which nasrank stores of format 2 never hold "
-                                 "(damaged store, or not written by nasrank)");
+      throw InputError(context +
+                       ": a variable-length string, which nasrank stores of format 2 never hold "
+                       "(damaged store, or not written by nasrank)");
     Id type = text_type(0);
     char* pointer = nullptr;
     check_status(H5Aread(attribute.get(), type.get(), &pointer), Failure::Input, context);
@@ -509,8 +527,7 @@ Id create_dataset(hid_t location, const std::string& name, ColumnType type, std:
     check_status(H5Pset_deflate(dcpl.get(), 4), Failure::Runtime, context);
   }
   // A checksum per chunk turns silent corruption into a read error.
-  if (creation.filtered || creation.checksum)
-    check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
+  if (creation.filtered || creation.checksum) check_status(H5Pset_fletcher32(dcpl.get()), Failure::Runtime, context);
   if (type.kind == Kind::F64) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), Failure::Runtime, context);
@@ -550,11 +567,15 @@ OpenedDataset open_dataset(hid_t location, const std::string& name, ColumnType& 
   const H5T_class_t cls = H5Tget_class(stored.get());
   bool matches = false;
   switch (type.kind) {
-    case Kind::F64: matches = cls == H5T_FLOAT; break;
+    case Kind::F64:
+      matches = cls == H5T_FLOAT;
+      break;
     case Kind::I32:
     case Kind::I64:
     case Kind::U8:
-    case Kind::U64: matches = cls == H5T_INTEGER; break;
+    case Kind::U64:
+      matches = cls == H5T_INTEGER;
+      break;
     case Kind::FixedText:
       matches = cls == H5T_STRING && H5Tis_variable_str(stored.get()) == 0;
       if (matches) type.width = H5Tget_size(stored.get());
@@ -565,9 +586,10 @@ OpenedDataset open_dataset(hid_t location, const std::string& name, ColumnType& 
   }
   H5Eclear2(H5E_DEFAULT);
   if (!matches)
-    throw InputError(context + ": expected a " +
-                     (type.kind == Kind::Text ? std::string("group of text (start, length, utf8)") : kind_name(type.kind)) +
-                     " dataset");
+    throw InputError(
+        context + ": expected a " +
+        (type.kind == Kind::Text ? std::string("group of text (start, length, utf8)") : kind_name(type.kind)) +
+        " dataset");
   return opened;
 }
 
@@ -809,9 +831,9 @@ std::vector<std::string> Column::read_text(hid_t file_space, std::size_t count, 
     Id space = range_selection(bytes_.get(), begin, end - begin, Failure::Input, context);
     buffer.resize(end - begin);
     Id memory_space = simple_space(buffer.size());
-    check_status(H5Dread(bytes_.get(), H5T_NATIVE_UINT8, memory_space.get(), space.get(), transfer_plist(),
-                         buffer.data()),
-                 Failure::Input, context);
+    check_status(
+        H5Dread(bytes_.get(), H5T_NATIVE_UINT8, memory_space.get(), space.get(), transfer_plist(), buffer.data()),
+        Failure::Input, context);
     for (std::size_t k = first; k < last; ++k) {
       const std::size_t row = order[k];
       values[row].assign(buffer.data() + (starts[row] - begin), static_cast<std::size_t>(lengths[row]));
@@ -846,8 +868,7 @@ std::vector<T> Column::read_strided(std::size_t first, std::size_t stride, std::
   const hsize_t start[1] = {static_cast<hsize_t>(first)};
   const hsize_t step[1] = {static_cast<hsize_t>(stride)};
   const hsize_t number[1] = {static_cast<hsize_t>(count)};
-  check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, step, number, nullptr), Failure::Input,
-               context);
+  check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, step, number, nullptr), Failure::Input, context);
   return read_selected<T>(space.get(), count, context);
 }
 template std::vector<std::uint64_t> Column::read_strided(std::size_t, std::size_t, std::size_t) const;
@@ -882,15 +903,15 @@ std::vector<T> Column::read_rows(const std::vector<std::size_t>& rows) const {
   const std::string context = context_ + ": reading";
   Id space(check_id(H5Dget_space(row_dataset()), Failure::Input, context), H5Sclose);
   std::vector<hsize_t> coordinates(rows.begin(), rows.end());
-  check_status(H5Sselect_elements(space.get(), H5S_SELECT_SET, coordinates.size(), coordinates.data()),
-               Failure::Input, context);
+  check_status(H5Sselect_elements(space.get(), H5S_SELECT_SET, coordinates.size(), coordinates.data()), Failure::Input,
+               context);
   return read_selected<T>(space.get(), rows.size(), context);
 }
 
-#define NASRANK_H5_COLUMN_TYPE(T)                                                      \
-  template void Column::write(std::size_t, const std::vector<T>&);                     \
-  template std::vector<T> Column::read_all() const;                                    \
-  template std::vector<T> Column::read_range(std::size_t, std::size_t) const;          \
+#define NASRANK_H5_COLUMN_TYPE(T)                                             \
+  template void Column::write(std::size_t, const std::vector<T>&);            \
+  template std::vector<T> Column::read_all() const;                           \
+  template std::vector<T> Column::read_range(std::size_t, std::size_t) const; \
   template std::vector<T> Column::read_rows(const std::vector<std::size_t>&) const;
 NASRANK_H5_COLUMN_TYPE(double)
 NASRANK_H5_COLUMN_TYPE(std::int32_t)

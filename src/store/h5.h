@@ -59,7 +59,7 @@ bool is_hdf5_file(const std::filesystem::path& path);
 // HDF5. Older structures (version 0/1 superblocks, version 1 object headers)
 // have no checksums; they are refused.
 Id open_file(const std::filesystem::path& path, bool writable);
-Id create_file(const std::filesystem::path& path);               // Runtime failure, truncates
+Id create_file(const std::filesystem::path& path);  // Runtime failure, truncates
 void flush_file(hid_t file, const std::string& context);
 // For a file being abandoned after a failed write (a full disk): its later
 // writes go nowhere, so closing it cannot fail. A close that fails leaves
@@ -170,8 +170,8 @@ class Column {
   std::vector<std::string> read_text(hid_t file_space, std::size_t count, const std::string& context) const;
 
   Id object_;
-  Id starts_, lengths_, bytes_;  // Text only
-  std::size_t byte_count_ = 0;   // Text only: size of `utf8`
+  Id starts_, lengths_, bytes_;   // Text only
+  std::size_t byte_count_ = 0;    // Text only: size of `utf8`
   bool variable_length_ = false;  // a format 1 Text column
   ColumnType type_;
   std::size_t rows_ = 0;

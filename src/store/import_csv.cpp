@@ -46,7 +46,8 @@ std::set<int> epoch_mentions(std::string_view text) {
   std::set<int> found;
   const std::string low = lower(text);
   for (std::size_t i = 0; i < low.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(low[i])) || (i > 0 && std::isdigit(static_cast<unsigned char>(low[i - 1]))))
+    if (!std::isdigit(static_cast<unsigned char>(low[i])) ||
+        (i > 0 && std::isdigit(static_cast<unsigned char>(low[i - 1]))))
       continue;
     std::size_t j = i;
     while (j < low.size() && std::isdigit(static_cast<unsigned char>(low[j]))) ++j;
@@ -128,13 +129,14 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
     }
   const std::set<int> file_mentions = epoch_mentions(options.file.filename().string());
   const std::set<int>& evidence = column_mentions.empty() ? file_mentions : column_mentions;
-  const std::string evidence_place =
-      column_mentions.empty() ? "file name '" + options.file.filename().string() + "'" : "column '" + mention_column + "'";
+  const std::string evidence_place = column_mentions.empty() ? "file name '" + options.file.filename().string() + "'"
+                                                             : "column '" + mention_column + "'";
   int budget = 0;
   std::string budget_origin;
   if (options.budget_epochs) {
     budget = *options.budget_epochs;
-    if (budget <= 0) throw InputError("--budget " + std::to_string(budget) + ": a budget must be a positive number of epochs");
+    if (budget <= 0)
+      throw InputError("--budget " + std::to_string(budget) + ": a budget must be a positive number of epochs");
     if (!evidence.empty() && (evidence.size() > 1 || *evidence.begin() != budget))
       throw InputError("importing " + file + ": --budget " + std::to_string(budget) + " contradicts the " +
                        evidence_place + ", which says " + numbers_text(evidence) + " epochs");
@@ -147,7 +149,8 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
                      "pass --budget EPOCHS (e.g. 12 or 200)");
   } else {
     throw InputError("importing " + file + ": the " + evidence_place + " mention several budgets (" +
-                     numbers_text(evidence) + " epochs); import one budget at a time: give --metric only for the columns of that budget");
+                     numbers_text(evidence) +
+                     " epochs); import one budget at a time: give --metric only for the columns of that budget");
   }
 
   Provenance provenance = file_provenance(options.file, "csv");
@@ -167,8 +170,9 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
   // can filter and report on them. Other protocols may use other networks.
   const bool benchmark_network = options.protocol == "nb201" && options.benchmark_network_size;
   if (benchmark_network)
-    note += "; params_m and flops_m computed by nasrank (see tool_version) for the benchmark's network (C=16, N=5), "
-            "as NAS-Bench-201 counts them";
+    note +=
+        "; params_m and flops_m computed by nasrank (see tool_version) for the benchmark's network (C=16, N=5), "
+        "as NAS-Bench-201 counts them";
   provenance.note = note;
 
   std::vector<std::string> datasets;
@@ -236,8 +240,7 @@ std::vector<RunRecord> read_csv_runs(const CsvImportOptions& options, ImportRepo
             !std::isfinite(number))
           throw InputError(place + " column '" + m.name + "': '" + value + "' is not a number");
         if (number < 0 || number > 100)
-          throw InputError(place + " column '" + m.name + "': " + value +
-                           " is not an accuracy in percent (0..100)");
+          throw InputError(place + " column '" + m.name + "': " + value + " is not an accuracy in percent (0..100)");
         record.final_metrics[m.split].accuracy = number;
       }
       if (!record.final_metrics.empty()) records.push_back(std::move(record));

@@ -70,13 +70,14 @@ RunRecord record_of(const io::NatsTrial& trial, const io::NatsBudget& budget, in
   for (double t : trial.train_time) timed_epochs += std::isnan(t) ? 0 : 1;
   if (timed_epochs > 0 && train_seconds > 0)
     r.images_per_second = training_images(trial.dataset) * static_cast<double>(timed_epochs) / train_seconds;
-  const nlohmann::json config = {{"import", "nats-tss-simple"},
-                                 {"budget", budget.budget},
-                                 {"channel", trial.channel},
-                                 {"num_cells", trial.num_cells},
-                                 {"class_num", trial.class_num},
-                                 {"latency_seconds", trial.latency},
-                                 {"optimizer", "SGD lr 0.1 momentum 0.9 nesterov, wd 5e-4, cosine per epoch, batch 256"}};
+  const nlohmann::json config = {
+      {"import", "nats-tss-simple"},
+      {"budget", budget.budget},
+      {"channel", trial.channel},
+      {"num_cells", trial.num_cells},
+      {"class_num", trial.class_num},
+      {"latency_seconds", trial.latency},
+      {"optimizer", "SGD lr 0.1 momentum 0.9 nesterov, wd 5e-4, cosine per epoch, batch 256"}};
   r.config_json = config.dump();
   r.provenance = provenance;
   return r;
@@ -135,8 +136,8 @@ ImportReport import_nats(ResultStore& store, const NatsImportOptions& options, D
       throw InputError(where + ": arch string '" + record.arch_str + "' is not benchmark index " +
                        std::to_string(index) + " ('" + *ours + "' in the official order)");
     Provenance provenance = file_provenance(path, "nats-tss-simple");
-    provenance.note = "NATS-Bench topology search space, 'simple' per-architecture record " +
-                      path.filename().string() + " (meta: " + meta_path.filename().string() + ")";
+    provenance.note = "NATS-Bench topology search space, 'simple' per-architecture record " + path.filename().string() +
+                      " (meta: " + meta_path.filename().string() + ")";
     for (int budget_epochs : options.budgets) {
       const io::NatsBudget* budget = record.find_budget(std::to_string(budget_epochs));
       if (!budget) {

@@ -253,7 +253,8 @@ Contents read(const std::filesystem::path& path) {
     if (std::memcmp(header, kRecordMagic, sizeof kRecordMagic) != 0 || get_u64(header + 24) != fnv1a(header, 24)) {
       // A crash can leave a zero-filled tail on some file systems; anything
       // else before the end is damage.
-      if (std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.end(), [](char c) { return c == 0; })) break;
+      if (std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.end(), [](char c) { return c == 0; }))
+        break;
       throw damaged(at, "a record header has a wrong signature or checksum");
     }
     const std::uint64_t length = get_u64(header + 8);

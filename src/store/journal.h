@@ -25,9 +25,9 @@ struct Entry {
 
 struct Contents {
   bool exists = false;
-  std::int64_t store_id = 0;       // journal_id of the HDF5 file the journal extends
+  std::int64_t store_id = 0;  // journal_id of the HDF5 file the journal extends
   std::vector<Entry> entries;
-  std::uint64_t valid_bytes = 0;   // header and whole records; the rest is a torn tail
+  std::uint64_t valid_bytes = 0;  // header and whole records; the rest is a torn tail
   std::uint64_t file_bytes = 0;
   bool torn() const { return valid_bytes < file_bytes; }
 };

@@ -24,17 +24,17 @@ const std::vector<std::string>& benchmark_datasets() {
 std::string resolve_split(std::string_view dataset, std::string_view split) {
   const bool benchmark =
       std::find(benchmark_datasets().begin(), benchmark_datasets().end(), dataset) != benchmark_datasets().end();
-  if (split == "test")
-    return benchmark && dataset != "cifar10" && dataset != "cifar10-valid" ? "x-test" : "ori-test";
+  if (split == "test") return benchmark && dataset != "cifar10" && dataset != "cifar10-valid" ? "x-test" : "ori-test";
   if (split == "valid") return "x-valid";
   return std::string(split);
 }
 
 const std::vector<std::string>& query_fields() {
-  static const std::vector<std::string> names{"accuracy",  "accuracy_std", "loss",    "test_accuracy",
-                                              "valid_accuracy", "train_accuracy", "params", "flops",
-                                              "lr",        "index",        "budget",  "seed",
-                                              "n_seeds",   "wall_seconds", "images_per_second"};
+  static const std::vector<std::string> names{"accuracy",      "accuracy_std",   "loss",
+                                              "test_accuracy", "valid_accuracy", "train_accuracy",
+                                              "params",        "flops",          "lr",
+                                              "index",         "budget",         "seed",
+                                              "n_seeds",       "wall_seconds",   "images_per_second"};
   return names;
 }
 
@@ -108,12 +108,18 @@ bool holds(const Condition& c, double value) {
   // A missing value satisfies no condition: "flops<50" must not list runs whose FLOPs are unknown.
   if (std::isnan(value)) return false;
   switch (c.op) {
-    case Condition::Op::Less: return value < c.value;
-    case Condition::Op::LessEqual: return value <= c.value;
-    case Condition::Op::Greater: return value > c.value;
-    case Condition::Op::GreaterEqual: return value >= c.value;
-    case Condition::Op::Equal: return value == c.value;
-    case Condition::Op::NotEqual: return value != c.value;
+    case Condition::Op::Less:
+      return value < c.value;
+    case Condition::Op::LessEqual:
+      return value <= c.value;
+    case Condition::Op::Greater:
+      return value > c.value;
+    case Condition::Op::GreaterEqual:
+      return value >= c.value;
+    case Condition::Op::Equal:
+      return value == c.value;
+    case Condition::Op::NotEqual:
+      return value != c.value;
   }
   return false;
 }
@@ -202,9 +208,12 @@ std::string match_dataset(const ResultStore& store, std::string_view name) {
   if (matches.size() == 1) return matches.front();
   std::string list;
   for (const std::string& key : (matches.empty() ? stored : matches)) list += (list.empty() ? "" : ", ") + key;
-  if (stored.empty()) throw InputError("store '" + store.path().string() + "' holds no runs (asked for dataset '" + std::string(name) + "')");
-  throw InputError("store '" + store.path().string() + "' has " + (matches.empty() ? "no dataset '" : "several datasets matching '") +
-                   std::string(name) + "' (it has: " + list + ")");
+  if (stored.empty())
+    throw InputError("store '" + store.path().string() + "' holds no runs (asked for dataset '" + std::string(name) +
+                     "')");
+  throw InputError("store '" + store.path().string() + "' has " +
+                   (matches.empty() ? "no dataset '" : "several datasets matching '") + std::string(name) +
+                   "' (it has: " + list + ")");
 }
 
 std::vector<int> budgets_matching(const ResultStore& store, const QuerySpec& spec) {
@@ -409,7 +418,8 @@ std::vector<QueryRow> run_query(const ResultStore& store, const QuerySpec& spec)
     const QueryRow& y = result[b];
     return std::make_tuple(x.benchmark_index, arch_text[representative[a]], dataset_rank(x.dataset), x.dataset,
                            x.protocol, x.seed) < std::make_tuple(y.benchmark_index, arch_text[representative[b]],
-                                                                 dataset_rank(y.dataset), y.dataset, y.protocol, y.seed);
+                                                                 dataset_rank(y.dataset), y.dataset, y.protocol,
+                                                                 y.seed);
   };
   if (spec.order_by) {
     const std::string& field = *spec.order_by;

@@ -12,10 +12,14 @@ namespace nasrank::store {
 
 std::string_view status_name(RunStatus status) {
   switch (status) {
-    case RunStatus::Ok: return "ok";
-    case RunStatus::Diverged: return "diverged";
-    case RunStatus::Disconnected: return "disconnected";
-    case RunStatus::Failed: return "failed";
+    case RunStatus::Ok:
+      return "ok";
+    case RunStatus::Diverged:
+      return "diverged";
+    case RunStatus::Disconnected:
+      return "disconnected";
+    case RunStatus::Failed:
+      return "failed";
   }
   return "?";
 }
@@ -27,7 +31,8 @@ RunStatus parse_status(std::string_view text) {
 }
 
 std::size_t EpochCurves::epochs() const {
-  std::size_t longest = std::max({train_loss.size(), train_accuracy.size(), learning_rate.size(), epoch_seconds.size()});
+  std::size_t longest =
+      std::max({train_loss.size(), train_accuracy.size(), learning_rate.size(), epoch_seconds.size()});
   for (const auto& [split, series] : eval_accuracy) longest = std::max(longest, series.size());
   for (const auto& [split, series] : eval_loss) longest = std::max(longest, series.size());
   return longest;
@@ -112,7 +117,8 @@ bool all_nan(const std::vector<double>& series) {
 // entries here makes a record read back exactly as it was added.
 void drop_unmeasured(RunRecord& record) {
   for (auto it = record.final_metrics.begin(); it != record.final_metrics.end();)
-    it = std::isnan(it->second.accuracy) && std::isnan(it->second.loss) ? record.final_metrics.erase(it) : std::next(it);
+    it =
+        std::isnan(it->second.accuracy) && std::isnan(it->second.loss) ? record.final_metrics.erase(it) : std::next(it);
   EpochCurves& curves = record.curves;
   for (auto* series : {&curves.train_loss, &curves.train_accuracy, &curves.learning_rate, &curves.epoch_seconds})
     if (all_nan(*series)) series->clear();
@@ -123,7 +129,8 @@ void drop_unmeasured(RunRecord& record) {
 void check_split_names(const RunRecord& record) {
   auto check = [&](const std::string& split) {
     if (split.empty() || split == "." || split.find('/') != std::string::npos || has_control_characters(split))
-      throw InputError(describe(record) + ": split name '" + split + "' is not usable (empty, '/' or control characters)");
+      throw InputError(describe(record) + ": split name '" + split +
+                       "' is not usable (empty, '/' or control characters)");
   };
   for (const auto& [split, metrics] : record.final_metrics) check(split);
   for (const auto& [split, series] : record.curves.eval_accuracy) check(split);
@@ -202,9 +209,9 @@ bool same_result(const RunRecord& a, const RunRecord& b) {
       std::tie(b.space, b.benchmark_index, b.arch, b.unique_string, b.dataset, b.protocol, b.budget_epochs, b.seed,
                b.seeds_averaged, b.status, b.error_message, b.init, b.config_json))
     return false;
-  for (auto [x, y] : {std::pair{a.learning_rate, b.learning_rate}, std::pair{a.params_m, b.params_m},
-                      std::pair{a.flops_m, b.flops_m}, std::pair{a.wall_seconds, b.wall_seconds},
-                      std::pair{a.images_per_second, b.images_per_second}})
+  for (auto [x, y] :
+       {std::pair{a.learning_rate, b.learning_rate}, std::pair{a.params_m, b.params_m}, std::pair{a.flops_m, b.flops_m},
+        std::pair{a.wall_seconds, b.wall_seconds}, std::pair{a.images_per_second, b.images_per_second}})
     if (!same_number(x, y)) return false;
   if (a.final_metrics.size() != b.final_metrics.size()) return false;
   for (auto ia = a.final_metrics.begin(), ib = b.final_metrics.begin(); ia != a.final_metrics.end(); ++ia, ++ib)

@@ -51,7 +51,8 @@ RunRecord stored_form(RunRecord r) {
     series.resize(epochs, kNotMeasured);
     if (std::all_of(series.begin(), series.end(), [](double v) { return std::isnan(v); })) series.clear();
   };
-  for (auto* series : {&r.curves.train_loss, &r.curves.train_accuracy, &r.curves.learning_rate, &r.curves.epoch_seconds})
+  for (auto* series :
+       {&r.curves.train_loss, &r.curves.train_accuracy, &r.curves.learning_rate, &r.curves.epoch_seconds})
     normalize(*series);
   for (auto* map : {&r.curves.eval_accuracy, &r.curves.eval_loss})
     for (auto it = map->begin(); it != map->end();) {
@@ -166,8 +167,8 @@ const std::vector<std::string>& ResultStore::notices() const { return impl_->not
 
 RunRecord ResultStore::read(std::size_t row, const ReadOptions& options) const {
   if (row >= impl_->rows)
-    throw InputError("results store " + quoted(impl_->path) + ": row " + std::to_string(row) + " requested but it has " +
-                     std::to_string(impl_->rows) + " runs");
+    throw InputError("results store " + quoted(impl_->path) + ": row " + std::to_string(row) +
+                     " requested but it has " + std::to_string(impl_->rows) + " runs");
   return std::move(impl_->read_rows({row}, options).front());
 }
 
@@ -178,8 +179,9 @@ void ResultStore::for_each(const std::function<bool(std::size_t, const RunRecord
   const std::vector<std::size_t> rows = impl_->select(filter);
   constexpr std::size_t kBlock = 4096;
   for (std::size_t first = 0; first < rows.size(); first += kBlock) {
-    const std::vector<std::size_t> block(rows.begin() + static_cast<std::ptrdiff_t>(first),
-                                         rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), first + kBlock)));
+    const std::vector<std::size_t> block(
+        rows.begin() + static_cast<std::ptrdiff_t>(first),
+        rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), first + kBlock)));
     const std::vector<RunRecord> records = impl_->read_rows(block, options);
     for (std::size_t i = 0; i < block.size(); ++i)
       if (!visit(block[i], records[i])) return;
@@ -339,11 +341,12 @@ std::size_t ResultStore::commit() {
       std::error_code ignored;
       std::filesystem::remove(journal::journal_path(s.real_path), ignored);
     }
-    const std::string message = "results store " + quoted(s.path) + ": commit failed, so the " +
-                                std::to_string(uncommitted) + " run(s) added since the last commit are not stored (" +
-                                (s.committed_file ? "the store keeps its " + std::to_string(s.committed_rows) + " committed runs"
-                                                  : "no store file was written") +
-                                "): " + e.what();
+    const std::string message =
+        "results store " + quoted(s.path) + ": commit failed, so the " + std::to_string(uncommitted) +
+        " run(s) added since the last commit are not stored (" +
+        (s.committed_file ? "the store keeps its " + std::to_string(s.committed_rows) + " committed runs"
+                          : "no store file was written") +
+        "): " + e.what();
     if (dynamic_cast<const InputError*>(&e)) throw InputError(message);
     throw IoError(message);
   }

@@ -23,7 +23,8 @@ void ResultStore::Impl::clear_file_caches() {
 
 const std::vector<std::uint64_t>& ResultStore::Impl::arch_hashes() {
   if (!hash_cache)
-    hash_cache = file_rows > 0 ? column(kRuns, runs::arch_key_hash).read_all<std::uint64_t>() : std::vector<std::uint64_t>();
+    hash_cache =
+        file_rows > 0 ? column(kRuns, runs::arch_key_hash).read_all<std::uint64_t>() : std::vector<std::uint64_t>();
   return *hash_cache;
 }
 
@@ -63,11 +64,13 @@ std::vector<T> ResultStore::Impl::scan_file_column(std::map<std::string, std::ve
   return read_once<T>(kRuns, info, wanted);
 }
 
-std::vector<std::string> ResultStore::Impl::scan_file_text(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
+std::vector<std::string> ResultStore::Impl::scan_file_text(const ColumnInfo& info,
+                                                           const std::vector<std::size_t>& wanted) {
   return scan_file_column(text_cache, info, wanted);
 }
 
-std::vector<std::int64_t> ResultStore::Impl::scan_file_int(const ColumnInfo& info, const std::vector<std::size_t>& wanted) {
+std::vector<std::int64_t> ResultStore::Impl::scan_file_int(const ColumnInfo& info,
+                                                           const std::vector<std::size_t>& wanted) {
   return scan_file_column(int_cache, info, wanted);
 }
 

@@ -24,8 +24,8 @@ void create_columns(hid_t file, const std::string& group, const std::vector<cons
                     std::size_t chunk_rows) {
   for (const ColumnInfo* info : columns) {
     const std::string name = group + "/" + info->name;
-    const h5::ColumnCreation creation = info->raw ? h5::ColumnCreation{layout::kRawChunkRows, false}
-                                                  : h5::ColumnCreation{chunk_rows, true};
+    const h5::ColumnCreation creation =
+        info->raw ? h5::ColumnCreation{layout::kRawChunkRows, false} : h5::ColumnCreation{chunk_rows, true};
     h5::Column column = h5::Column::create(file, name, info->type, 0, creation, "creating '/" + name + "'");
     describe_column(column.id(), *info);
   }
@@ -137,8 +137,7 @@ void ResultStore::Impl::validate_layout(const std::string& name) {
     throw InputError(where + ": store format version " + std::to_string(*version) + " is not supported (this nasrank " +
                      "reads version " + std::to_string(layout::kFormatVersion) + ")");
   format_1 = *version == 1;
-  const auto format =
-      h5::read_text_attribute(id, "format", where + ": reading attribute 'format' of '/'", format_1);
+  const auto format = h5::read_text_attribute(id, "format", where + ": reading attribute 'format' of '/'", format_1);
   if (!format || *format != layout::kFormatName)
     throw InputError(where + " is an HDF5 file but not a nasrank results store: its root group has no attribute " +
                      "format = '" + layout::kFormatName + "' (layout: docs/store-format.md)");
@@ -155,7 +154,8 @@ void ResultStore::Impl::validate_layout(const std::string& name) {
                      " is more runs than a file of " + std::to_string(file_bytes) + " bytes holds (damaged store)");
   // Parents come before their subgroups: link_exists() walks a parent's
   // header only after it was checked.
-  for (const std::string& group : {kRuns, kFinalAccuracy, kFinalLoss, kCurves, kEvalAccuracy, kEvalLoss, kSources, kIndex}) {
+  for (const std::string& group :
+       {kRuns, kFinalAccuracy, kFinalLoss, kCurves, kEvalAccuracy, kEvalLoss, kSources, kIndex}) {
     if (!h5::link_exists(id, group))
       throw InputError(where + ": group '/" + group + "' is missing (damaged store, or not written by nasrank)");
     h5::require_checksummed_object(id, group, where);
@@ -258,8 +258,8 @@ std::vector<std::string>& ResultStore::Impl::splits(const std::string& group) {
 h5::Column* ResultStore::Impl::split_column(const std::string& group, const std::string& split) {
   const auto& names = splits(group);
   if (!std::binary_search(names.begin(), names.end(), split)) return nullptr;
-  ColumnInfo info = group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info()
-                                                                       : layout::final_loss_info();
+  ColumnInfo info =
+      group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info() : layout::final_loss_info();
   info.name = split.c_str();
   return &column(group, info);
 }
@@ -269,8 +269,7 @@ h5::Column& ResultStore::Impl::create_split_column(const std::string& group, con
   const std::string key = group + "/" + split;
   const bool per_epoch = group == kEvalAccuracy || group == kEvalLoss;
   h5::Column created = h5::Column::create(
-      handle(), key, info.type, size, {per_epoch ? layout::kCurveChunkRows : layout::kRunChunkRows, true},
-      where(key));
+      handle(), key, info.type, size, {per_epoch ? layout::kCurveChunkRows : layout::kRunChunkRows, true}, where(key));
   describe_column(created.id(), info);
   h5::write_attribute(created.id(), "split", split);
   std::vector<std::string>& list = splits(group);

@@ -46,11 +46,11 @@ struct ResultStore::Impl {
   OpenMode mode = OpenMode::Read;
   std::optional<durable::WriterLock> lock;
 
-  bool format_1_allowed = false;  // OpenMode::ReadFormat1
-  bool format_1 = false;          // the open store is of format 1 (read-only)
-  bool committed_file = false;  // `path` holds the base of the next transaction
-  bool transaction = false;     // `temporary` is open for writing
-  h5::Id file;                  // what reads go to: `path`, or `temporary` during a transaction
+  bool format_1_allowed = false;              // OpenMode::ReadFormat1
+  bool format_1 = false;                      // the open store is of format 1 (read-only)
+  bool committed_file = false;                // `path` holds the base of the next transaction
+  bool transaction = false;                   // `temporary` is open for writing
+  h5::Id file;                                // what reads go to: `path`, or `temporary` during a transaction
   std::map<std::string, h5::Column> columns;  // open datasets by path
   std::map<std::string, std::vector<std::string>> split_lists;  // group -> split datasets in it
 
@@ -64,23 +64,23 @@ struct ResultStore::Impl {
   std::vector<journal::Entry> overlay;  // journal entries first, then the staged ones
   std::size_t journal_entries = 0;      // leading entries of `overlay` that are in the journal
   std::unordered_map<std::size_t, std::size_t> overlay_at;  // row -> its latest entry in `overlay`
-  std::int64_t store_id = 0;            // the file's journal_id (0: none, commits fold)
+  std::int64_t store_id = 0;                                // the file's journal_id (0: none, commits fold)
   std::optional<journal::Writer> journal_writer;
-  std::uint64_t journal_bytes = 0;      // size of the journal (0 = none yet)
-  std::uint64_t fold_bytes = 0;         // fold when the journal would reach this size
-  std::vector<std::string> notices;     // what open() repaired
+  std::uint64_t journal_bytes = 0;   // size of the journal (0 = none yet)
+  std::uint64_t fold_bytes = 0;      // fold when the journal would reach this size
+  std::vector<std::string> notices;  // what open() repaired
   std::size_t pending() const { return overlay.size() - journal_entries; }
-  void set_rows();                      // rows from file_rows and overlay
+  void set_rows();                                       // rows from file_rows and overlay
   void load_journal(const journal::Contents& contents);  // after the file is open
   void drop_staged();
-  void fold(std::size_t entries);       // writes overlay[0, entries) into a new file
+  void fold(std::size_t entries);         // writes overlay[0, entries) into a new file
   std::optional<std::size_t> curve_rows;  // length of the /curves datasets, read when first needed
   std::size_t curve_count();
 
   // Whole columns kept in memory once a selection needed them entirely.
   std::optional<std::vector<std::uint64_t>> hash_cache;
-  std::map<std::string, std::vector<std::string>> text_cache;   // dataset, protocol
-  std::map<std::string, std::vector<std::int64_t>> int_cache;   // budget_epochs, seed
+  std::map<std::string, std::vector<std::string>> text_cache;  // dataset, protocol
+  std::map<std::string, std::vector<std::int64_t>> int_cache;  // budget_epochs, seed
   std::optional<std::unordered_map<std::string, std::size_t>> key_rows;
   struct SourceTable {
     std::vector<Provenance> rows;
@@ -112,7 +112,8 @@ struct ResultStore::Impl {
   // serves the next one (fresh pages are most of a short query's cost).
   // Any rows of /runs; rows of the other groups must be file rows.
   template <class T>
-  std::vector<T> read_once(const std::string& group, const layout::ColumnInfo& info, const std::vector<std::size_t>& rows) {
+  std::vector<T> read_once(const std::string& group, const layout::ColumnInfo& info,
+                           const std::vector<std::size_t>& rows) {
     auto from_file = [&](const std::vector<std::size_t>& file_rows_wanted) {
       if (auto it = columns.find(group + "/" + info.name); it != columns.end())
         return it->second.read_rows<T>(file_rows_wanted);

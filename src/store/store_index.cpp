@@ -40,8 +40,8 @@ namespace {
 // must start at entry 0 or with a smaller hash and end at the last entry or
 // with a larger one.
 std::optional<std::pair<std::size_t, std::size_t>> run_in_window(const std::vector<std::uint64_t>& window,
-                                                                  std::size_t begin, std::size_t rows,
-                                                                  std::uint64_t hash) {
+                                                                 std::size_t begin, std::size_t rows,
+                                                                 std::uint64_t hash) {
   if (window.empty()) return std::nullopt;
   const bool starts_before = begin == 0 || window.front() < hash;
   const bool ends_after = begin + window.size() == rows || window.back() > hash;
@@ -74,7 +74,8 @@ std::vector<std::size_t> ResultStore::Impl::rows_with_hash(std::uint64_t hash) {
     constexpr std::size_t kStride = 1024;
     const std::size_t samples = (indexed + kStride - 1) / kStride;
     const auto sample = sorted.read_strided<std::uint64_t>(0, kStride, samples);
-    const auto at_least = static_cast<std::size_t>(std::lower_bound(sample.begin(), sample.end(), hash) - sample.begin());
+    const auto at_least =
+        static_cast<std::size_t>(std::lower_bound(sample.begin(), sample.end(), hash) - sample.begin());
     const auto above = static_cast<std::size_t>(std::upper_bound(sample.begin(), sample.end(), hash) - sample.begin());
     const std::size_t window_first = (at_least == 0 ? 0 : at_least - 1) * kStride;
     const std::size_t window_end = std::min(indexed, above * kStride);

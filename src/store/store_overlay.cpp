@@ -29,30 +29,54 @@ std::int64_t new_store_id() {
 RunCell run_cell(const RunRecord& r, const std::string& name) {
   RunCell cell;
   auto is = [&](const ColumnInfo& info) { return name == info.name; };
-  if (is(runs::space)) cell.text = r.space;
-  else if (is(runs::benchmark_index)) cell.integer = r.benchmark_index;
-  else if (is(runs::arch)) cell.text = r.arch;
-  else if (is(runs::arch_key_hash)) cell.hash = layout::arch_key_hash(arch_key(r.space, r.arch));
-  else if (is(runs::unique_string)) cell.text = r.unique_string;
-  else if (is(runs::dataset)) cell.text = r.dataset;
-  else if (is(runs::protocol)) cell.text = r.protocol;
-  else if (is(runs::budget_epochs)) cell.integer = r.budget_epochs;
-  else if (is(runs::seed)) cell.integer = r.seed;
-  else if (is(runs::seeds_averaged)) cell.text = r.seeds_averaged;
-  else if (is(runs::status)) cell.text = std::string(status_name(r.status));
-  else if (is(runs::error_message)) cell.text = r.error_message;
-  else if (is(runs::learning_rate)) cell.number = r.learning_rate;
-  else if (is(runs::init)) cell.text = r.init;
-  else if (is(runs::params_m)) cell.number = r.params_m;
-  else if (is(runs::flops_m)) cell.number = r.flops_m;
-  else if (is(runs::wall_seconds)) cell.number = r.wall_seconds;
-  else if (is(runs::images_per_second)) cell.number = r.images_per_second;
-  else if (is(runs::config_json)) cell.text = r.config_json;
-  else if (is(runs::tool_version)) cell.text = r.tool_version;
-  else if (is(runs::created_at)) cell.text = r.created_at;
-  else if (is(runs::imported)) cell.integer = r.provenance.imported ? 1 : 0;
-  else if (is(runs::curve_length)) cell.integer = static_cast<std::int64_t>(r.curves.epochs());
-  else NASRANK_CHECK(false, "column '" + name + "' has no value for a journaled run");
+  if (is(runs::space))
+    cell.text = r.space;
+  else if (is(runs::benchmark_index))
+    cell.integer = r.benchmark_index;
+  else if (is(runs::arch))
+    cell.text = r.arch;
+  else if (is(runs::arch_key_hash))
+    cell.hash = layout::arch_key_hash(arch_key(r.space, r.arch));
+  else if (is(runs::unique_string))
+    cell.text = r.unique_string;
+  else if (is(runs::dataset))
+    cell.text = r.dataset;
+  else if (is(runs::protocol))
+    cell.text = r.protocol;
+  else if (is(runs::budget_epochs))
+    cell.integer = r.budget_epochs;
+  else if (is(runs::seed))
+    cell.integer = r.seed;
+  else if (is(runs::seeds_averaged))
+    cell.text = r.seeds_averaged;
+  else if (is(runs::status))
+    cell.text = std::string(status_name(r.status));
+  else if (is(runs::error_message))
+    cell.text = r.error_message;
+  else if (is(runs::learning_rate))
+    cell.number = r.learning_rate;
+  else if (is(runs::init))
+    cell.text = r.init;
+  else if (is(runs::params_m))
+    cell.number = r.params_m;
+  else if (is(runs::flops_m))
+    cell.number = r.flops_m;
+  else if (is(runs::wall_seconds))
+    cell.number = r.wall_seconds;
+  else if (is(runs::images_per_second))
+    cell.number = r.images_per_second;
+  else if (is(runs::config_json))
+    cell.text = r.config_json;
+  else if (is(runs::tool_version))
+    cell.text = r.tool_version;
+  else if (is(runs::created_at))
+    cell.text = r.created_at;
+  else if (is(runs::imported))
+    cell.integer = r.provenance.imported ? 1 : 0;
+  else if (is(runs::curve_length))
+    cell.integer = static_cast<std::int64_t>(r.curves.epochs());
+  else
+    NASRANK_CHECK(false, "column '" + name + "' has no value for a journaled run");
   return cell;
 }
 
@@ -151,7 +175,8 @@ std::vector<std::string> ResultStore::Impl::all_splits(const std::string& group)
   return {names.begin(), names.end()};
 }
 
-std::optional<std::vector<double>> ResultStore::Impl::read_split_once(const std::string& group, const std::string& split,
+std::optional<std::vector<double>> ResultStore::Impl::read_split_once(const std::string& group,
+                                                                      const std::string& split,
                                                                       const std::vector<std::size_t>& rows) {
   bool in_file = false;
   if (committed_file || transaction) {
@@ -159,8 +184,8 @@ std::optional<std::vector<double>> ResultStore::Impl::read_split_once(const std:
     in_file = std::binary_search(names.begin(), names.end(), split);
   }
   if (!in_file && overlay.empty()) return std::nullopt;
-  ColumnInfo info = group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info()
-                                                                       : layout::final_loss_info();
+  ColumnInfo info =
+      group == kFinalAccuracy || group == kEvalAccuracy ? layout::final_accuracy_info() : layout::final_loss_info();
   info.name = split.c_str();
   const bool accuracy = group == kFinalAccuracy;
   return merge_overlay<double>(

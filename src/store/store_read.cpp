@@ -29,7 +29,8 @@ std::optional<int> benchmark_index_of(const std::string& key) {
 
 }  // namespace
 
-std::vector<RunRecord> ResultStore::Impl::read_rows(const std::vector<std::size_t>& wanted, const ReadOptions& options) {
+std::vector<RunRecord> ResultStore::Impl::read_rows(const std::vector<std::size_t>& wanted,
+                                                    const ReadOptions& options) {
   return merge_overlay<RunRecord>(
       wanted, [&](const std::vector<std::size_t>& in_file) { return read_file_rows(in_file, options); },
       [&](const RunRecord& r) {
@@ -39,7 +40,8 @@ std::vector<RunRecord> ResultStore::Impl::read_rows(const std::vector<std::size_
       });
 }
 
-std::vector<RunRecord> ResultStore::Impl::read_file_rows(const std::vector<std::size_t>& wanted, const ReadOptions& options) {
+std::vector<RunRecord> ResultStore::Impl::read_file_rows(const std::vector<std::size_t>& wanted,
+                                                         const ReadOptions& options) {
   const std::size_t k = wanted.size();
   std::vector<RunRecord> records(k);
   if (k == 0) return records;
@@ -132,15 +134,17 @@ void ResultStore::Impl::read_curves(const std::vector<std::size_t>& wanted, std:
       if (lengths[i] <= 0) continue;
       const std::size_t offset = static_cast<std::size_t>(offsets[i]);
       const std::size_t length = static_cast<std::size_t>(lengths[i]);
-      std::vector<double> series = one_span ? std::vector<double>(span.begin() + static_cast<std::ptrdiff_t>(offset - low),
-                                                                  span.begin() + static_cast<std::ptrdiff_t>(offset - low + length))
-                                            : c.read_range<double>(offset, length);
+      std::vector<double> series =
+          one_span ? std::vector<double>(span.begin() + static_cast<std::ptrdiff_t>(offset - low),
+                                         span.begin() + static_cast<std::ptrdiff_t>(offset - low + length))
+                   : c.read_range<double>(offset, length);
       if (std::all_of(series.begin(), series.end(), [](double v) { return std::isnan(v); })) continue;
       assign(records[i], std::move(series));
     }
   };
   namespace cv = layout::curves;
-  fill(column(kCurves, cv::train_loss), [](RunRecord& r, std::vector<double> s) { r.curves.train_loss = std::move(s); });
+  fill(column(kCurves, cv::train_loss),
+       [](RunRecord& r, std::vector<double> s) { r.curves.train_loss = std::move(s); });
   fill(column(kCurves, cv::train_accuracy),
        [](RunRecord& r, std::vector<double> s) { r.curves.train_accuracy = std::move(s); });
   fill(column(kCurves, cv::learning_rate),

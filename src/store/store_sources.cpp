@@ -37,7 +37,9 @@ ResultStore::Impl::SourceTable& ResultStore::Impl::source_table() {
       const std::size_t n = paths.size();
       auto text = [&](const ColumnInfo& info) {
         auto values = column(kSources, info).read_all<std::string>();
-        if (values.size() != n) throw InputError(where(kSources + "/" + info.name) + " has a different length than '/sources/path' (damaged store)");
+        if (values.size() != n)
+          throw InputError(where(kSources + "/" + info.name) +
+                           " has a different length than '/sources/path' (damaged store)");
         return values;
       };
       const auto sha = text(src::sha256);
@@ -46,7 +48,9 @@ ResultStore::Impl::SourceTable& ResultStore::Impl::source_table() {
       const auto split = text(src::split);
       const auto note = text(src::note);
       const auto size = column(kSources, src::size_bytes).read_all<std::int64_t>();
-      if (size.size() != n) throw InputError(where(kSources + "/size_bytes") + " has a different length than '/sources/path' (damaged store)");
+      if (size.size() != n)
+        throw InputError(where(kSources + "/size_bytes") +
+                         " has a different length than '/sources/path' (damaged store)");
       for (std::size_t i = 0; i < n; ++i) {
         Provenance p;
         p.source_path = paths[i];

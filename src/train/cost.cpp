@@ -119,7 +119,7 @@ NetworkCost network_cost(const cell::CellGraph& graph, const NetworkSpec& spec) 
 
 DatasetShape dataset_shape(const std::string& dataset_key) {
   static const std::map<std::string, DatasetShape> shapes{
-      {"cifar10", {3, 32, 32, 10}},       {"cifar10-valid", {3, 32, 32, 10}}, {"cifar100", {3, 32, 32, 100}},
+      {"cifar10", {3, 32, 32, 10}},         {"cifar10-valid", {3, 32, 32, 10}}, {"cifar100", {3, 32, 32, 100}},
       {"ImageNet16-120", {3, 16, 16, 120}}, {"fashion-mnist", {1, 28, 28, 10}}, {"mnist", {1, 28, 28, 10}},
       {"synthetic", {3, 32, 32, 10}}};
   const auto it = shapes.find(dataset_key);

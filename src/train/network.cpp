@@ -17,10 +17,8 @@ namespace {
 
 torch::nn::Conv2d make_conv(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel,
                             std::int64_t stride) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
-                               .stride(stride)
-                               .padding(kernel / 2)
-                               .bias(false));
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in_channels, out_channels, kernel).stride(stride).padding(kernel / 2).bias(false));
 }
 
 int kernel_of(cell::Op op) { return op == cell::Op::Conv1x1 ? 1 : 3; }
@@ -225,7 +223,8 @@ TinyNetwork::TinyNetwork(const cell::CellGraph& graph, const NetworkSpec& spec, 
       blocks_.push_back(std::make_shared<BasicBlock>(channels, 2 * channels));
       channels *= 2;
     }
-    for (int k = 0; k < spec.cells_per_stage; ++k) blocks_.push_back(std::make_shared<Nb201Cell>(graph, channels, build, fusion));
+    for (int k = 0; k < spec.cells_per_stage; ++k)
+      blocks_.push_back(std::make_shared<Nb201Cell>(graph, channels, build, fusion));
   }
   for (std::size_t k = 0; k < blocks_.size(); ++k) cells->register_module(std::to_string(k), blocks_[k]);
   head_bn_ = register_module("head_bn", torch::nn::BatchNorm2d(channels));
@@ -436,7 +435,8 @@ std::vector<scale::LayerInit> Network::initialize(Initialization init, const sca
     return {};
   }
   const scale::ScalerOptions scaler = scaler_options_for(impl_->graph, impl_->spec, options);
-  std::vector<scale::LayerInit> table = scale::layer_init_table(impl_->graph, network_shape(impl_->graph, impl_->spec), scaler);
+  std::vector<scale::LayerInit> table =
+      scale::layer_init_table(impl_->graph, network_shape(impl_->graph, impl_->spec), scaler);
   torch::NoGradGuard no_grad;
   auto parameters = model.named_parameters(/*recurse=*/true);
   std::set<std::string> drawn;
@@ -449,7 +449,8 @@ std::vector<scale::LayerInit> Network::initialize(Initialization init, const sca
                     "the scaler names '" + row.name + "', which the network does not have");
       continue;
     }
-    NASRANK_CHECK(parameter->sizes().vec() == row.shape, "the scaler's shape of '" + row.name + "' differs from the network's");
+    NASRANK_CHECK(parameter->sizes().vec() == row.shape,
+                  "the scaler's shape of '" + row.name + "' differs from the network's");
     parameter->normal_(0.0, row.stddev, detail::parameter_generator(seed, row.name));
     drawn.insert(row.name);
   }
@@ -504,9 +505,9 @@ ForwardBackward Network::forward_backward(const float* images, const std::int64_
   detail::Model& model = *impl_->model;
   model.train();
   model.zero_grad();
-  const torch::Tensor input =
-      torch::from_blob(const_cast<float*>(images), {batch, s.input_channels, s.input_height, s.input_width}, torch::kFloat)
-          .clone();
+  const torch::Tensor input = torch::from_blob(const_cast<float*>(images),
+                                               {batch, s.input_channels, s.input_height, s.input_width}, torch::kFloat)
+                                  .clone();
   const torch::Tensor target = torch::from_blob(const_cast<std::int64_t*>(labels), {batch}, torch::kLong).clone();
   const torch::Tensor logits = model.forward(input);
   const torch::Tensor loss = torch::cross_entropy_loss(logits, target);
@@ -516,7 +517,8 @@ ForwardBackward Network::forward_backward(const float* images, const std::int64_
   out.loss = loss.item<double>();
   for (const auto& item : model.named_parameters(true)) {
     const torch::Tensor& grad = item.value().grad();
-    out.gradients[item.key()] = grad.defined() ? detail::to_vector(grad) : std::vector<float>(item.value().numel(), 0.0f);
+    out.gradients[item.key()] =
+        grad.defined() ? detail::to_vector(grad) : std::vector<float>(item.value().numel(), 0.0f);
   }
   return out;
 }

@@ -38,7 +38,8 @@ int configure_process(int threads) {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
   });
-  if (threads < 0) throw InputError("threads = " + std::to_string(threads) + ": must be >= 0 (0 = every hardware thread)");
+  if (threads < 0)
+    throw InputError("threads = " + std::to_string(threads) + ": must be >= 0 (0 = every hardware thread)");
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (at::get_num_threads() != threads) at::set_num_threads(threads);
   return at::get_num_threads();

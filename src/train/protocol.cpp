@@ -144,7 +144,9 @@ DataBudget read_data(ObjectReader reader) {
   return data;
 }
 
-std::string schedule_name(ScheduleConfig::Kind kind) { return kind == ScheduleConfig::Kind::Cosine ? "cosine" : "constant"; }
+std::string schedule_name(ScheduleConfig::Kind kind) {
+  return kind == ScheduleConfig::Kind::Cosine ? "cosine" : "constant";
+}
 
 }  // namespace
 
@@ -191,9 +193,12 @@ json to_json(const Protocol& p) {
       lr["degree"] = std::string(scale::degree_name(p.learning_rate.degree));
   } else {
     json scaler = json::object();
-    if (p.learning_rate.base_lr) scaler["base_lr"] = *p.learning_rate.base_lr;
-    else scaler["calibration"] = p.learning_rate.calibration;
-    if (p.learning_rate.convention) scaler["convention"] = std::string(scale::convention_name(*p.learning_rate.convention));
+    if (p.learning_rate.base_lr)
+      scaler["base_lr"] = *p.learning_rate.base_lr;
+    else
+      scaler["calibration"] = p.learning_rate.calibration;
+    if (p.learning_rate.convention)
+      scaler["convention"] = std::string(scale::convention_name(*p.learning_rate.convention));
     scaler["degree"] = std::string(scale::degree_name(p.learning_rate.degree));
     lr = {{"scaler", scaler}};
   }
@@ -255,7 +260,8 @@ Protocol load_protocol(const std::string& name_or_path) {
     if (!std::filesystem::exists(path)) {
       std::string known;
       for (const std::string& name : shipped_protocol_names()) known += (known.empty() ? "" : ", ") + name;
-      throw InputError("protocol '" + name_or_path + "': no such file and no shipped protocol of that name (shipped, in " +
+      throw InputError("protocol '" + name_or_path +
+                       "': no such file and no shipped protocol of that name (shipped, in " +
                        protocol_directory().string() + ": " + (known.empty() ? "none found" : known) + ")");
     }
   }
@@ -279,12 +285,14 @@ std::filesystem::path calibration_path(const Protocol& protocol) {
   const LearningRateRule& rule = protocol.learning_rate;
   if (rule.kind != LearningRateRule::Kind::Scaler || rule.calibration.empty()) return {};
   std::filesystem::path path = rule.calibration;
-  if (path.is_relative() && !protocol.source.empty()) path = std::filesystem::path(protocol.source).parent_path() / path;
+  if (path.is_relative() && !protocol.source.empty())
+    path = std::filesystem::path(protocol.source).parent_path() / path;
   return path;
 }
 
 double scheduled_learning_rate(const ScheduleConfig& schedule, double peak, int epoch, int epochs) {
-  NASRANK_CHECK(epoch >= 0 && epoch < epochs, "epoch " + std::to_string(epoch) + " outside 0.." + std::to_string(epochs - 1));
+  NASRANK_CHECK(epoch >= 0 && epoch < epochs,
+                "epoch " + std::to_string(epoch) + " outside 0.." + std::to_string(epochs - 1));
   const int warmup = schedule.warmup_epochs;
   if (epoch < warmup) return peak * (epoch + 1) / (warmup + 1);
   if (schedule.kind == ScheduleConfig::Kind::Constant) return peak;
@@ -298,8 +306,8 @@ double scheduled_learning_rate(const ScheduleConfig& schedule, double peak, int 
   if (schedule.update == ScheduleConfig::Update::Epoch || schedule.kind == ScheduleConfig::Kind::Constant ||
       epoch < schedule.warmup_epochs || steps_per_epoch == 0)
     return per_epoch;
-  NASRANK_CHECK(step < steps_per_epoch, "step " + std::to_string(step) + " outside the epoch's " +
-                                            std::to_string(steps_per_epoch));
+  NASRANK_CHECK(step < steps_per_epoch,
+                "step " + std::to_string(step) + " outside the epoch's " + std::to_string(steps_per_epoch));
   const double progress = (static_cast<double>(epoch - schedule.warmup_epochs) +
                            static_cast<double>(step) / static_cast<double>(steps_per_epoch)) /
                           static_cast<double>(epochs - schedule.warmup_epochs);

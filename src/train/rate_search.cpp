@@ -17,12 +17,13 @@ std::string rate_text(double rate) {
 }
 
 Protocol rate_point_protocol(const Protocol& base, double rate, int epochs, const std::string& search_id) {
-  if (!(rate > 0.0) || !std::isfinite(rate)) throw InputError("learning rate " + rate_text(rate) + ": must be > 0 and finite");
+  if (!(rate > 0.0) || !std::isfinite(rate))
+    throw InputError("learning rate " + rate_text(rate) + ": must be > 0 and finite");
   if (epochs < 1) throw InputError("search budget " + std::to_string(epochs) + " epochs: must be at least 1");
   Protocol p = base;
   p.name = search_id + "@lr=" + rate_text(rate);
-  p.description = "learning-rate search '" + search_id + "' point lr=" + rate_text(rate) + " of protocol '" + base.name +
-                  "': " + std::to_string(epochs) + " epoch(s) at a constant rate";
+  p.description = "learning-rate search '" + search_id + "' point lr=" + rate_text(rate) + " of protocol '" +
+                  base.name + "': " + std::to_string(epochs) + " epoch(s) at a constant rate";
   p.epochs = epochs;
   // The convention and in-degree choice stay: principled init reads them.
   p.learning_rate.kind = LearningRateRule::Kind::Fixed;
@@ -36,7 +37,8 @@ Protocol rate_point_protocol(const Protocol& base, double rate, int epochs, cons
 std::vector<double> validate_rate_grid(std::vector<double> grid, std::size_t minimum, const std::string& what) {
   for (double rate : grid)
     if (!(rate > 0.0) || !std::isfinite(rate))
-      throw InputError(what + ": rate " + rate_text(rate) + " is not > 0 (every learning rate must be positive and finite)");
+      throw InputError(what + ": rate " + rate_text(rate) +
+                       " is not > 0 (every learning rate must be positive and finite)");
   std::sort(grid.begin(), grid.end());
   grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
   if (grid.size() < minimum)
@@ -45,7 +47,8 @@ std::vector<double> validate_rate_grid(std::vector<double> grid, std::size_t min
   std::set<std::string> texts;
   for (double rate : grid)
     if (!texts.insert(rate_text(rate)).second)
-      throw InputError(what + ": two rates print as " + rate_text(rate) + " (six significant digits); space them further");
+      throw InputError(what + ": two rates print as " + rate_text(rate) +
+                       " (six significant digits); space them further");
   return grid;
 }
 
@@ -87,7 +90,8 @@ std::string uncalibrated_base_note(const Protocol& protocol, const std::string& 
   const bool cifar10 = dataset_key.rfind("cifar10", 0) == 0 && dataset_key.rfind("cifar100", 0) != 0;
   if (*rule.base_lr == scale::kDefaultNb201BaseLr)
     return "base 0.46 from CIFAR-10 (reference)" + (cifar10 ? std::string() : ", not calibrated on " + dataset_key);
-  return "base " + rate_text(*rule.base_lr) + " set by protocol '" + protocol.name + "', not calibrated on " + dataset_key;
+  return "base " + rate_text(*rule.base_lr) + " set by protocol '" + protocol.name + "', not calibrated on " +
+         dataset_key;
 }
 
 double run_loss(const TrainResult& result, const scale::LossChoice& choice) {

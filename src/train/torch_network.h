@@ -84,8 +84,8 @@ class Nb201Cell : public Block {
   // What forward does next: one edge, or one fused convolution (whose
   // members' CellEdges say where each term goes).
   struct Step {
-    std::size_t edge = 0;            // index into edges_ (the first member of a group)
-    int group = -1;                  // index into groups_, or -1
+    std::size_t edge = 0;              // index into edges_ (the first member of a group)
+    int group = -1;                    // index into groups_, or -1
     std::vector<std::size_t> members;  // the group's edges, in its member order
   };
   torch::Tensor edge_term(const CellEdge& edge, const torch::Tensor& input,

@@ -26,9 +26,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 torch::Device pick_device(Device device) {
   const bool cuda = torch::cuda::is_available();
@@ -65,8 +63,9 @@ Placement place(detail::Model& model, const RuntimeOptions& runtime) {
 }
 
 // Evaluation: network in eval mode, normalization only, every image once.
-SplitMetrics evaluate(detail::Model& model, const dataset::ImageDataset& images, const dataset::ImageTransform& transform,
-                      int batch_size, int workers, const Placement& placement) {
+SplitMetrics evaluate(detail::Model& model, const dataset::ImageDataset& images,
+                      const dataset::ImageTransform& transform, int batch_size, int workers,
+                      const Placement& placement) {
   dataset::LoaderConfig config;
   config.batch_size = static_cast<std::size_t>(batch_size);
   config.shuffle = false;
@@ -171,7 +170,8 @@ TrainResult describe_run(const TrainRequest& request, const dataset::BenchmarkDa
   TrainResult result;
   result.architecture = request.architecture;
   result.space = space_key(graph.space());
-  result.canonical = graph.space() == cell::Space::Nb201 ? cell::to_arch_string(graph).value_or("") : cell::to_dag_code(graph).value_or("");
+  result.canonical = graph.space() == cell::Space::Nb201 ? cell::to_arch_string(graph).value_or("")
+                                                         : cell::to_dag_code(graph).value_or("");
   if (graph.space() == cell::Space::Nb201) result.benchmark_index = cell::to_benchmark_index(graph);
   result.unique_string = cell::unique_string(graph, true);
   result.dataset = data.key;
@@ -327,8 +327,8 @@ EpochRecord train_epoch(TrainingSession& session, int epoch, TrainResult& result
     seen += n;
     if (!std::isfinite(step.loss)) {
       result.status = RunStatus::Diverged;
-      result.status_detail = "training loss became " + std::to_string(step.loss) + " at epoch " + std::to_string(epoch) +
-                             ", batch " + std::to_string(batch_number) + "; stopped";
+      result.status_detail = "training loss became " + std::to_string(step.loss) + " at epoch " +
+                             std::to_string(epoch) + ", batch " + std::to_string(batch_number) + "; stopped";
       break;
     }
     correct += step.correct;
@@ -347,9 +347,9 @@ EpochRecord train_epoch(TrainingSession& session, int epoch, TrainResult& result
 void evaluate_epoch(TrainingSession& session, const std::vector<EvaluationSet>& evaluations, EpochRecord& record) {
   const auto eval_start = Clock::now();
   for (const EvaluationSet& set : evaluations)
-    record.evaluations[set.name] = evaluate(session.model, *set.images, session.eval_transform,
-                                            session.protocol.data.eval_batch_size,
-                                            session.protocol.data.loader_workers, session.placement);
+    record.evaluations[set.name] =
+        evaluate(session.model, *set.images, session.eval_transform, session.protocol.data.eval_batch_size,
+                 session.protocol.data.loader_workers, session.placement);
   record.eval_seconds = seconds_since(eval_start);
 }
 
@@ -396,9 +396,11 @@ TrainResult run(const TrainRequest& request, const dataset::BenchmarkData& data,
   }
 
   const EpochRecord& final_epoch = result.history.back();
-  result.final_metrics["train"] = SplitMetrics{final_epoch.train_loss, final_epoch.train_accuracy, final_epoch.train_images};
+  result.final_metrics["train"] =
+      SplitMetrics{final_epoch.train_loss, final_epoch.train_accuracy, final_epoch.train_images};
   for (const auto& [name, metrics] : final_epoch.evaluations) result.final_metrics[name] = metrics;
-  result.images_per_second = result.train_seconds > 0 ? static_cast<double>(trained_images) / result.train_seconds : 0.0;
+  result.images_per_second =
+      result.train_seconds > 0 ? static_cast<double>(trained_images) / result.train_seconds : 0.0;
   result.wall_seconds = seconds_since(wall_start);
   return result;
 }
@@ -432,8 +434,8 @@ NetworkSpec network_spec(const Protocol& protocol, const dataset::ImageDataset& 
   return spec;
 }
 
-ResolvedLearningRate resolve_learning_rate(const cell::CellGraph& graph, const Protocol& protocol, const NetworkSpec& spec,
-                                           const std::string& dataset_key) {
+ResolvedLearningRate resolve_learning_rate(const cell::CellGraph& graph, const Protocol& protocol,
+                                           const NetworkSpec& spec, const std::string& dataset_key) {
   const LearningRateRule& rule = protocol.learning_rate;
   if (rule.kind == LearningRateRule::Kind::Fixed) return {rule.fixed, nullptr};
   scale::ScalerOptions options;
@@ -516,8 +518,9 @@ scale::Calibration calibrate(const CalibrationRequest& request, const dataset::B
       point.last_steps.push_back(run_loss(result, last_steps));
       point.diverged.push_back(result.status != RunStatus::Ok);
       if (request.on_run)
-        request.on_run(rate, seed, request.loss.kind == scale::LossChoice::Kind::EpochMean ? point.epoch_mean.back()
-                                                                                          : point.last_steps.back());
+        request.on_run(rate, seed,
+                       request.loss.kind == scale::LossChoice::Kind::EpochMean ? point.epoch_mean.back()
+                                                                               : point.last_steps.back());
     }
     calibration.curve.push_back(std::move(point));
   }
@@ -539,15 +542,16 @@ StepBenchmark benchmark_training_steps(const cell::CellGraph& graph, const Netwo
   detail::Model& model = *network.impl().model;
   const Placement placement = place(model, runtime);
   model.train();
-  const double peak = protocol.learning_rate.kind == LearningRateRule::Kind::Fixed ? protocol.learning_rate.fixed
-                                                                                  : protocol.learning_rate.base_lr.value_or(0.1);
+  const double peak = protocol.learning_rate.kind == LearningRateRule::Kind::Fixed
+                          ? protocol.learning_rate.fixed
+                          : protocol.learning_rate.base_lr.value_or(0.1);
   torch::optim::SGD optimizer = make_optimizer(model, protocol.optimizer, peak);
   auto generator = at::detail::createCPUGenerator(seed);
   const std::int64_t batch = protocol.batch_size;
-  const torch::Tensor input = torch::randn({batch, spec.input_channels, spec.input_height, spec.input_width}, generator,
-                                           torch::kFloat)
-                                  .to(placement.device)
-                                  .contiguous(placement.format);
+  const torch::Tensor input =
+      torch::randn({batch, spec.input_channels, spec.input_height, spec.input_width}, generator, torch::kFloat)
+          .to(placement.device)
+          .contiguous(placement.format);
   const torch::Tensor target = torch::randint(spec.num_classes, {batch}, generator, torch::kLong).to(placement.device);
   StepBenchmark out;
   out.steps = steps;

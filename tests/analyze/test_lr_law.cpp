@@ -90,8 +90,10 @@ SearchedArchitecture synthetic(const std::string& key, double factor, double tru
   a.curve.rates = grid;
   for (double rate : grid) {
     const double d = std::log(rate) - std::log(true_rate);
-    if (rate > 4 * true_rate) a.curve.losses.push_back({std::nan(""), std::nan("")});
-    else a.curve.losses.push_back({0.5 + d * d, 0.5 + d * d + 0.001});
+    if (rate > 4 * true_rate)
+      a.curve.losses.push_back({std::nan(""), std::nan("")});
+    else
+      a.curve.losses.push_back({0.5 + d * d, 0.5 + d * d + 0.001});
   }
   a.predicted = {{"dag-reference", factor}, {"constant rate", 1.0}};
   return a;
@@ -107,8 +109,8 @@ TEST(LrSearchReport, LawThatHoldsIsFoundAndEdgeMinimaAreLeftOut) {
   in.predictors = {"dag-reference", "constant rate"};
   const std::vector<double> fs{1.0, 0.7, 0.5, 0.35, 0.25, 0.18};
   for (std::size_t i = 0; i < fs.size(); ++i)
-    in.architectures.push_back(synthetic("dag:" + std::to_string(i), fs[i], 0.4 * fs[i], grid, static_cast<int>(i % 3 + 1),
-                                         static_cast<int>(i / 2 + 1)));
+    in.architectures.push_back(synthetic("dag:" + std::to_string(i), fs[i], 0.4 * fs[i], grid,
+                                         static_cast<int>(i % 3 + 1), static_cast<int>(i / 2 + 1)));
   // Its minimum lies below the grid: flagged and left out, not fitted.
   in.architectures.push_back(synthetic("dag:edge", 0.01, 0.008, grid, 4, 4));
   BootstrapOptions bootstrap;
@@ -150,7 +152,8 @@ TEST(LrSearchReport, RatesUnrelatedToThePredictionAreSaidToBreakTheLaw) {
   in.predictors = {"dag-reference"};
   // Every architecture has the same maximal rate whatever its prediction.
   for (int i = 0; i < 8; ++i)
-    in.architectures.push_back(synthetic("dag:" + std::to_string(i), std::pow(0.7, i), 0.1 * (1.0 + 0.05 * (i % 2)), grid, 1, 1));
+    in.architectures.push_back(
+        synthetic("dag:" + std::to_string(i), std::pow(0.7, i), 0.1 * (1.0 + 0.05 * (i % 2)), grid, 1, 1));
   const LrSearchReport r = analyze_lr_search(in, BootstrapOptions{});
   EXPECT_NE(r.verdict.find("the law does not hold here"), std::string::npos) << r.verdict;
   EXPECT_LT(r.fits[0].explained_slope_one, 0.0);
@@ -167,7 +170,7 @@ TEST(LrSearchReport, TooFewUsableArchitecturesAreReportedNotFitted) {
   ASSERT_EQ(r.skipped_predictors.size(), 1u);
   EXPECT_NE(r.verdict.find("cannot be tested"), std::string::npos) << r.verdict;
   EXPECT_NE(r.verdict.find("only 1 of 2"), std::string::npos) << r.verdict;
-  EXPECT_NE(lr_search_html(r).find("<svg"), std::string::npos);  // the curves are still shown
+  EXPECT_NE(lr_search_html(r).find("<svg"), std::string::npos);                      // the curves are still shown
   EXPECT_THROW(analyze_lr_search(LrSearchInput{}, BootstrapOptions{}), InputError);  // nothing to test
 }
 

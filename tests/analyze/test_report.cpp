@@ -38,7 +38,8 @@ ComparisonInput sample_input(std::size_t n, bool with_ceiling) {
     ceiling.other.push_back(quality + 0.5 + 3.0 * noise(rng));
     ArchitectureDetail detail;
     detail.benchmark_index = static_cast<int>(1000 + k);
-    detail.arch = "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|#" + std::to_string(k);
+    detail.arch =
+        "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|#" + std::to_string(k);
     detail.reference_seeds = {1, 2};
     detail.reference_seed_values = {in.reference_values.back() - 0.1, in.reference_values.back() + 0.1};
     detail.candidate_seeds = {1};
@@ -169,8 +170,9 @@ TEST(Report, HeadlineStatesResultIntervalAndVerdictWithTheUsersLabels) {
   const Report report = build_report(sample_input(120, true));
   const auto& c = report.comparison.correlation;
   char expected[160];
-  std::snprintf(expected, sizeof expected, "principled against benchmark over 120 architectures: Kendall tau-b %.4f [%.4f, %.4f]",
-                c.kendall.tau_b, c.tau_b_interval.lower, c.tau_b_interval.upper);
+  std::snprintf(expected, sizeof expected,
+                "principled against benchmark over 120 architectures: Kendall tau-b %.4f [%.4f, %.4f]", c.kendall.tau_b,
+                c.tau_b_interval.lower, c.tau_b_interval.upper);
   EXPECT_EQ(report.headline.rfind(expected, 0), 0u) << report.headline;
   EXPECT_NE(report.headline.find("seed noise"), std::string::npos);
   const std::string html = report_html(report);
@@ -222,11 +224,14 @@ TEST(Report, ScatterMarkersCarryTooltipsAndScaleWithN) {
   EXPECT_NE(html.find("<title>cell &lt;3&gt;\nbenchmark: "), std::string::npos);
   EXPECT_GT(svg::marker_radius(10), 2.5 * svg::marker_radius(100000) - 1e-9);
   EXPECT_GT(svg::marker_opacity(10), svg::marker_opacity(15000));
-  EXPECT_NE(html.find("r=\"" + [] {
-    char b[16];
-    std::snprintf(b, sizeof b, "%.1f", svg::marker_radius(10));
-    return std::string(b);
-  }() + "\""), std::string::npos);
+  EXPECT_NE(html.find("r=\"" +
+                      [] {
+                        char b[16];
+                        std::snprintf(b, sizeof b, "%.1f", svg::marker_radius(10));
+                        return std::string(b);
+                      }() +
+                      "\""),
+            std::string::npos);
 }
 
 TEST(Report, PerArchitectureTableIsSortableWithoutExternalScripts) {

@@ -48,12 +48,14 @@ std::string chromium_command(const std::filesystem::path& dir, const std::filesy
   return std::string(kChromium) +
          " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
          " --disable-background-networking --disable-component-update --disable-sync"
-         " --user-data-dir=" + (dir / ("profile-" + page.stem().string())).string() + " --log-net-log=" + netlog.string() +
+         " --user-data-dir=" +
+         (dir / ("profile-" + page.stem().string())).string() + " --log-net-log=" + netlog.string() +
          " --dump-dom file://" + page.string() + " > " + dom.string() + " 2>/dev/null";
 }
 
 TEST(ReportInChromium, RendersChartsAndLoadsNothingExternal) {
-  if (!std::filesystem::exists(kChromium)) GTEST_SKIP() << "SKIPPED: " << kChromium << " is not installed (apt-get install chromium)";
+  if (!std::filesystem::exists(kChromium))
+    GTEST_SKIP() << "SKIPPED: " << kChromium << " is not installed (apt-get install chromium)";
   ComparisonInput in;
   in.title = "chromium check";
   in.dataset = "synthetic";
@@ -66,7 +68,8 @@ TEST(ReportInChromium, RendersChartsAndLoadsNothingExternal) {
     in.reference_values.push_back(50 + k);
     in.candidate_values.push_back(50 + k + ((k * 7) % 11) - 5);
   }
-  in.noise_ceiling = NoiseCeilingInput{"A seeds", in.reference_values, in.reference_values, in.candidate_values, 1, "B"};
+  in.noise_ceiling =
+      NoiseCeilingInput{"A seeds", in.reference_values, in.reference_values, in.candidate_values, 1, "B"};
   for (double& v : in.noise_ceiling->seed_b) v += 0.5;
   in.counts.matched = 40;
   in.options.bootstrap.resamples = 100;
@@ -129,34 +132,45 @@ nlohmann::json layout_at(const std::filesystem::path& dir, const std::filesystem
   std::ofstream(host) << "<!DOCTYPE html><html><body style=\"margin:0\"><pre id=\"layout-check\"></pre>"
                          "<script>window.addEventListener('message', function (e) {"
                          " document.getElementById('layout-check').textContent = e.data; });</script>"
-                         "<iframe src=\"" + page.filename().string() + "\" style=\"border:0;width:" + std::to_string(width) +
-                         "px;height:1200px\"></iframe></body></html>";
+                         "<iframe src=\"" +
+                             page.filename().string() + "\" style=\"border:0;width:" + std::to_string(width) +
+                             "px;height:1200px\"></iframe></body></html>";
   const auto dom = dir / ("layout-" + std::to_string(width) + ".html");
   const std::string command = std::string(kChromium) +
                               " --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-sync"
-                              " --disable-background-networking --user-data-dir=" + (dir / "profile-layout").string() +
-                              " --window-size=1400,1300 --virtual-time-budget=10000 --dump-dom file://" + host.string() + " > " +
-                              dom.string() + " 2>/dev/null";
+                              " --disable-background-networking --user-data-dir=" +
+                              (dir / "profile-layout").string() +
+                              " --window-size=1400,1300 --virtual-time-budget=10000 --dump-dom file://" +
+                              host.string() + " > " + dom.string() + " 2>/dev/null";
   if (std::system(command.c_str()) != 0) return nullptr;
   const std::string rendered = slurp(dom);
   const auto begin = rendered.find("<pre id=\"layout-check\">");
   if (begin == std::string::npos) return nullptr;
   const auto start = begin + std::string("<pre id=\"layout-check\">").size();
   std::string text = rendered.substr(start, rendered.find("</pre>", start) - start);
-  for (const auto& [entity, plain] : {std::pair<std::string, std::string>{"&quot;", "\""}, {"&gt;", ">"}, {"&lt;", "<"}, {"&amp;", "&"}})
-    for (std::size_t p = text.find(entity); p != std::string::npos; p = text.find(entity, p + 1)) text.replace(p, entity.size(), plain);
+  for (const auto& [entity, plain] :
+       {std::pair<std::string, std::string>{"&quot;", "\""}, {"&gt;", ">"}, {"&lt;", "<"}, {"&amp;", "&"}})
+    for (std::size_t p = text.find(entity); p != std::string::npos; p = text.find(entity, p + 1))
+      text.replace(p, entity.size(), plain);
   return nlohmann::json::parse(text, nullptr, false);
 }
 
 TEST(ReportInChromium, NothingIsWiderThanTheViewportAtDesktopAndPhoneWidths) {
-  if (!std::filesystem::exists(kChromium)) GTEST_SKIP() << "SKIPPED: " << kChromium << " is not installed (apt-get install chromium)";
+  if (!std::filesystem::exists(kChromium))
+    GTEST_SKIP() << "SKIPPED: " << kChromium << " is not installed (apt-get install chromium)";
   ComparisonInput in;
   in.title = "layout check: nb201-principled (12 ep) vs nb201-benchmark (12 ep) on cifar10";
   in.dataset = "cifar10";
   in.metric = "test accuracy (ori-test), %";
-  in.reference = {"nb201-benchmark (12 ep)", "/a/long/path/to/the/reference/store/benchmark.h5", nlohmann::json{{"protocol", "nb201"}}};
-  in.candidate = {"nb201-principled (12 ep)", "/a/long/path/to/the/candidate/store/principled.h5", nlohmann::json::object()};
-  NoiseCeilingInput ceiling{"nb201-benchmark (12 ep): seed 777 vs seed 888 (single seeds on both sides)", {}, {}, {}, 1,
+  in.reference = {"nb201-benchmark (12 ep)", "/a/long/path/to/the/reference/store/benchmark.h5",
+                  nlohmann::json{{"protocol", "nb201"}}};
+  in.candidate = {"nb201-principled (12 ep)", "/a/long/path/to/the/candidate/store/principled.h5",
+                  nlohmann::json::object()};
+  NoiseCeilingInput ceiling{"nb201-benchmark (12 ep): seed 777 vs seed 888 (single seeds on both sides)",
+                            {},
+                            {},
+                            {},
+                            1,
                             "nb201-principled (12 ep): seed 1"};
   for (int k = 0; k < 300; ++k) {
     const std::string arch = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|none~2|";
@@ -200,13 +214,17 @@ TEST(ReportInChromium, NothingIsWiderThanTheViewportAtDesktopAndPhoneWidths) {
     const auto shot = dir / ("report-" + std::to_string(width) + ".png");
     // A phone-width screenshot needs the iframe too (the window cannot be narrower than 500 px).
     const auto frame = dir / ("frame-" + std::to_string(width) + ".html");
-    std::ofstream(frame) << "<!DOCTYPE html><html><body style=\"margin:0\"><iframe src=\"report.html\" style=\"border:0;width:" +
-                                std::to_string(width) + "px;height:2400px\"></iframe></body></html>";
+    std::ofstream(frame)
+        << "<!DOCTYPE html><html><body style=\"margin:0\"><iframe src=\"report.html\" style=\"border:0;width:" +
+               std::to_string(width) + "px;height:2400px\"></iframe></body></html>";
     const std::string command = std::string(kChromium) +
                                 " --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-sync"
-                                " --disable-background-networking --user-data-dir=" + (dir / "profile-shot").string() +
-                                " --window-size=" + std::to_string(std::max(width, 500)) + ",2400 --virtual-time-budget=10000"
-                                " --screenshot=" + shot.string() + " file://" + frame.string() + " >/dev/null 2>&1";
+                                " --disable-background-networking --user-data-dir=" +
+                                (dir / "profile-shot").string() +
+                                " --window-size=" + std::to_string(std::max(width, 500)) +
+                                ",2400 --virtual-time-budget=10000"
+                                " --screenshot=" +
+                                shot.string() + " file://" + frame.string() + " >/dev/null 2>&1";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     EXPECT_GT(std::filesystem::file_size(shot), 10000u) << shot;
   }

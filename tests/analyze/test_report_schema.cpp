@@ -80,7 +80,8 @@ int validate(const fs::path& schema, const fs::path& document) {
   const std::string command =
       "/usr/bin/python3 -c \"import json, sys\ntry:\n import jsonschema\nexcept ImportError:\n sys.exit(2)\n"
       "try:\n jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))\n"
-      "except jsonschema.ValidationError as e:\n print(e.message, list(e.absolute_path), file=sys.stderr)\n sys.exit(1)\" '" +
+      "except jsonschema.ValidationError as e:\n print(e.message, list(e.absolute_path), file=sys.stderr)\n "
+      "sys.exit(1)\" '" +
       schema.string() + "' '" + document.string() + "'";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -104,7 +105,8 @@ TEST(ReportSchema, ReportsValidateAgainstTheDocumentedSchema) {
     const fs::path file = dir / (std::string(c.name) + ".json");
     std::ofstream(file) << report_json(build_report(input(c.n, c.ceiling, c.diverged))).dump(2);
     const int result = validate(dir / "schema.json", file);
-    if (result == 2) GTEST_SKIP() << "SKIPPED: /usr/bin/python3 cannot import jsonschema (apt-get install python3-jsonschema)";
+    if (result == 2)
+      GTEST_SKIP() << "SKIPPED: /usr/bin/python3 cannot import jsonschema (apt-get install python3-jsonschema)";
     EXPECT_EQ(result, 0) << c.name;
   }
   // The check can fail: a rank move that points into an array is refused.

@@ -268,7 +268,12 @@ TEST(KendallTauB, MatchesScipyGoldenValues) {
   std::vector<double> nearly_sorted = index_sequence(35, 1, 0);
   std::swap(nearly_sorted[0], nearly_sorted[1]);
   const std::vector<ScipyCase> cases = {
-      {"exact p, n=5", {1, 2, 3, 4, 5}, {3, 1, 2, 5, 4}, 0.39999999999999997, 0.48333333333333334, 0.6,
+      {"exact p, n=5",
+       {1, 2, 3, 4, 5},
+       {3, 1, 2, 5, 4},
+       0.39999999999999997,
+       0.48333333333333334,
+       0.6,
        0.6000000000000001},
       {"ties, asymptotic p",
        {0.5, 0.5, 0.7, 0.1, 0.9, 0.7, 0.7, 0.2, 0.5, 0.3},
@@ -283,7 +288,12 @@ TEST(KendallTauB, MatchesScipyGoldenValues) {
        6.774315071042324e-39, 0.9997198879551822, 0.9997198879551822},
       {"n=20 no ties, exact p", index_sequence(20, 1, 0), index_sequence(20, 7, 3), 0.052631578947368425,
        0.7732194749063227, -0.037593984962406006, -0.037593984962406055},
-      {"small ties", {1, 1, 2, 3}, {1, 2, 2, 3}, 0.7999999999999999, 0.12597116307723114, 0.8333333333333335,
+      {"small ties",
+       {1, 1, 2, 3},
+       {1, 2, 2, 3},
+       0.7999999999999999,
+       0.12597116307723114,
+       0.8333333333333335,
        0.8528028654224415},
       {"n=33 no ties, last exact p", index_sequence(33, 1, 0), index_sequence(33, 5, 2), 0.125, 0.31650710505376345,
        0.125, 0.125},
@@ -496,14 +506,14 @@ TEST(PairwiseGaps, HandComputed) {
   EXPECT_EQ(gaps.below_first_edge, 0u);
   EXPECT_EQ(gaps.above_last_edge, 0u);
   EXPECT_NEAR(gaps.mean, 11.0 / 6.0, 1e-15);
-  EXPECT_EQ(gaps.median, 2.0);   // positions 2, 3 of 0..5 -> (2 + 2) / 2
-  EXPECT_EQ(gaps.q25, 1.25);     // position 1.25 -> 1 + 0.25 * (2 - 1)
-  EXPECT_EQ(gaps.q75, 2.75);     // position 3.75 -> 2 + 0.75 * (3 - 2)
+  EXPECT_EQ(gaps.median, 2.0);  // positions 2, 3 of 0..5 -> (2 + 2) / 2
+  EXPECT_EQ(gaps.q25, 1.25);    // position 1.25 -> 1 + 0.25 * (2 - 1)
+  EXPECT_EQ(gaps.q75, 2.75);    // position 3.75 -> 2 + 0.75 * (3 - 2)
   EXPECT_EQ(gaps.max, 3.0);
   const GapDistribution shifted = pairwise_gaps({4, 1, 4, 2}, {0.5, 1, 2.5});
-  EXPECT_EQ(shifted.below_first_edge, 1u);  // the 0
+  EXPECT_EQ(shifted.below_first_edge, 1u);                        // the 0
   EXPECT_EQ(shifted.counts, (std::vector<std::uint64_t>{0, 3}));  // [0.5,1): none; [1,2.5]: 1 2 2
-  EXPECT_EQ(shifted.above_last_edge, 2u);  // the 3s
+  EXPECT_EQ(shifted.above_last_edge, 2u);                         // the 3s
 }
 
 TEST(PairwiseGaps, MatchesBruteForce) {
@@ -751,11 +761,13 @@ TEST(SeedNoiseTest, IdenticalProtocolsExceedNoiseNoMoreThanTheStatedRate) {
     stated = test.false_positive_rate;
     exceeded += test.exceeds ? 1 : 0;
   }
-  std::printf("identical protocols: %zu of %zu draws exceeded seed noise (stated rate %.3f)\n", exceeded, draws, stated);
+  std::printf("identical protocols: %zu of %zu draws exceeded seed noise (stated rate %.3f)\n", exceeded, draws,
+              stated);
   EXPECT_NEAR(stated, 0.025, 1e-15);
   // The stated rate plus three binomial standard deviations of 600 draws.
   const double allowed = draws * stated + 3.0 * std::sqrt(draws * stated * (1 - stated));
-  EXPECT_LE(static_cast<double>(exceeded), allowed) << exceeded << " of " << draws << " identical pairs 'exceeded' noise";
+  EXPECT_LE(static_cast<double>(exceeded), allowed)
+      << exceeded << " of " << draws << " identical pairs 'exceeded' noise";
 }
 
 TEST(SeedNoiseTest, DetectsARealChangeThatMismatchedNoiseMisses) {
@@ -821,8 +833,8 @@ TEST(MatchByKey, PairsCommonKeysAndCountsTheRest) {
   EXPECT_EQ(matched.keys, (std::vector<std::string>{"b", "d"}));
   EXPECT_EQ(matched.a, (std::vector<double>{2, 4}));
   EXPECT_EQ(matched.b, (std::vector<double>{20, 40}));
-  EXPECT_EQ(matched.only_in_a, 2u);  // a, z
-  EXPECT_EQ(matched.only_in_b, 1u);  // e
+  EXPECT_EQ(matched.only_in_a, 2u);           // a, z
+  EXPECT_EQ(matched.only_in_b, 1u);           // e
   EXPECT_EQ(matched.dropped_non_finite, 1u);  // c
 
   const std::map<long long, double> by_index_a = {{0, 0.5}, {11, 0.7}, {284, 0.9}};
@@ -854,14 +866,12 @@ TEST(StatsJson, OptionsRoundTripAndRejectUnknownKeys) {
   EXPECT_EQ(partial.top_k, 3u);
   EXPECT_EQ(partial.bootstrap.resamples, BootstrapOptions{}.resamples);
 
-  expect_input_error([] { nlohmann::json::parse(R"({"topk": 3})").get<AnalysisOptions>(); },
-                     "unknown key 'topk'");
+  expect_input_error([] { nlohmann::json::parse(R"({"topk": 3})").get<AnalysisOptions>(); }, "unknown key 'topk'");
   expect_input_error([] { nlohmann::json::parse(R"({"bootstrap": {"resample": 3}})").get<AnalysisOptions>(); },
                      "analysis options: unknown key 'bootstrap.resample'");
   expect_input_error([] { nlohmann::json::parse(R"({"bootstrap": {"resamples": -1}})").get<AnalysisOptions>(); },
                      "key 'bootstrap.resamples' = -1: must be a non-negative integer");
-  expect_input_error([] { nlohmann::json::parse(R"({"top_k": 2.5})").get<AnalysisOptions>(); },
-                     "'top_k' = 2.5");
+  expect_input_error([] { nlohmann::json::parse(R"({"top_k": 2.5})").get<AnalysisOptions>(); }, "'top_k' = 2.5");
   expect_input_error([] { nlohmann::json::parse(R"({"bootstrap": {"level": 95}})").get<AnalysisOptions>(); },
                      "level = 95 is outside (0, 1)");
   expect_input_error([] { nlohmann::json::parse(R"({"gap_edges": [1, 0]})").get<AnalysisOptions>(); },

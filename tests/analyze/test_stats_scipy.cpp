@@ -90,8 +90,8 @@ TEST(StatsAgainstScipy, KendallSpearmanPearsonOnRandomCases) {
       out << '\n';
     }
   }
-  const std::string command = std::string(kPython) + " " + NASRANK_SOURCE_DIR +
-                              "/tests/analyze/scipy_reference.py " + input.string();
+  const std::string command =
+      std::string(kPython) + " " + NASRANK_SOURCE_DIR + "/tests/analyze/scipy_reference.py " + input.string();
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   ASSERT_TRUE(pipe) << command;
   std::string output;

@@ -120,7 +120,7 @@ TEST(EdgeEffects, ConvOutOfAZeroVertexAddsAConstant) {
   const std::vector<Edge> edges = parse_encoding("0_03_103").edges();
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const Edge& edge = edges[k];
-    const EdgeEffect expected = edge.op == Op::None                ? EdgeEffect::NoEffect
+    const EdgeEffect expected = edge.op == Op::None              ? EdgeEffect::NoEffect
                                 : edge.from == 1 && edge.to == 2 ? EdgeEffect::ConstantFromZero
                                                                  : EdgeEffect::Computed;
     EXPECT_EQ(e[k], expected) << edge.from << "->" << edge.to;
@@ -168,7 +168,9 @@ TEST(ExactClassKey, ClassesShareTheirPathDepths) {
     for (const Path& p : f.paths) depths.push_back(p.parameterized_edges);
     std::sort(depths.begin(), depths.end());
     const auto [it, inserted] = depths_of_class.emplace(f.exact_class_key, depths);
-    if (!inserted) { EXPECT_EQ(it->second, depths) << "index " << index << " in class " << f.exact_class_key; }
+    if (!inserted) {
+      EXPECT_EQ(it->second, depths) << "index " << index << " in class " << f.exact_class_key;
+    }
   }
   EXPECT_GT(depths_of_class.size(), 6466u);  // finer than the benchmark's classes
 }

@@ -118,8 +118,9 @@ TEST(Isomorphism, IsomorphicNb201CellsShareTheirExactClassKey) {
       continue;
     }
     ++cells_merged_with_another;
-    EXPECT_EQ(key, same->key) << "cells " << same->first_index << " (" << to_arch_string(from_benchmark_index(same->first_index)).value_or("?")
-                              << ") and " << index << " (" << to_arch_string(cell).value_or("?")
+    EXPECT_EQ(key, same->key) << "cells " << same->first_index << " ("
+                              << to_arch_string(from_benchmark_index(same->first_index)).value_or("?") << ") and "
+                              << index << " (" << to_arch_string(cell).value_or("?")
                               << ") are isomorphic but their exact class keys differ";
     EXPECT_EQ(swapped_intermediates(cell), from_benchmark_index(same->first_index))
         << "boost::isomorphism merged cell " << index << " with " << same->first_index

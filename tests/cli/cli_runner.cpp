@@ -67,7 +67,8 @@ CliResult run_cli_impl(const std::vector<std::string>& args, const std::string& 
   const int err_fd = mkstemp(err_path);
   const int in_fd = mkstemp(in_path);
   if (out_fd < 0 || err_fd < 0 || in_fd < 0) throw std::runtime_error("run_cli: mkstemp failed");
-  if (!stdin_text.empty() && write(in_fd, stdin_text.data(), stdin_text.size()) != static_cast<ssize_t>(stdin_text.size()))
+  if (!stdin_text.empty() &&
+      write(in_fd, stdin_text.data(), stdin_text.size()) != static_cast<ssize_t>(stdin_text.size()))
     throw std::runtime_error("run_cli: cannot write stdin file");
   lseek(in_fd, 0, SEEK_SET);
   const std::string binary = cli_path().string();

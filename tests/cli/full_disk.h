@@ -58,8 +58,10 @@ inline std::string differences(const std::map<std::string, std::string>& before,
   std::string text;
   for (const auto& [name, bytes] : before) {
     const auto found = after.find(name);
-    if (found == after.end()) text += " removed " + name + ";";
-    else if (found->second != bytes) text += " changed " + name + ";";
+    if (found == after.end())
+      text += " removed " + name + ";";
+    else if (found->second != bytes)
+      text += " changed " + name + ";";
   }
   for (const auto& [name, bytes] : after)
     if (!before.count(name)) text += " added " + name + ";";

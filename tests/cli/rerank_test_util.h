@@ -27,9 +27,12 @@ namespace fs = std::filesystem;
 inline const std::string kDisconnected = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
 inline const std::string kIsoA = "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|none~0|nor_conv_3x3~1|nor_conv_3x3~2|";
 inline const std::string kIsoB = "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|nor_conv_3x3~1|nor_conv_3x3~2|";
-inline const std::string kConvChain = "|nor_conv_1x1~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|none~1|nor_conv_3x3~2|";
-inline const std::string kConvPool = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|";
-inline const std::string kWide = "|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|";
+inline const std::string kConvChain =
+    "|nor_conv_1x1~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|none~1|nor_conv_3x3~2|";
+inline const std::string kConvPool =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|";
+inline const std::string kWide =
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|";
 // Its only input-to-output path is one identity: no parameterized edge, so a
 // scaled learning rate is undefined for it.
 inline const std::string kIdentityOnly = "|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|";
@@ -60,7 +63,8 @@ class ScratchDir {
 // A protocol that trains a tiny network on a slice of the synthetic data in
 // about a second. `overrides` is merged over the defaults.
 inline fs::path tiny_protocol(const fs::path& dir, const std::string& name, const nlohmann::json& learning_rate,
-                              const std::vector<int>& seeds, const nlohmann::json& overrides = nlohmann::json::object()) {
+                              const std::vector<int>& seeds,
+                              const nlohmann::json& overrides = nlohmann::json::object()) {
   const fs::path path = dir / (name + ".json");
   nlohmann::json doc{{"name", name},
                      {"network", {{"channels", 4}, {"cells_per_stage", 1}}},
@@ -75,8 +79,9 @@ inline fs::path tiny_protocol(const fs::path& dir, const std::string& name, cons
 }
 
 // `nasrank rerank` on the synthetic data with two single-threaded CPU workers.
-inline std::vector<std::string> rerank_args(const std::vector<std::string>& archs, const std::vector<fs::path>& protocols,
-                                            const fs::path& store, const std::vector<std::string>& extra = {}) {
+inline std::vector<std::string> rerank_args(const std::vector<std::string>& archs,
+                                            const std::vector<fs::path>& protocols, const fs::path& store,
+                                            const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args{"rerank"};
   for (const auto& a : archs) {
     args.push_back("--arch");
@@ -112,7 +117,8 @@ inline std::multiset<RunId> run_ids(const nlohmann::json& rows) {
   return ids;
 }
 
-inline std::multiset<RunId> planned_ids(const std::vector<std::string>& archs, const std::vector<std::string>& protocols,
+inline std::multiset<RunId> planned_ids(const std::vector<std::string>& archs,
+                                        const std::vector<std::string>& protocols,
                                         const std::vector<std::int64_t>& seeds) {
   std::multiset<RunId> ids;
   for (const auto& a : archs)

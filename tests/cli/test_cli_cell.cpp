@@ -14,7 +14,8 @@ TEST(CliSpace, Nb201CsvListsEveryCellWithAHeader) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(count_lines(r.out), 15626);
   EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "index,arch_string,compact_code,unique_string,disconnected");
-  EXPECT_NE(r.out.find("\n1,|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|,3_34_131,"),
+  EXPECT_NE(r.out.find("\n1,|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_"
+                       "connect~2|,3_34_131,"),
             std::string::npos);
 }
 

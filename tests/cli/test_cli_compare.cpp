@@ -38,8 +38,9 @@ class CliCompare : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   void import(const std::string& csv, const std::string& store, const std::string& protocol) {
-    const CliResult r = run_cli({"import", "csv", (dir_ / csv).string(), "--out", (dir_ / store).string(), "--arch-column",
-                                 "index", "--metric", "acc=cifar10", "--budget", "200", "--split", "test", "--protocol", protocol});
+    const CliResult r =
+        run_cli({"import", "csv", (dir_ / csv).string(), "--out", (dir_ / store).string(), "--arch-column", "index",
+                 "--metric", "acc=cifar10", "--budget", "200", "--split", "test", "--protocol", protocol});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -55,10 +56,12 @@ TEST_F(CliCompare, WritesTheThreeReportFilesWithTheSameNumbers) {
   std::size_t disconnected = 1;  // 1651, and those among 0..39:
   for (int k = 0; k < 40; ++k) disconnected += cell::is_disconnected(cell::from_benchmark_index(k)) ? 1 : 0;
   const std::size_t matched = 41 - disconnected;
-  EXPECT_NE(r.out.find("matched " + std::to_string(matched) + " (disconnected left out: " + std::to_string(disconnected)),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("matched " + std::to_string(matched) + " (disconnected left out: " + std::to_string(disconnected)),
+      std::string::npos)
       << r.out;
-  for (const char* name : {"report.html", "report.md", "report.json"}) EXPECT_TRUE(fs::exists(dir_ / "cmp" / name)) << name;
+  for (const char* name : {"report.html", "report.md", "report.json"})
+    EXPECT_TRUE(fs::exists(dir_ / "cmp" / name)) << name;
   std::ifstream json_file(dir_ / "cmp" / "report.json");
   const auto doc = nlohmann::json::parse(json_file);
   EXPECT_EQ(doc["counts"]["matched"], matched);
@@ -79,10 +82,12 @@ TEST_F(CliCompare, ReportAgainstAReferenceAndClearErrors) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir_ / "out" / "retrained-vs-reference" / "report.html"));
   // One protocol and no reference: nothing to compare.
-  const CliResult none = run_cli({"report", (dir_ / "store.h5").string(), "--dataset", "cifar10", "-o", (dir_ / "x").string()});
+  const CliResult none =
+      run_cli({"report", (dir_ / "store.h5").string(), "--dataset", "cifar10", "-o", (dir_ / "x").string()});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("nothing to compare"), std::string::npos) << none.err;
-  const CliResult wrong = run_cli({"compare", (dir_ / "ref.h5").string(), (dir_ / "store.h5").string(), "--dataset", "cifar100"});
+  const CliResult wrong =
+      run_cli({"compare", (dir_ / "ref.h5").string(), (dir_ / "store.h5").string(), "--dataset", "cifar100"});
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.err.find("has no dataset 'cifar100' (it has: cifar10)"), std::string::npos) << wrong.err;
 }
@@ -91,8 +96,9 @@ TEST_F(CliCompare, DatasetSpellingsLabelsAndTheOutputFolder) {
   import("a.csv", "a.h5", "nb201");
   import("b.csv", "b.h5", "retrained");
   const fs::path out = dir_ / "deep" / "cmp";
-  const CliResult r = run_cli({"compare", (dir_ / "a.h5").string(), (dir_ / "b.h5").string(), "--dataset", "CIFAR-10",
-                               "--bootstrap", "50", "--label-a", "NB201 | 200 ep", "--label-b", "mine", "-o", out.string()});
+  const CliResult r =
+      run_cli({"compare", (dir_ / "a.h5").string(), (dir_ / "b.h5").string(), "--dataset", "CIFAR-10", "--bootstrap",
+               "50", "--label-a", "NB201 | 200 ep", "--label-b", "mine", "-o", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(std::ifstream(out / "report.json"));
   EXPECT_EQ(doc["dataset"], "cifar10");
@@ -106,8 +112,8 @@ TEST_F(CliCompare, DatasetSpellingsLabelsAndTheOutputFolder) {
   EXPECT_EQ(failed.exit_code, 2);
   EXPECT_FALSE(fs::exists(dir_ / "never"));
   // An empty -o is refused, not read as hidden files in the current folder.
-  const CliResult empty = run_cli({"compare", (dir_ / "a.h5").string(), (dir_ / "b.h5").string(), "--dataset",
-                                   "cifar10", "-o", ""});
+  const CliResult empty =
+      run_cli({"compare", (dir_ / "a.h5").string(), (dir_ / "b.h5").string(), "--dataset", "cifar10", "-o", ""});
   EXPECT_EQ(empty.exit_code, 2);
   EXPECT_NE(empty.err.find("-o needs a folder name"), std::string::npos) << empty.err;
   EXPECT_TRUE(empty.out.empty()) << empty.out;
@@ -132,8 +138,9 @@ TEST_F(CliCompare, TooFewArchitecturesIsAWarningNotANumber) {
   const auto doc = nlohmann::json::parse(std::ifstream(dir_ / "small" / "report.json"));
   EXPECT_TRUE(doc["statistics"]["correlation"]["kendall"].is_null());
   // A smaller minimum is an option.
-  const CliResult lowered = run_cli({"compare", (dir_ / "a.h5").string(), (dir_ / "b.h5").string(), "--dataset", "cifar10",
-                                     "--bootstrap", "50", "--min-n", "3", "--top-k", "1", "-o", (dir_ / "small").string()});
+  const CliResult lowered =
+      run_cli({"compare", (dir_ / "a.h5").string(), (dir_ / "b.h5").string(), "--dataset", "cifar10", "--bootstrap",
+               "50", "--min-n", "3", "--top-k", "1", "-o", (dir_ / "small").string()});
   ASSERT_EQ(lowered.exit_code, 0) << lowered.err;
   EXPECT_NE(lowered.out.find("Kendall tau-b 1.0000"), std::string::npos) << lowered.out;
 }

@@ -34,12 +34,13 @@ class FakeGpuMachine {
         binary_("NASRANK_TORCH_BIN", worker_.string()),
         log_env_("NASRANK_FAKE_WORKER_LOG", log_.string()) {
     make_fake_driver_dir(driver_, gpus);
-    std::ofstream(worker_) << "#!/bin/sh\n"
-                              "echo \"${CUDA_VISIBLE_DEVICES-unset} $*\" >> \"$NASRANK_FAKE_WORKER_LOG\"\n"
-                              "while IFS= read -r job; do\n"
-                              "  id=$(printf '%s\\n' \"$job\" | sed -n 's/.*\"id\":\\([0-9]*\\),\"protocol\".*/\\1/p')\n"
-                              "  printf '{\"event\":\"error\",\"id\":%s,\"message\":\"fake worker\"}\\n' \"$id\"\n"
-                              "done\n";
+    std::ofstream(worker_)
+        << "#!/bin/sh\n"
+           "echo \"${CUDA_VISIBLE_DEVICES-unset} $*\" >> \"$NASRANK_FAKE_WORKER_LOG\"\n"
+           "while IFS= read -r job; do\n"
+           "  id=$(printf '%s\\n' \"$job\" | sed -n 's/.*\"id\":\\([0-9]*\\),\"protocol\".*/\\1/p')\n"
+           "  printf '{\"event\":\"error\",\"id\":%s,\"message\":\"fake worker\"}\\n' \"$id\"\n"
+           "done\n";
     fs::permissions(worker_, fs::perms::owner_all);
   }
   // "<CUDA_VISIBLE_DEVICES> worker --threads T --device D" per started worker, sorted.
@@ -62,8 +63,18 @@ std::string threads_for(int workers) {
 
 std::vector<std::string> rerank_on(const ScratchDir& dir, const std::vector<std::string>& execution) {
   const fs::path protocol = tiny_protocol(dir.path(), "tiny", kFixedRate, {1, 2, 3});
-  std::vector<std::string> args{"rerank", "--arch", kIsoA, "--arch", kConvChain, "--protocol", protocol.string(),
-                                "--dataset", "synthetic", "--store", (dir / "runs.h5").string(), "--no-report"};
+  std::vector<std::string> args{"rerank",
+                                "--arch",
+                                kIsoA,
+                                "--arch",
+                                kConvChain,
+                                "--protocol",
+                                protocol.string(),
+                                "--dataset",
+                                "synthetic",
+                                "--store",
+                                (dir / "runs.h5").string(),
+                                "--no-report"};
   args.insert(args.end(), execution.begin(), execution.end());
   return args;
 }
@@ -78,8 +89,8 @@ TEST(CliGpuPlacement, RerankStartsOneWorkerPerGpuEachSeeingItsOwn) {
   EXPECT_NE(r.out.find("6 failed"), std::string::npos) << r.out;
   const std::string t = threads_for(3);
   EXPECT_EQ(machine.started(), (std::vector<std::string>{"0 worker --threads " + t + " --device cuda",
-                                                          "1 worker --threads " + t + " --device cuda",
-                                                          "2 worker --threads " + t + " --device cuda"}));
+                                                         "1 worker --threads " + t + " --device cuda",
+                                                         "2 worker --threads " + t + " --device cuda"}));
 }
 
 TEST(CliGpuPlacement, WorkersPerGpuAndAnExplicitCountShareTheGpusRoundRobin) {
@@ -88,19 +99,18 @@ TEST(CliGpuPlacement, WorkersPerGpuAndAnExplicitCountShareTheGpusRoundRobin) {
     FakeGpuMachine machine(dir, 2);
     ScopedEnv unset("CUDA_VISIBLE_DEVICES", std::nullopt);
     run_cli(rerank_on(dir, {"--workers-per-gpu", "2", "--threads", "1"}));  // device auto: the driver shows GPUs
-    EXPECT_EQ(machine.started(), (std::vector<std::string>{"0 worker --threads 1 --device auto",
-                                                            "0 worker --threads 1 --device auto",
-                                                            "1 worker --threads 1 --device auto",
-                                                            "1 worker --threads 1 --device auto"}));
+    EXPECT_EQ(machine.started(),
+              (std::vector<std::string>{"0 worker --threads 1 --device auto", "0 worker --threads 1 --device auto",
+                                        "1 worker --threads 1 --device auto", "1 worker --threads 1 --device auto"}));
   }
   {
     ScratchDir dir;
     FakeGpuMachine machine(dir, 2);
     ScopedEnv unset("CUDA_VISIBLE_DEVICES", std::nullopt);
     run_cli(rerank_on(dir, {"--device", "cuda", "--workers", "3", "--threads", "1"}));
-    EXPECT_EQ(machine.started(), (std::vector<std::string>{"0 worker --threads 1 --device cuda",
-                                                            "0 worker --threads 1 --device cuda",
-                                                            "1 worker --threads 1 --device cuda"}));
+    EXPECT_EQ(machine.started(),
+              (std::vector<std::string>{"0 worker --threads 1 --device cuda", "0 worker --threads 1 --device cuda",
+                                        "1 worker --threads 1 --device cuda"}));
   }
 }
 
@@ -109,8 +119,8 @@ TEST(CliGpuPlacement, GpusSlurmAllocatedAreTheOnlyOnesUsed) {
   FakeGpuMachine machine(dir, 8);
   ScopedEnv slurm("CUDA_VISIBLE_DEVICES", std::string("3,6"));
   run_cli(rerank_on(dir, {"--device", "cuda", "--threads", "1"}));
-  EXPECT_EQ(machine.started(), (std::vector<std::string>{"3 worker --threads 1 --device cuda",
-                                                          "6 worker --threads 1 --device cuda"}));
+  EXPECT_EQ(machine.started(),
+            (std::vector<std::string>{"3 worker --threads 1 --device cuda", "6 worker --threads 1 --device cuda"}));
 }
 
 TEST(CliGpuPlacement, CpuWorkersInheritTheEnvironmentUnchanged) {
@@ -118,8 +128,8 @@ TEST(CliGpuPlacement, CpuWorkersInheritTheEnvironmentUnchanged) {
   FakeGpuMachine machine(dir, 2);
   ScopedEnv inherited("CUDA_VISIBLE_DEVICES", std::string("1"));
   run_cli(rerank_on(dir, {"--device", "cpu", "--workers", "2", "--threads", "1"}));
-  EXPECT_EQ(machine.started(), (std::vector<std::string>{"1 worker --threads 1 --device cpu",
-                                                          "1 worker --threads 1 --device cpu"}));
+  EXPECT_EQ(machine.started(),
+            (std::vector<std::string>{"1 worker --threads 1 --device cpu", "1 worker --threads 1 --device cpu"}));
 }
 
 // Exit 2 and the reason, before a store or a worker exists.
@@ -163,15 +173,32 @@ TEST(CliGpuPlacement, LrSearchPlacesItsWorkersTheSameWay) {
                      {"augmentation", false},
                      {"epochs", 1},
                      {"schedule", {{"type", "constant"}}}});
-  const CliResult r = run_cli({"lr-search", "--space", "dag", "--arch", "dag:1_01_001_0002", "--arch",
-                               "dag:2_22_222_2222", "--protocol", protocol.string(), "--dataset", "synthetic", "--grid",
-                               "0.01,0.1,1", "--device", "cuda", "--workers-per-gpu", "2", "--threads", "1", "--store",
-                               (dir / "runs.h5").string(), "--no-report"});
+  const CliResult r = run_cli({"lr-search",
+                               "--space",
+                               "dag",
+                               "--arch",
+                               "dag:1_01_001_0002",
+                               "--arch",
+                               "dag:2_22_222_2222",
+                               "--protocol",
+                               protocol.string(),
+                               "--dataset",
+                               "synthetic",
+                               "--grid",
+                               "0.01,0.1,1",
+                               "--device",
+                               "cuda",
+                               "--workers-per-gpu",
+                               "2",
+                               "--threads",
+                               "1",
+                               "--store",
+                               (dir / "runs.h5").string(),
+                               "--no-report"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_EQ(machine.started(), (std::vector<std::string>{"0 worker --threads 1 --device cuda",
-                                                          "0 worker --threads 1 --device cuda",
-                                                          "1 worker --threads 1 --device cuda",
-                                                          "1 worker --threads 1 --device cuda"}));
+  EXPECT_EQ(machine.started(),
+            (std::vector<std::string>{"0 worker --threads 1 --device cuda", "0 worker --threads 1 --device cuda",
+                                      "1 worker --threads 1 --device cuda", "1 worker --threads 1 --device cuda"}));
   const CliResult refused = run_cli({"lr-search", "--space", "dag", "--arch", "dag:1_01_001_0002", "--protocol",
                                      protocol.string(), "--dataset", "synthetic", "--grid", "0.01,0.1,1", "--device",
                                      "cpu", "--workers-per-gpu", "2", "--store", (dir / "other.h5").string()});

@@ -18,7 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kArchs{"dag:1_01_001_0002", "dag:2_02_002_0002", "dag:2_12_012_0012", "dag:2_22_222_2222"};
+const std::vector<std::string> kArchs{"dag:1_01_001_0002", "dag:2_02_002_0002", "dag:2_12_012_0012",
+                                      "dag:2_22_222_2222"};
 
 // A DAG MLP of width 8 on 256 synthetic images: about a tenth of a second a run.
 fs::path tiny_search_protocol(const fs::path& dir) {
@@ -38,11 +39,27 @@ std::vector<std::string> search_args(const fs::path& protocol, const fs::path& s
     args.push_back("--arch");
     args.push_back(a);
   }
-  for (const std::string& a : {std::string("--protocol"), protocol.string(), std::string("--dataset"), std::string("synthetic"),
-                               std::string("--grid"), grid, std::string("--seeds"), std::string("1"), std::string("2"),
-                               std::string("--workers"), std::string("2"), std::string("--threads"), std::string("1"),
-                               std::string("--device"), std::string("cpu"), std::string("--bootstrap"), std::string("200"),
-                               std::string("--store"), store.string(), std::string("--out"), out.string()})
+  for (const std::string& a : {std::string("--protocol"),
+                               protocol.string(),
+                               std::string("--dataset"),
+                               std::string("synthetic"),
+                               std::string("--grid"),
+                               grid,
+                               std::string("--seeds"),
+                               std::string("1"),
+                               std::string("2"),
+                               std::string("--workers"),
+                               std::string("2"),
+                               std::string("--threads"),
+                               std::string("1"),
+                               std::string("--device"),
+                               std::string("cpu"),
+                               std::string("--bootstrap"),
+                               std::string("200"),
+                               std::string("--store"),
+                               store.string(),
+                               std::string("--out"),
+                               out.string()})
     args.push_back(a);
   return args;
 }
@@ -64,7 +81,8 @@ TEST(CliLrSearch, StoresEveryPointAndWritesTheReport) {
   EXPECT_EQ(rate_of_point.at("tiny-search@lr=0.005"), 0.005);
   EXPECT_DOUBLE_EQ(rate_of_point.at("tiny-search@lr=0.5"), 0.5);
   EXPECT_DOUBLE_EQ(rate_of_point.at("tiny-search@lr=5"), 5);
-  for (const char* file : {"lr-search.html", "lr-search.md", "lr-search.json"}) EXPECT_TRUE(fs::exists(dir / "report" / file)) << file;
+  for (const char* file : {"lr-search.html", "lr-search.md", "lr-search.json"})
+    EXPECT_TRUE(fs::exists(dir / "report" / file)) << file;
   std::ifstream in(dir / "report" / "lr-search.json");
   const json report = json::parse(in);
   EXPECT_EQ(report["architectures"].size(), 4u);

@@ -8,7 +8,6 @@
 #include "../io/pickle_bombs.h"
 #include "test_paths.h"
 
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>

@@ -6,7 +6,6 @@
 #include "scratch_dir.h"
 #include "test_paths.h"
 
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
@@ -31,12 +30,22 @@ std::string slurp(const std::string& path) {
 
 // Arch strings of benchmark indices 0, 6111 and 11472.
 const char* kArch0 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
-const char* kArch6111 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|";
+const char* kArch6111 =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|";
 const char* kArch11472 = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|";
 
 std::vector<std::string> import_args(const ScratchDir& dir, const std::string& csv, const std::string& out) {
-  return {"import", "csv", dir / csv, "--out", out, "--arch-column", "Arch", "--metric", "C10Test200Epochs=cifar10",
-          "--seeds-averaged", "777"};
+  return {"import",
+          "csv",
+          dir / csv,
+          "--out",
+          out,
+          "--arch-column",
+          "Arch",
+          "--metric",
+          "C10Test200Epochs=cifar10",
+          "--seeds-averaged",
+          "777"};
 }
 
 void write_tables(const ScratchDir& dir) {
@@ -135,8 +144,8 @@ void write_comparable_stores(const ScratchDir& dir) {
   }
   write(dir / "a.csv", a);
   write(dir / "b.csv", b);
-  for (const auto& [csv, store, protocol] : {std::tuple<std::string, std::string, std::string>{"a.csv", "a.h5", "nb201"},
-                                             {"b.csv", "b.h5", "retrained"}}) {
+  for (const auto& [csv, store, protocol] :
+       {std::tuple<std::string, std::string, std::string>{"a.csv", "a.h5", "nb201"}, {"b.csv", "b.h5", "retrained"}}) {
     const CliResult r = run_cli({"import", "csv", dir / csv, "--out", dir / store, "--arch-column", "index", "--metric",
                                  "acc=cifar10", "--budget", "200", "--split", "test", "--protocol", protocol});
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -146,10 +155,10 @@ void write_comparable_stores(const ScratchDir& dir) {
 TEST(CliReliability, FullDiskFailsReportWritersCleanly) {
   ScratchDir dir("reliab-disk-report");
   write_comparable_stores(dir);
-  const std::vector<std::string> compare{"compare", dir / "a.h5", dir / "b.h5", "--dataset", "cifar10", "--bootstrap",
-                                         "20", "-o", dir / "cmp"};
-  const std::vector<std::string> report{"report", dir / "b.h5", "--reference", dir / "a.h5", "--dataset", "cifar10",
-                                        "--bootstrap", "20", "-o", dir / "out"};
+  const std::vector<std::string> compare{"compare",     dir / "a.h5", dir / "b.h5", "--dataset", "cifar10",
+                                         "--bootstrap", "20",         "-o",         dir / "cmp"};
+  const std::vector<std::string> report{"report",  dir / "b.h5",  "--reference", dir / "a.h5", "--dataset",
+                                        "cifar10", "--bootstrap", "20",          "-o",         dir / "out"};
   EXPECT_GE(run_on_a_full_disk(compare, dir.path(), kDiskSizes, "compare -o into a new folder"), 2);
   EXPECT_GE(run_on_a_full_disk(report, dir.path(), kDiskSizes, "report -o into a new folder"), 2);
   // Over the report of an earlier run: it stays whole, never a mix of two.
@@ -258,7 +267,8 @@ TEST(CliReliability, FailedInputsPrintNothingOnStdout) {
       {{"parse", "--dot", "|conv9~0|"}, 2, "error: arch string"},
       {{"scale", "0", "--base-lr", "nan"}, 2, "error: "},
       {{"scale", "dag:2", "--base-lr", "1.79e308", "--depth-convention", "relu-count", "--kernel-size", "1"},
-       2, "is not a finite learning rate"},
+       2,
+       "is not a finite learning rate"},
       {{"scale", "|conv9~0|", "--format", "json"}, 2, "error: arch string"},
       {{"scale", "|conv9~0|", "--layers"}, 2, "error: arch string"},
       {{"cost", "|conv9~0|", "--dataset", "cifar10"}, 2, "error: arch string"},
@@ -266,7 +276,8 @@ TEST(CliReliability, FailedInputsPrintNothingOnStdout) {
       {{"cost", "0", "--dataset", "cifar11"}, 2, "error: dataset 'cifar11'"},
       {{"import", "csv", dir / "bad.csv", "--out", dir / "new.h5", "--arch-column", "Arch", "--metric",
         "C10Test200Epochs=cifar10"},
-       2, "is not a number"},
+       2,
+       "is not a number"},
       {{"import", "nats", dir / "empty-folder", "--out", dir / "new.h5"}, 2, "has no meta.pickle.pbz2"},
       {{"merge", dir / "new.h5", store, junk}, 2, "error: "},
       {{"query", junk, "--index", "0"}, 2, "error: "},
@@ -282,10 +293,12 @@ TEST(CliReliability, FailedInputsPrintNothingOnStdout) {
       {{"report", junk, "-o", dir / "never"}, 2, "error: "},
       {{"report", store, "-o", dir / "never"}, 2, "error: "},
       {{"rerank", "--arch", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic", "--store", dir / "r.h5"},
-       2, "protocol 'no-such-protocol'"},
+       2,
+       "protocol 'no-such-protocol'"},
       {{"lr-search", "--arch", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic", "--store",
         dir / "l.h5"},
-       2, "protocol 'no-such-protocol'"},
+       2,
+       "protocol 'no-such-protocol'"},
   };
   for (const Case& c : cases) {
     std::string command;

@@ -14,8 +14,9 @@ const nlohmann::json kFixedRate{{"fixed", 0.05}};
 TEST(CliReliabilityTraining, FullDiskFailsTrainOutCleanly) {
   ScratchDir dir;
   const fs::path protocol = tiny_protocol(dir.path(), "tiny-benchmark", kFixedRate, {1});
-  const std::vector<std::string> args{"train", kConvChain, "--protocol", protocol.string(), "--dataset", "synthetic",
-                                      "--threads", "1", "--device", "cpu", "--out", (dir / "run.json").string()};
+  const std::vector<std::string> args{"train",     kConvChain,  "--protocol", protocol.string(),
+                                      "--dataset", "synthetic", "--threads",  "1",
+                                      "--device",  "cpu",       "--out",      (dir / "run.json").string()};
   // The run record is a few kB: these limits stop it at different bytes.
   EXPECT_GE(run_on_a_full_disk(args, dir.path(), {512, 2048}, "train --out"), 2);
   // Over an earlier record.
@@ -26,9 +27,10 @@ TEST(CliReliabilityTraining, FullDiskFailsTrainOutCleanly) {
 TEST(CliReliabilityTraining, FullDiskFailsCalibrateOutCleanly) {
   ScratchDir dir;
   const fs::path protocol = tiny_protocol(dir.path(), "tiny-benchmark", kFixedRate, {1});
-  const std::vector<std::string> args{"calibrate", "--dataset", "synthetic", "--protocol", protocol.string(), "--grid",
-                                      "0.01,0.1,1", "--seed", "1", "--threads", "1", "--device", "cpu", "--out",
-                                      (dir / "calibration.json").string()};
+  const std::vector<std::string> args{
+      "calibrate", "--dataset",  "synthetic", "--protocol", protocol.string(),
+      "--grid",    "0.01,0.1,1", "--seed",    "1",          "--threads",
+      "1",         "--device",   "cpu",       "--out",      (dir / "calibration.json").string()};
   EXPECT_EQ(run_on_a_full_disk(args, dir.path(), {512}, "calibrate --out"), 1);
 }
 

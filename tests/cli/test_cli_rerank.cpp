@@ -35,7 +35,8 @@ void expect_one_line_per_run(const std::string& err, std::size_t runs) {
 }
 
 std::string summary_line(std::size_t archs, std::size_t planned, std::size_t stored, std::size_t trained,
-                         std::size_t diverged, std::size_t disconnected, std::size_t failed, const std::string& shard = "0/1") {
+                         std::size_t diverged, std::size_t disconnected, std::size_t failed,
+                         const std::string& shard = "0/1") {
   return "rerank: " + std::to_string(archs) + " architectures, " + std::to_string(planned) + " runs planned (shard " +
          shard + "): " + std::to_string(stored) + " already stored, " + std::to_string(trained) + " trained, " +
          std::to_string(diverged) + " diverged, " + std::to_string(disconnected) +
@@ -50,8 +51,8 @@ std::string read_file(const fs::path& path) {
 TEST(CliRerank, TrainsStoresAndReportsEveryPlannedRun) {
   ScratchDir dir;
   const fs::path benchmark = tiny_protocol(dir.path(), "tiny-benchmark", kFixedRate, {1, 2});
-  const fs::path principled = tiny_protocol(dir.path(), "tiny-principled", kScaledRate, {1, 2},
-                                            {{"initialization", "principled"}});
+  const fs::path principled =
+      tiny_protocol(dir.path(), "tiny-principled", kScaledRate, {1, 2}, {{"initialization", "principled"}});
   const std::vector<std::string> archs{kDisconnected, kIsoA, kIsoB, kConvChain};
   const fs::path store = dir / "runs.h5";
   const fs::path reports = dir / "reports";
@@ -127,7 +128,8 @@ TEST(CliRerank, UniqueTrainsEachIsomorphismClassOnce) {
 
   // Without --unique both members of the class are planned.
   const fs::path all_store = dir / "all.h5";
-  const CliResult all = run_cli(rerank_args({kIsoA, kConvChain, kIsoB}, {protocol}, all_store, {"--no-report", "--seeds", "1"}));
+  const CliResult all =
+      run_cli(rerank_args({kIsoA, kConvChain, kIsoB}, {protocol}, all_store, {"--no-report", "--seeds", "1"}));
   ASSERT_EQ(all.exit_code, 0) << all.out << all.err;
   EXPECT_EQ(all.out.rfind(summary_line(3, 3, 0, 3, 0, 0, 0), 0), 0u) << all.out;
   EXPECT_EQ(run_ids(export_rows(all_store)), planned_ids({kIsoA, kConvChain, kIsoB}, {"tiny-benchmark"}, {1}));
@@ -152,7 +154,8 @@ TEST(CliRerank, SecondRunResumesAndTrainsNothing) {
   EXPECT_EQ(export_rows(store), before);
 
   // A third seed adds exactly its own runs.
-  const CliResult more = run_cli(rerank_args({kConvChain, kDisconnected}, {protocol}, store, {"--no-report", "--seeds", "1", "2", "3"}));
+  const CliResult more =
+      run_cli(rerank_args({kConvChain, kDisconnected}, {protocol}, store, {"--no-report", "--seeds", "1", "2", "3"}));
   ASSERT_EQ(more.exit_code, 0) << more.out << more.err;
   EXPECT_EQ(more.out.rfind(summary_line(2, 6, 4, 1, 0, 1, 0), 0), 0u) << more.out;
   EXPECT_EQ(run_ids(export_rows(store)), planned_ids({kConvChain, kDisconnected}, {"tiny-benchmark"}, {1, 2, 3}));
@@ -169,16 +172,16 @@ TEST(CliRerank, DivergedRunsAreRecordedAndTheBatchGoesOn) {
   expect_one_line_per_run(r.err, 4);
   const json rows = export_rows(store);
   ASSERT_EQ(rows.size(), 4u);
-  for (const auto& row : rows)
-    EXPECT_EQ(row["status"], row["protocol"] == "explode" ? "diverged" : "ok") << row.dump();
+  for (const auto& row : rows) EXPECT_EQ(row["status"], row["protocol"] == "explode" ? "diverged" : "ok") << row.dump();
 }
 
 TEST(CliRerank, FailedRunIsStoredWithItsErrorAndExitIsNonZero) {
   ScratchDir dir;
   // Under the relu-count convention a cell whose only path is an identity has
   // no learning rate: its worker answers an error, the other cells train.
-  const fs::path protocol = tiny_protocol(dir.path(), "tiny-relu", {{"scaler", {{"base_lr", 0.05}, {"convention", "relu-count"}}}},
-                                          {1}, {{"initialization", "principled"}});
+  const fs::path protocol =
+      tiny_protocol(dir.path(), "tiny-relu", {{"scaler", {{"base_lr", 0.05}, {"convention", "relu-count"}}}}, {1},
+                    {{"initialization", "principled"}});
   const fs::path store = dir / "runs.h5";
   const CliResult r = run_cli(rerank_args({kConvChain, kIdentityOnly, kWide}, {protocol}, store, {"--no-report"}));
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -212,11 +215,15 @@ fs::path truncated_mnist(const fs::path& root) {
   const fs::path dir = root / "mnist";
   fs::create_directories(dir);
   auto be32 = [](std::uint32_t v) {
-    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                       static_cast<char>(v)};
   };
-  auto write = [&](const std::string& name, const std::string& bytes) { std::ofstream(dir / name, std::ios::binary) << bytes; };
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(dir / name, std::ios::binary) << bytes;
+  };
   const std::uint32_t images = 8;
-  write("train-images-idx3-ubyte", be32(0x803) + be32(images) + be32(28) + be32(28) + std::string(images * 28 * 28 / 2, '\x40'));
+  write("train-images-idx3-ubyte",
+        be32(0x803) + be32(images) + be32(28) + be32(28) + std::string(images * 28 * 28 / 2, '\x40'));
   write("train-labels-idx1-ubyte", be32(0x801) + be32(images) + std::string(images, '\x03'));
   write("t10k-images-idx3-ubyte", be32(0x803) + be32(2) + be32(28) + be32(28) + std::string(2 * 28 * 28, '\x40'));
   write("t10k-labels-idx1-ubyte", be32(0x801) + be32(2) + std::string(2, '\x01'));
@@ -276,7 +283,8 @@ TEST(CliRerank, BadInputIsRejectedBeforeAnyWork) {
   expect_rejected(with({"--shard", "3/2"}), store, "shard '3/2'");
   expect_rejected(with({"--sample", "0"}), store, "--sample: '0' must be greater than zero");
   // One protocol and no reference: nothing to compare, refused before training.
-  expect_rejected(with({}), store, "only protocol 'tiny-benchmark' is given: add another --protocol, a --reference STORE");
+  expect_rejected(with({}), store,
+                  "only protocol 'tiny-benchmark' is given: add another --protocol, a --reference STORE");
   expect_rejected(with({"--arch", "|nope~0|"}), store, "|nope~0|");
 
   auto no_dataset = with({});

@@ -179,8 +179,8 @@ TEST(CliRerankFaults, SigkillAtRandomMomentsThenResumeLosesNothing) {
     Attempt a = run_rerank(args, plan);
     if (a.seconds_per_run > 0) seconds_per_run = a.seconds_per_run;
     killed += a.killed ? 1 : 0;
-    std::cout << "round " << round << ": waited for " << plan.lines_before << " runs + " << plan.delay_seconds
-              << " s; " << a.lines.size() << " runs finished; " << (a.killed ? "killed" : "ended by itself") << "; "
+    std::cout << "round " << round << ": waited for " << plan.lines_before << " runs + " << plan.delay_seconds << " s; "
+              << a.lines.size() << " runs finished; " << (a.killed ? "killed" : "ended by itself") << "; "
               << a.workers_at_kill << " workers orphaned, gone after " << a.orphans_lived_seconds << " s\n";
     // Whatever the moment, the store is readable afterwards.
     if (fs::exists(store)) {
@@ -201,7 +201,8 @@ TEST(CliRerankFaults, SigkillAtRandomMomentsThenResumeLosesNothing) {
   EXPECT_EQ(run_ids(rows), planned_ids(archs, {"tiny-benchmark"}, {1, 2}));
   std::map<std::tuple<int, std::string, std::int64_t>, json> by_run;
   for (const auto& row : rows)
-    by_run[{row["benchmark_index"].get<int>(), row["protocol"].get<std::string>(), row["seed"].get<std::int64_t>()}] = row;
+    by_run[{row["benchmark_index"].get<int>(), row["protocol"].get<std::string>(), row["seed"].get<std::int64_t>()}] =
+        row;
 
   // Every run any attempt reported finished is stored with what was reported,
   // and was reported once: a stored run is never trained again.

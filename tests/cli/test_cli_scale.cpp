@@ -30,7 +30,8 @@ TEST(CliScale, WholeSpaceCsvHasOneRowPerCellAnd341Disconnected) {
 }
 
 TEST(CliScale, LayersAndOptions) {
-  const CliResult r = run_cli({"scale", "3_33_333", "--layers", "--format", "json", "--degree", "target", "--base-lr", "0.1"});
+  const CliResult r =
+      run_cli({"scale", "3_33_333", "--layers", "--format", "json", "--degree", "target", "--base-lr", "0.1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out).at(0);
   EXPECT_EQ(doc["layers"].size(), 98U);

@@ -18,12 +18,13 @@ namespace {
 
 // Arch strings of benchmark indices 0, 6111 and 11472.
 const char* kArch0 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
-const char* kArch6111 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|";
+const char* kArch6111 =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|";
 const char* kArch11472 = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|";
 
 std::string table_200() {
-  return std::string("C10Test200Epochs,C100Test200Epochs,Arch\n") + "85.86,52.91," + kArch0 + "\n" +
-         "94.3733,73.22," + kArch6111 + "\n" + "93.91,70.89," + kArch11472 + "\n";
+  return std::string("C10Test200Epochs,C100Test200Epochs,Arch\n") + "85.86,52.91," + kArch0 + "\n" + "94.3733,73.22," +
+         kArch6111 + "\n" + "93.91,70.89," + kArch11472 + "\n";
 }
 
 CliResult import_200(const ScratchDir& dir, const std::string& out) {
@@ -43,15 +44,19 @@ TEST(CliStore, ImportCsvThenQuery) {
   EXPECT_NE(imported.err.find("6 new; the store now holds 6 runs"), std::string::npos) << imported.err;
   EXPECT_EQ(dir.files(), (std::vector<std::string>{"ref.h5", "t200.csv"})) << "no .tmp or .lock left";
 
-  const CliResult one = run_cli({"query", dir / "ref.h5", "--index", "6111", "--dataset", "cifar10", "--format", "csv"});
+  const CliResult one =
+      run_cli({"query", dir / "ref.h5", "--index", "6111", "--dataset", "cifar10", "--format", "csv"});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_EQ(one.out,
             "index,arch,dataset,protocol,budget_epochs,seeds,n_seeds,split,accuracy,accuracy_std,loss,params_m,flops_m,"
             "lr,init,status\n"
-            "6111," + std::string(kArch6111) + ",cifar10,nb201,200,\"mean(777,888,999)\",3,ori-test,94.3733,,,1.073466,153.27297,,,ok\n");
+            "6111," +
+                std::string(kArch6111) +
+                ",cifar10,nb201,200,\"mean(777,888,999)\",3,ori-test,94.3733,,,1.073466,153.27297,,,ok\n");
   EXPECT_NE(one.err.find("budget 200 epochs (the only one stored"), std::string::npos);
 
-  const CliResult by_arch = run_cli({"query", dir / "ref.h5", "--arch", kArch11472, "--budget", "200", "--format", "json"});
+  const CliResult by_arch =
+      run_cli({"query", dir / "ref.h5", "--arch", kArch11472, "--budget", "200", "--format", "json"});
   ASSERT_EQ(by_arch.exit_code, 0) << by_arch.err;
   const auto rows = nlohmann::json::parse(by_arch.out);
   ASSERT_EQ(rows.size(), 2u);
@@ -66,8 +71,8 @@ TEST(CliStore, ImportCsvThenQuery) {
   EXPECT_EQ(std::count(top.out.begin(), top.out.end(), '\n'), 3);
   EXPECT_EQ(top.out.find("\n6111,"), top.out.find('\n')) << top.out;
 
-  const CliResult where = run_cli({"query", dir / "ref.h5", "--where", "accuracy<90", "--where", "index>0",
-                                   "--format", "csv"});
+  const CliResult where =
+      run_cli({"query", dir / "ref.h5", "--where", "accuracy<90", "--where", "index>0", "--format", "csv"});
   ASSERT_EQ(where.exit_code, 0) << where.err;
   EXPECT_NE(where.out.find("\n6111,"), std::string::npos);
   EXPECT_EQ(where.out.find("\n0,"), std::string::npos);
@@ -86,7 +91,8 @@ TEST(CliStore, QueryErrorsAndEmptyAnswers) {
   const CliResult none = run_cli({"query", dir / "ref.h5", "--dataset", "cifar10", "--where", "flops<10"});
   EXPECT_EQ(none.exit_code, 1) << none.out;
   EXPECT_NE(none.err.find("no runs in"), std::string::npos);
-  const CliResult small = run_cli({"query", dir / "ref.h5", "--dataset", "cifar10", "--where", "flops<50", "--format", "csv"});
+  const CliResult small =
+      run_cli({"query", dir / "ref.h5", "--dataset", "cifar10", "--where", "flops<50", "--format", "csv"});
   EXPECT_EQ(small.exit_code, 0) << small.err;
   EXPECT_EQ(std::count(small.out.begin(), small.out.end(), '\n'), 2) << small.out;
   EXPECT_NE(small.out.find("\n0,"), std::string::npos) << small.out;
@@ -110,14 +116,14 @@ TEST(CliStore, BudgetsAreNeverMixed) {
   EXPECT_EQ(ambiguous.exit_code, 2);
   EXPECT_NE(ambiguous.err.find("holds results for budgets 12 and 200 epochs"), std::string::npos) << ambiguous.err;
   EXPECT_EQ(ambiguous.out, "");
-  const CliResult twelve =
-      run_cli({"query", dir / "ref.h5", "--index", "6111", "--dataset", "cifar10", "--budget", "12", "--format", "csv"});
+  const CliResult twelve = run_cli(
+      {"query", dir / "ref.h5", "--index", "6111", "--dataset", "cifar10", "--budget", "12", "--format", "csv"});
   ASSERT_EQ(twelve.exit_code, 0);
   EXPECT_NE(twelve.out.find(",12,mean(unknown),0,ori-test,88.79,"), std::string::npos) << twelve.out;
 
-  const CliResult contradiction = run_cli({"import", "csv", dir / "t200.csv", "--out", dir / "other.h5",
-                                           "--arch-column", "Arch", "--metric", "C10Test200Epochs=cifar10",
-                                           "--budget", "12"});
+  const CliResult contradiction =
+      run_cli({"import", "csv", dir / "t200.csv", "--out", dir / "other.h5", "--arch-column", "Arch", "--metric",
+               "C10Test200Epochs=cifar10", "--budget", "12"});
   EXPECT_EQ(contradiction.exit_code, 2);
   EXPECT_NE(contradiction.err.find("--budget 12 contradicts the column 'C10Test200Epochs'"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "other.h5"));
@@ -126,7 +132,8 @@ TEST(CliStore, BudgetsAreNeverMixed) {
 TEST(CliStore, MergeReportsDuplicates) {
   ScratchDir dir("store-merge");
   ASSERT_EQ(import_200(dir, dir / "a.h5").exit_code, 0);
-  write(dir / "b200.csv", std::string("C10Test200Epochs,Arch\n94.3733,") + kArch6111 + "\n90.5,|none~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|\n");
+  write(dir / "b200.csv", std::string("C10Test200Epochs,Arch\n94.3733,") + kArch6111 +
+                              "\n90.5,|none~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|\n");
   ASSERT_EQ(run_cli({"import", "csv", dir / "b200.csv", "--out", dir / "b.h5", "--arch-column", "Arch", "--metric",
                      "C10Test200Epochs=cifar10", "--seeds-averaged", "777,888,999"})
                 .exit_code,
@@ -170,13 +177,15 @@ TEST(CliStore, ExportFlatTable) {
   std::istringstream text(csv.out);
   for (std::string line; std::getline(text, line);) (line.rfind("#", 0) == 0 ? comments : lines).push_back(line);
   ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0].rfind("run,space,benchmark_index,arch,dataset,protocol,budget_epochs,seed,seeds_averaged,status,split,"
-                           "accuracy,loss,", 0),
-            0u)
+  EXPECT_EQ(
+      lines[0].rfind("run,space,benchmark_index,arch,dataset,protocol,budget_epochs,seed,seeds_averaged,status,split,"
+                     "accuracy,loss,",
+                     0),
+      0u)
       << lines[0];
   EXPECT_EQ(lines[0].find("accuracy:"), std::string::npos);
   EXPECT_EQ(lines[0].find("source_note"), std::string::npos);
-  EXPECT_EQ(lines.size(), 1u + 6u);  // 6 imported rows, one split each
+  EXPECT_EQ(lines.size(), 1u + 6u);           // 6 imported rows, one split each
   ASSERT_EQ(comments.size(), 2u) << csv.out;  // the title line and the one source file's provenance
   EXPECT_NE(comments[1].find("# provenance 0: {"), std::string::npos) << comments[1];
   EXPECT_NE(comments[1].find("\"source_sha256\":\""), std::string::npos) << comments[1];
@@ -271,13 +280,15 @@ TEST(CliStore, Format1StoreIsUpgradedByMerge) {
   ASSERT_EQ(import_200(dir, dir / "old.h5").exit_code, 0);
   const CliResult before = run_cli({"export", dir / "old.h5", "--format", "csv"});
   ASSERT_EQ(before.exit_code, 0) << before.err;
-  const std::string convert = "/usr/bin/python3 '" + (nasrank::testing::source_dir() / "tests/store/to_format_1.py").string() +
-                              "' '" + dir / "old.h5" + "'";
+  const std::string convert = "/usr/bin/python3 '" +
+                              (nasrank::testing::source_dir() / "tests/store/to_format_1.py").string() + "' '" +
+                              dir / "old.h5" + "'";
   ASSERT_EQ(std::system(convert.c_str()), 0) << convert;
 
   const CliResult refused = run_cli({"query", dir / "old.h5", "--index", "0"});
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("old.h5' is a results store of format 1 (nasrank 0.1.0)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("old.h5' is a results store of format 1 (nasrank 0.1.0)"), std::string::npos)
+      << refused.err;
   const CliResult plain_merge = run_cli({"merge", dir / "new.h5", dir / "old.h5"});
   EXPECT_EQ(plain_merge.exit_code, 2);
   EXPECT_NE(plain_merge.err.find("--upgrade"), std::string::npos) << plain_merge.err;

@@ -31,16 +31,17 @@ TEST(CliStoreShared, ImportsTheRealCsvExportsAndAnswersKnownValues) {
   const std::string dir = scratch("csv");
   const std::string store = dir + "/ref.h5";
   const auto data = shared_nb201_dir();
-  const CliResult a = run_cli({"import", "csv", (data / "nats_bench_200ep_test.csv").string(), "--out", store,
-                               "--arch-column", "ArchitectureString", "--metric", "CIFAR10TestAccuracy200Epochs=cifar10",
-                               "--metric", "CIFAR100TestAccuracy200Epochs=cifar100", "--metric",
-                               "ImageNetTestAccuracy200Epochs=ImageNet16-120", "--seeds-averaged", "777,888,999"});
+  const CliResult a =
+      run_cli({"import", "csv", (data / "nats_bench_200ep_test.csv").string(), "--out", store, "--arch-column",
+               "ArchitectureString", "--metric", "CIFAR10TestAccuracy200Epochs=cifar10", "--metric",
+               "CIFAR100TestAccuracy200Epochs=cifar100", "--metric", "ImageNetTestAccuracy200Epochs=ImageNet16-120",
+               "--seeds-averaged", "777,888,999"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  const CliResult b = run_cli({"import", "csv", (data / "mini_nasbench201_12ep.csv").string(), "--out", store,
-                               "--arch-column", "arch", "--metric", "cifar10-test=cifar10", "--metric",
-                               "cifar10-val=cifar10-valid:valid", "--metric", "cifar100-test=cifar100", "--metric",
-                               "cifar100-val=cifar100:valid", "--metric", "imagenet-test=ImageNet16-120", "--metric",
-                               "imagenet-val=ImageNet16-120:valid"});
+  const CliResult b =
+      run_cli({"import", "csv", (data / "mini_nasbench201_12ep.csv").string(), "--out", store, "--arch-column", "arch",
+               "--metric", "cifar10-test=cifar10", "--metric", "cifar10-val=cifar10-valid:valid", "--metric",
+               "cifar100-test=cifar100", "--metric", "cifar100-val=cifar100:valid", "--metric",
+               "imagenet-test=ImageNet16-120", "--metric", "imagenet-val=ImageNet16-120:valid"});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_NE(b.err.find("the store now holds 109375 runs"), std::string::npos) << b.err;
 
@@ -57,7 +58,8 @@ TEST(CliStoreShared, ImportsTheRealCsvExportsAndAnswersKnownValues) {
   EXPECT_EQ(zero[0]["status"], "disconnected");
   const auto twelve = query_json({store, "--index", "0", "--dataset", "cifar10", "--budget", "12"});
   EXPECT_EQ(twelve[0]["accuracy"], 69.55);
-  const auto valid = query_json({store, "--index", "0", "--dataset", "ImageNet16-120", "--budget", "12", "--split", "valid"});
+  const auto valid =
+      query_json({store, "--index", "0", "--dataset", "ImageNet16-120", "--budget", "12", "--split", "valid"});
   EXPECT_EQ(valid[0]["split"], "x-valid");
   EXPECT_NEAR(valid[0]["accuracy"].get<double>(), 18.466666661580405, 1e-12);
 
@@ -86,7 +88,8 @@ TEST(CliStoreShared, ImportsNatsFixtures) {
   const auto seed = query_json({store, "--index", "0", "--dataset", "cifar10", "--budget", "200", "--seed", "888"});
   ASSERT_EQ(seed.size(), 1u);
   EXPECT_EQ(seed[0]["accuracy"], 86.18);
-  const auto per_seed = query_json({store, "--index", "11", "--dataset", "cifar10-valid", "--budget", "12", "--per-seed"});
+  const auto per_seed =
+      query_json({store, "--index", "11", "--dataset", "cifar10-valid", "--budget", "12", "--per-seed"});
   EXPECT_EQ(per_seed.size(), 2u);
   std::filesystem::remove_all(dir);
 }
@@ -96,9 +99,11 @@ TEST(CliStoreShared, WrongArchitecturePickleLayout) {
   if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3";
   const std::string dir = scratch("badpickle");
   std::filesystem::create_directories(dir + "/nats");
-  std::filesystem::copy_file(shared_nb201_dir() / "nats-tss-fixtures" / "meta.pickle.pbz2", dir + "/nats/meta.pickle.pbz2");
-  const std::string make = "/usr/bin/python3 -c \"import bz2, pickle; open('" + dir +
-                           "/nats/000000.pickle.pbz2', 'wb').write(bz2.compress(pickle.dumps({'12': 5}, protocol=4)))\"";
+  std::filesystem::copy_file(shared_nb201_dir() / "nats-tss-fixtures" / "meta.pickle.pbz2",
+                             dir + "/nats/meta.pickle.pbz2");
+  const std::string make =
+      "/usr/bin/python3 -c \"import bz2, pickle; open('" + dir +
+      "/nats/000000.pickle.pbz2', 'wb').write(bz2.compress(pickle.dumps({'12': 5}, protocol=4)))\"";
   ASSERT_EQ(std::system(make.c_str()), 0);
   const CliResult result = run_cli({"import", "nats", dir + "/nats", "--out", dir + "/ref.h5"});
   EXPECT_EQ(result.exit_code, 2);

@@ -18,14 +18,14 @@ fs::path temp_file(const std::string& name) { return fs::temp_directory_path() /
 // about a second.
 fs::path tiny_protocol(const std::string& name, const nlohmann::json& learning_rate) {
   const fs::path path = temp_file(name + ".json");
-  std::ofstream(path) << nlohmann::json{{"name", name},
-                                        {"network", {{"channels", 4}, {"cells_per_stage", 1}}},
-                                        {"batch_size", 64},
-                                        {"epochs", 2},
-                                        {"learning_rate", learning_rate},
-                                        {"data", {{"train_subset", 256}, {"eval_subset", 128}, {"loader_workers", 0}}},
-                                        {"seeds", {4}}}
-                             .dump();
+  std::ofstream(path) << nlohmann::json{
+      {"name", name},
+      {"network", {{"channels", 4}, {"cells_per_stage", 1}}},
+      {"batch_size", 64},
+      {"epochs", 2},
+      {"learning_rate", learning_rate},
+      {"data", {{"train_subset", 256}, {"eval_subset", 128}, {"loader_workers", 0}}},
+      {"seeds", {4}}}.dump();
   return path;
 }
 
@@ -40,7 +40,8 @@ TEST(CliCost, BenchmarkNumbers) {
   EXPECT_NEAR(rows[1]["flops_m"].get<double>(), 113.95137, 1e-9);
   const CliResult imagenet = run_cli({"cost", "0", "--dataset", "ImageNet16-120", "--format", "csv"});
   ASSERT_EQ(imagenet.exit_code, 0) << imagenet.err;
-  EXPECT_NE(imagenet.out.find(",ImageNet16-120,0.136456,3.91948,0.136456,3.91948\n"), std::string::npos) << imagenet.out;
+  EXPECT_NE(imagenet.out.find(",ImageNet16-120,0.136456,3.91948,0.136456,3.91948\n"), std::string::npos)
+      << imagenet.out;
 }
 
 TEST(CliCost, BadInputsExitTwo) {
@@ -56,8 +57,8 @@ TEST(CliTrain, WritesTheRunRecord) {
   const fs::path protocol = tiny_protocol("fixed", {{"fixed", 0.05}});
   const fs::path out = temp_file("result.json");
   fs::remove(out);
-  const CliResult r = run_cli({"train", "index:11", "--protocol", protocol.string(), "--dataset", "synthetic", "--threads",
-                               "1", "--device", "cpu", "--out", out.string()});
+  const CliResult r = run_cli({"train", "index:11", "--protocol", protocol.string(), "--dataset", "synthetic",
+                               "--threads", "1", "--device", "cpu", "--out", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("epoch 1/2"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("epoch 2/2"), std::string::npos) << r.err;
@@ -114,7 +115,8 @@ TEST(CliTrain, OutputPathIsCheckedBeforeTraining) {
   const CliResult protocol_folder =
       run_cli({"train", "0", "--protocol", folder.string() + "/", "--dataset", "synthetic"});
   EXPECT_EQ(protocol_folder.exit_code, 2);
-  EXPECT_NE(protocol_folder.err.find("is a directory, not a protocol JSON file"), std::string::npos) << protocol_folder.err;
+  EXPECT_NE(protocol_folder.err.find("is a directory, not a protocol JSON file"), std::string::npos)
+      << protocol_folder.err;
   fs::remove_all(folder);
   fs::remove(protocol);
 }
@@ -124,7 +126,8 @@ TEST(CliTrain, BadProtocolIsAnInputError) {
   std::ofstream(protocol) << R"({"epochs": 2, "optimiser": {}})";
   const CliResult r = run_cli({"train", "0", "--protocol", protocol.string(), "--dataset", "synthetic"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("error: protocol '" + protocol.string() + "': unknown key 'optimiser'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("error: protocol '" + protocol.string() + "': unknown key 'optimiser'"), std::string::npos)
+      << r.err;
   const CliResult missing = run_cli({"train", "0", "--protocol", "no-such-protocol", "--dataset", "synthetic"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nb201-200e"), std::string::npos) << missing.err;  // lists the shipped ones
@@ -167,7 +170,8 @@ TEST(CliCalibrate, WritesTheWholeCurveAndShowsIt) {
   EXPECT_EQ(doc["loss"], "epoch-mean");
   EXPECT_TRUE(doc["base_lr"] == 0.01 || doc["base_lr"] == 0.1);
   EXPECT_EQ(doc["base_architecture"], "compact:1_01_001");
-  EXPECT_NE(r.out.find("learning_rate,loss_seed_1,loss_seed_2,epoch_mean,last_steps_3,diverged,chosen"), std::string::npos)
+  EXPECT_NE(r.out.find("learning_rate,loss_seed_1,loss_seed_2,epoch_mean,last_steps_3,diverged,chosen"),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("1000000.0,diverged,diverged,diverged,diverged,2/2,false"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("rule: smallest-loss (the paper's)"), std::string::npos) << r.err;
@@ -176,7 +180,8 @@ TEST(CliCalibrate, WritesTheWholeCurveAndShowsIt) {
   EXPECT_EQ(shown.out, r.out);
   const CliResult bad_grid = run_cli({"calibrate", "--dataset", "synthetic", "--grid", "0.1,x", "--out", out.string()});
   EXPECT_EQ(bad_grid.exit_code, 2);
-  const CliResult short_grid = run_cli({"calibrate", "--dataset", "synthetic", "--grid", "0.1,0.2", "--out", out.string()});
+  const CliResult short_grid =
+      run_cli({"calibrate", "--dataset", "synthetic", "--grid", "0.1,0.2", "--out", out.string()});
   EXPECT_EQ(short_grid.exit_code, 2);
   EXPECT_NE(short_grid.err.find("need at least 3"), std::string::npos) << short_grid.err;
   fs::remove(out);

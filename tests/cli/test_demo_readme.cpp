@@ -42,16 +42,16 @@ TEST(DemoReadme, QuotedRunIsReproducedBitForBit) {
   double accuracy[2] = {0.0, 0.0};
   for (double& a : accuracy) {
     // The demo's workers train single-threaded; so does this.
-    const CliResult r = run_cli({"train", index, "--protocol", protocol, "--dataset", "fashion-mnist", "--seed", seed,
-                                 "--threads", "1"});
+    const CliResult r = run_cli(
+        {"train", index, "--protocol", protocol, "--dataset", "fashion-mnist", "--seed", seed, "--threads", "1"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     a = nlohmann::json::parse(r.out).at("final").at("ori-test").at("accuracy").get<double>();
   }
   EXPECT_EQ(accuracy[0], accuracy[1]) << "the same run trained twice differs";
   char printed[32];
   std::snprintf(printed, sizeof printed, "%.2f", accuracy[0]);
-  EXPECT_EQ(printed, quoted) << "docs/demo.md quotes #" << index << " " << protocol << " seed " << seed
-                             << " at " << quoted << "%; the code trains it to " << printed
+  EXPECT_EQ(printed, quoted) << "docs/demo.md quotes #" << index << " " << protocol << " seed " << seed << " at "
+                             << quoted << "%; the code trains it to " << printed
                              << "%. Regenerate the block: tools/demo/regenerate.sh demo";
 }
 

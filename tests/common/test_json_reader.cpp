@@ -59,8 +59,9 @@ TEST(JsonObjectReader, UnknownKeyNamesItsPathAndTheKnownKeys) {
 }
 
 TEST(JsonObjectReader, WrongTypesAndRangesNameTheKeyPath) {
-  const json object = json::parse(
-      R"({"a": {"n": 2.5, "m": 0, "big": 9223372036854775808, "neg": -1, "r": 1.5, "s": 3, "b": 1, "v": [1, "x"], "o": 4}})");
+  const json object =
+      json::parse(R"({"a": {"n": 2.5, "m": 0, "big": 9223372036854775808, "neg": -1, "r": 1.5, "s": 3, "b": 1, )"
+                  R"("v": [1, "x"], "o": 4}})");
   auto message = [&](auto&& read) {
     return error_of([&] {
       JsonObjectReader reader(object, "cfg");
@@ -80,7 +81,9 @@ TEST(JsonObjectReader, WrongTypesAndRangesNameTheKeyPath) {
             "cfg: key 'a.big' = 9223372036854775808: must be in 0..9");
   EXPECT_EQ(message([&](JsonObjectReader& r) { r.read("neg", u); }),
             "cfg: key 'a.neg' = -1: must be a non-negative integer");
-  EXPECT_EQ(message([&](JsonObjectReader& r) { r.read("r", d, NumberRange{0.0, 1.0, false, true}); }),
+  EXPECT_EQ(message([&](JsonObjectReader& r) {
+              r.read("r", d, NumberRange{0.0, 1.0, false, true});
+            }),
             "cfg: key 'a.r' = 1.5: must be in [0, 1)");
   EXPECT_EQ(message([&](JsonObjectReader& r) { r.read("s", s); }), "cfg: key 'a.s' = 3: must be a string");
   EXPECT_EQ(message([&](JsonObjectReader& r) { r.read("b", b); }), "cfg: key 'a.b' = 1: must be true or false");
@@ -97,7 +100,8 @@ TEST(JsonObjectReader, SignedNonNegativeIntegersAreUnsigned) {
   std::uint64_t seed = 0;
   reader.read("seed", seed);
   EXPECT_EQ(seed, 1u);
-  EXPECT_EQ(error_of([&] { reader.read("negative", seed); }), "cfg: key 'negative' = -1: must be a non-negative integer");
+  EXPECT_EQ(error_of([&] { reader.read("negative", seed); }),
+            "cfg: key 'negative' = -1: must be a non-negative integer");
 }
 
 TEST(JsonObjectReader, LongValuesAreCutInMessages) {

@@ -159,12 +159,15 @@ std::vector<Site> message_sites() {
   for (const fs::path& path : files) {
     const std::string text = slurp(path);
     const std::string relative = fs::relative(path, source_dir()).generic_string();
-    auto line_of = [&](std::size_t at) { return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n')); };
+    auto line_of = [&](std::size_t at) {
+      return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+    };
     for (auto it = std::sregex_iterator(text.begin(), text.end(), call); it != std::sregex_iterator(); ++it) {
       const std::size_t at = static_cast<std::size_t>(it->position());
       // Not in a comment: nothing but spaces between the line start and the call, or code.
       const std::size_t line_start = text.rfind('\n', at) + 1;
-      if (text.compare(line_start, 2, "//") == 0 || text.substr(line_start, at - line_start).find("//") != std::string::npos)
+      if (text.compare(line_start, 2, "//") == 0 ||
+          text.substr(line_start, at - line_start).find("//") != std::string::npos)
         continue;
       Site site = read_arguments(text, at + static_cast<std::size_t>(it->length()));
       site.file = relative;
@@ -233,8 +236,8 @@ TEST(MessagesDocumented, EveryMessageHasARowInTroubleshooting) {
     const std::string key = key_of(site);
     if (key.empty() || doc.find(key) != std::string::npos) continue;
     ++count;
-    missing += "  " + site.file + ":" + std::to_string(site.line) + ": \"" + key + "\"   (message: " +
-               collapse_spaces(site.message) + ")\n";
+    missing += "  " + site.file + ":" + std::to_string(site.line) + ": \"" + key +
+               "\"   (message: " + collapse_spaces(site.message) + ")\n";
   }
   EXPECT_EQ(count, 0) << count
                       << " message(s) have no row in docs/troubleshooting.md. Add a row whose Message column contains "

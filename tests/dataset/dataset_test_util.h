@@ -87,7 +87,8 @@ void expect_input_error(Action&& action, const std::vector<std::string>& pieces)
     ADD_FAILURE() << "expected an InputError containing '" << (pieces.empty() ? "" : pieces.front()) << "'";
   } catch (const nasrank::InputError& error) {
     const std::string message = error.what();
-    for (const std::string& piece : pieces) EXPECT_NE(message.find(piece), std::string::npos) << "message: " << message << "\nmissing: " << piece;
+    for (const std::string& piece : pieces)
+      EXPECT_NE(message.find(piece), std::string::npos) << "message: " << message << "\nmissing: " << piece;
   }
 }
 

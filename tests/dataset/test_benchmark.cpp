@@ -199,8 +199,7 @@ TEST(ConfigJson, RoundTripsAndRejectsUnknownKeys) {
   expect_input_error([] { nlohmann::json::parse(R"({"augment": 1})").get<LoaderConfig>(); }, {"true or false"});
   expect_input_error([] { nlohmann::json::parse(R"({"synthetic": {"colour": 1}})").get<DataConfig>(); },
                      {"synthetic dataset configuration", "unknown key 'colour'"});
-  expect_input_error([] { nlohmann::json::parse(R"({"mean": [1], "std": [0]})").get<Normalization>(); },
-                     {"std 0"});
+  expect_input_error([] { nlohmann::json::parse(R"({"mean": [1], "std": [0]})").get<Normalization>(); }, {"std 0"});
   const auto augmentation = nlohmann::json::parse(R"({"pad": 2, "horizontal_flip": false})").get<Augmentation>();
   EXPECT_EQ(augmentation.pad, 2);
   EXPECT_FALSE(augmentation.horizontal_flip);

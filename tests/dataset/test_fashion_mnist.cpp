@@ -14,9 +14,9 @@ namespace {
 
 const std::filesystem::path kDebianDir = "/usr/share/datasets/fashion-mnist";
 
-#define REQUIRE_FASHION_MNIST()                                                                    \
-  do {                                                                                             \
-    if (!std::filesystem::exists(kDebianDir / "train-images-idx3-ubyte.gz"))                       \
+#define REQUIRE_FASHION_MNIST()                                                                  \
+  do {                                                                                           \
+    if (!std::filesystem::exists(kDebianDir / "train-images-idx3-ubyte.gz"))                     \
       GTEST_SKIP() << "SKIPPED: needs Debian's dataset-fashion-mnist package at " << kDebianDir; \
   } while (false)
 

@@ -12,11 +12,11 @@
 namespace nasrank::dataset {
 namespace {
 
+using testing::cifar_records;
 using testing::dataset_fixtures;
 using testing::expect_input_error;
 using testing::fixture_images;
 using testing::read_bytes;
-using testing::cifar_records;
 using testing::ScratchDir;
 using testing::write_bytes;
 
@@ -190,9 +190,9 @@ TEST(CifarBinary, Errors) {
   ScratchDir dir;
   std::string records = cifar_records({{1}, {2}});
   write_bytes(dir / "truncated.bin", records.substr(0, records.size() - 5));
-  expect_input_error([&] { read_cifar10_binary({dir / "truncated.bin"}); },
-                     {"truncated.bin", "6141 bytes is not a multiple of the 3073-byte record",
-                      "last record starts at byte 3073"});
+  expect_input_error(
+      [&] { read_cifar10_binary({dir / "truncated.bin"}); },
+      {"truncated.bin", "6141 bytes is not a multiple of the 3073-byte record", "last record starts at byte 3073"});
   write_bytes(dir / "empty.bin", "");
   expect_input_error([&] { read_cifar10_binary({dir / "empty.bin"}); }, {"empty.bin", "empty"});
   write_bytes(dir / "label.bin", cifar_records({{1}, {10}}));
@@ -210,7 +210,8 @@ TEST(CifarBinary, Errors) {
 TEST(CifarBinary, DirectoryLoader) {
   ScratchDir dir;
   const auto batches = dir.path() / "cifar-10-batches-bin";
-  for (int i = 1; i <= 5; ++i) write_bytes(batches / ("data_batch_" + std::to_string(i) + ".bin"), cifar_records({{i}}));
+  for (int i = 1; i <= 5; ++i)
+    write_bytes(batches / ("data_batch_" + std::to_string(i) + ".bin"), cifar_records({{i}}));
   write_bytes(batches / "test_batch.bin", cifar_records({{8}, {9}}));
   const ImageDataset train = load_cifar10(dir.path(), Part::Train);
   EXPECT_EQ(train.labels, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
@@ -279,7 +280,9 @@ TEST(CifarPickle, Errors) {
                      {"'data' has shape (3, 768), expected (N, 3072)"});
   expect_input_error([&] { read_cifar10_pickle({dataset_fixtures() / "bad/float_data"}); },
                      {"float_data", "dtype <f4", "expected |u1"});
-  write_bytes(dir / "evil", literal("\x80\x02" "cos\nsystem\n" "X\x02\x00\x00\x00ls\x85R."));
+  write_bytes(dir / "evil", literal("\x80\x02"
+                                    "cos\nsystem\n"
+                                    "X\x02\x00\x00\x00ls\x85R."));
   expect_input_error([&] { read_cifar10_pickle({dir / "evil"}); }, {"os.system"});
   write_bytes(dir / "list", literal("\x80\x02]q\x00."));
   expect_input_error([&] { read_cifar10_pickle({dir / "list"}); }, {"expected a dict at the top level"});

@@ -40,7 +40,8 @@ TEST(SplitFile, MalformedInput) {
       {"[1, 2]", {"expected a JSON object of splits, found array"}},
       {"{\"train\": [\"int\"]}", {"split 'train'", "expected [\"int\", [index, ...]]"}},
       {"{\"train\": [\"float\", [\"0\"]]}", {"type tag \"float\" is not \"int\""}},
-      {"{\"train\": [\"int\", [\"0\", \"1x\"]]}", {"split 'train' element 1 = \"1x\" is not a non-negative decimal integer"}},
+      {"{\"train\": [\"int\", [\"0\", \"1x\"]]}",
+       {"split 'train' element 1 = \"1x\" is not a non-negative decimal integer"}},
       {"{\"train\": [\"int\", [\"-1\"]]}", {"element 0 = \"-1\""}},
       {"{\"train\": [\"int\", [\"\"]]}", {"element 0 = \"\""}},
       {"{\"train\": [\"int\", [\"99999999999999999999\"]]}", {"element 0"}},
@@ -71,7 +72,10 @@ TEST(SplitFile, FindsTheSplitsDirectory) {
   const std::string saved = previous ? previous : "";
   ::setenv("NASRANK_SPLITS_DIR", dir.path().c_str(), 1);
   EXPECT_EQ(find_splits_dir(), dir.path());
-  if (previous) ::setenv("NASRANK_SPLITS_DIR", saved.c_str(), 1); else ::unsetenv("NASRANK_SPLITS_DIR");
+  if (previous)
+    ::setenv("NASRANK_SPLITS_DIR", saved.c_str(), 1);
+  else
+    ::unsetenv("NASRANK_SPLITS_DIR");
 }
 
 TEST(PythonShuffleSplit, MatchesCPython) {

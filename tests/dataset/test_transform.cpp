@@ -120,8 +120,8 @@ TEST(Augmentation, EveryDrawMatchesReferenceCrop) {
           const AugmentDraw draw{flip == 1, oy, ox};
           std::vector<float> out(transform.values_per_image(), -99.0f);
           transform.augment(image.data(), draw, out.data());
-          EXPECT_EQ(out, reference_augment(transform, image, draw)) << "pad " << pad << " flip " << flip << " at "
-                                                                     << oy << "," << ox;
+          EXPECT_EQ(out, reference_augment(transform, image, draw))
+              << "pad " << pad << " flip " << flip << " at " << oy << "," << ox;
         }
   }
 }
@@ -200,7 +200,11 @@ TEST(ImageTransform, RejectsBadArguments) {
   expect_input_error([] { ImageTransform(3, 32, 32, normalization_for("fashion-mnist"), {}); },
                      {"1 means and 1 stds for 3 channels"});
   expect_input_error([] { ImageTransform(1, 8, 8, Normalization{{0.0}, {0.0}}, {}); }, {"std must be finite and > 0"});
-  expect_input_error([] { ImageTransform(1, 8, 8, Normalization{{0.0}, {1.0}}, {9, false}); }, {"pad 9 is outside 0..8"});
+  expect_input_error(
+      [] {
+        ImageTransform(1, 8, 8, Normalization{{0.0}, {1.0}}, {9, false});
+      },
+      {"pad 9 is outside 0..8"});
   expect_input_error([] { ImageTransform(0, 8, 8, Normalization{}, {}); }, {"not positive"});
 }
 

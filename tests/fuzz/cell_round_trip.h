@@ -10,9 +10,9 @@ namespace nasrank::fuzz {
 
 inline void check_cell_round_trip(const cell::CellGraph& graph, std::string_view input) {
   const auto must_equal = [&](const cell::CellGraph& again, const std::string& printed, const char* encoding) {
-    const bool same_cell = again.space() == graph.space() ? again == graph
-                                                          : again.num_vertices() == graph.num_vertices() &&
-                                                                again.edges() == graph.edges();
+    const bool same_cell = again.space() == graph.space()
+                               ? again == graph
+                               : again.num_vertices() == graph.num_vertices() && again.edges() == graph.edges();
     if (!same_cell)
       report_finding(std::string(encoding) + " '" + printed + "' printed from the decoding of '" + std::string(input) +
                      "' decodes to another cell");

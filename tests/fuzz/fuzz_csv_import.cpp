@@ -15,7 +15,8 @@ std::vector<nasrank::store::CsvImportOptions> option_sets(const std::filesystem:
   for (int i = 0; i < 2; ++i) {
     sets[i].file = file;
     sets[i].arch_column = i == 0 ? "arch" : "cellstr";
-    sets[i].metrics = {parse_metric_mapping("cifar10-test=cifar10"), parse_metric_mapping("cifar10-val=cifar10-valid:valid"),
+    sets[i].metrics = {parse_metric_mapping("cifar10-test=cifar10"),
+                       parse_metric_mapping("cifar10-val=cifar10-valid:valid"),
                        parse_metric_mapping("cifar100-test=cifar100:x-test"),
                        parse_metric_mapping("imagenet-val=ImageNet16-120:valid")};
     sets[i].budget_epochs = 12;

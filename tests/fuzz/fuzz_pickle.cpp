@@ -33,9 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::pair<io::PickleValue, io::PickleValue>> items;
   bool streamed = false;
   fuzz::expect_input_error_only([&] {
-    io::PickleItemStream stream{{}, [&](io::PickleValue key, io::PickleValue value) {
-                                  items.emplace_back(std::move(key), std::move(value));
-                                }};
+    io::PickleItemStream stream{
+        {}, [&](io::PickleValue key, io::PickleValue value) { items.emplace_back(std::move(key), std::move(value)); }};
     (void)io::read_pickle_streaming(*io::open_memory_input(std::string(bytes), "fuzz.pkl", io::Compression::None),
                                     stream);
     streamed = true;

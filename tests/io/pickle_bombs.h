@@ -17,7 +17,7 @@ inline std::string codecs_encode_bomb(std::uint64_t string_bytes, int encodes) {
   p += '\x8d';  // BINUNICODE8
   for (int i = 0; i < 8; ++i) p += static_cast<char>((string_bytes >> (8 * i)) & 0xff);
   p.append(string_bytes, 'a');
-  p += "q\x00"s;  // BINPUT 0
+  p += "q\x00"s;    // BINPUT 0
   p += "]q\x01("s;  // EMPTY_LIST, BINPUT 1, MARK
   for (int i = 0; i < encodes; ++i) p += "c_codecs\nencode\nh\x00\x8c\x06latin1\x86R"s;
   p += "e."s;  // APPENDS, STOP

@@ -23,7 +23,8 @@ using nasrank::testing::fixture;
 
 using nasrank::testing::PickleWriter;
 
-const char* kTinyArch2 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
+const char* kTinyArch2 =
+    "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|";
 
 // ---- records in the NATS layout, built in C++ ----------------------------------
 
@@ -243,7 +244,8 @@ TEST(Nats, LayoutErrorsNameTheFileAndThePlace) {
   EXPECT_EQ(m, trial + ": unexpected key 'bogus' (this reader knows the NATS-Bench simple layout)");
   m = conversion_error(make_record(2, kTinyArch2, 12, 20, set("train_acc1es", per_epoch(13, 0))));
   EXPECT_EQ(m, trial + "['train_acc1es']: epoch 12 is outside 0..11");
-  m = conversion_error(make_record(2, kTinyArch2, 12, 20, set("eval_names", PickleValue::list({PickleValue::str("x-valid")}))));
+  m = conversion_error(
+      make_record(2, kTinyArch2, 12, 20, set("eval_names", PickleValue::list({PickleValue::str("x-valid")}))));
   EXPECT_EQ(m, trial + "['eval_acc1es']: key 'ori-test@0' names a split that is not in 'eval_names'");
   m = conversion_error(make_record(2, kTinyArch2, 12, 20, set("name", PickleValue::str("cifar100"))));
   EXPECT_EQ(m, trial + "['name']: names dataset 'cifar100' but the run is filed under 'cifar10-valid'");
@@ -290,7 +292,9 @@ TEST(Nats, RefusesTheWrongKindOfFile) {
 // The single-file variant, written the way CPython would: shared key
 // strings, fresh 'split@epoch' strings per record, batches of 1000 records.
 std::string synthetic_single_file(int records, int small_epochs, int big_epochs) {
-  PickleWriter w([](std::string_view s) { return s.find('@') == std::string_view::npos && s.find('|') == std::string_view::npos; });
+  PickleWriter w([](std::string_view s) {
+    return s.find('@') == std::string_view::npos && s.find('|') == std::string_view::npos;
+  });
   w.proto(4).empty_dict().mark();
   PickleValue archs = PickleValue::list();
   for (int i = 0; i < records; ++i) archs.append(PickleValue::str("|arch" + std::to_string(i) + "|"));

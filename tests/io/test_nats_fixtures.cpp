@@ -29,7 +29,8 @@ TEST(NatsFixtures, MetaListsAllArchitectures) {
   EXPECT_EQ(meta.arch_strings[0], kArch0);
   EXPECT_EQ(meta.arch_strings[11], kArch11);
   EXPECT_EQ(meta.arch_strings[284], kArch284);
-  EXPECT_EQ(meta.arch_strings[15624], "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|");
+  EXPECT_EQ(meta.arch_strings[15624],
+            "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|");
 }
 
 TEST(NatsFixtures, RecordsMatchTheMetaAndTheBenchmarkNumbers) {
@@ -128,7 +129,8 @@ TEST(NatsFixtures, SeedAveragesMatchTheExportedTable) {
     const NatsArchRecord r = read_nats_arch(fixtures() / name);
     const auto mean_test = [&](const char* dataset, const char* split) {
       double sum = 0;
-      for (const int seed : {777, 888, 999}) sum += r.budget("200").find_trial(dataset, seed)->find_eval(split)->accuracy.at(199);
+      for (const int seed : {777, 888, 999})
+        sum += r.budget("200").find_trial(dataset, seed)->find_eval(split)->accuracy.at(199);
       return sum / 3;
     };
     std::istringstream row(rows[static_cast<std::size_t>(index) + 1]);

@@ -50,7 +50,9 @@ void expect_all_types(const PickleValue& v, const std::string& label) {
   EXPECT_EQ(d.get("unicode").as_str(), "\u03c0\u22483.14 \u00fc \U0001f600");
   EXPECT_EQ(d.get("empty_str").as_str(), "");
   EXPECT_EQ(d.get("long_str").as_str(), std::string(300, 'x'));
-  EXPECT_EQ(d.get("bytes").as_bytes(), std::string("\x00\xff" "ab", 4));
+  EXPECT_EQ(d.get("bytes").as_bytes(), std::string("\x00\xff"
+                                                   "ab",
+                                                   4));
   EXPECT_EQ(d.get("empty_bytes").as_bytes(), "");
   const auto& list = d.get("list").as_list();
   ASSERT_EQ(list.size(), 3u);
@@ -137,7 +139,8 @@ void expect_numpy(const PickleValue& v, const std::string& label) {
 }
 
 TEST(Pickle, NumpyScalarsArraysAndDtypes) {
-  for (const char* name : {"numpy_p2.pkl", "numpy_p4.pkl", "numpy_p5.pkl"}) expect_numpy(read_pickle(fixture(name)), name);
+  for (const char* name : {"numpy_p2.pkl", "numpy_p4.pkl", "numpy_p5.pkl"})
+    expect_numpy(read_pickle(fixture(name)), name);
 }
 
 TEST(Pickle, Python2CifarBatchAsStrOrBytes) {
@@ -229,7 +232,8 @@ TEST(Pickle, AccessorErrorsQuoteTheValue) {
   EXPECT_EQ(error_of([&] { v.get("str").as_double(); }), "expected a number, found str 'hello'");
   EXPECT_EQ(error_of([&] { v.get("tuple2").as_list(); }), "expected a list, found tuple (1, 2)");
   EXPECT_NO_THROW(v.get("tuple2").as_sequence());
-  const PickleValue big = PickleValue::numpy_scalar({'u', 8, false}, std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8));
+  const PickleValue big =
+      PickleValue::numpy_scalar({'u', 8, false}, std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8));
   EXPECT_NE(error_of([&] { big.as_int(); }).find("does not fit in int64"), std::string::npos);
   EXPECT_EQ(big.as_double(), 18446744073709551615.0);
 }
@@ -276,7 +280,9 @@ TEST(Pickle, ReprLooksLikePython) {
 }
 
 TEST(Pickle, Python2StringsLatin1OrBytes) {
-  const std::string pickle = "\x80\x02U\x04" "caf\xe9.";
+  const std::string pickle =
+      "\x80\x02U\x04"
+      "caf\xe9.";
   EXPECT_EQ(parse_pickle(pickle, "py2").as_str(), "caf\xc3\xa9");
   PickleOptions options;
   options.py2_strings = Py2Strings::Bytes;

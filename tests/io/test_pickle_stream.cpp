@@ -77,9 +77,14 @@ PickleValue small_record(int i, bool ordered) {
 TEST(PickleStream, MatchesTheFullReadForEveryValueShape) {
   using Maker = std::function<std::pair<PickleValue, PickleValue>(int)>;
   const std::pair<const char*, Maker> shapes[] = {
-      {"dict values, int keys", [](int i) { return std::pair{PickleValue::integer(i), small_record(i, false)}; }},
+      {"dict values, int keys",
+       [](int i) {
+         return std::pair{PickleValue::integer(i), small_record(i, false)};
+       }},
       {"OrderedDict values, str keys",
-       [](int i) { return std::pair{PickleValue::str("k" + std::to_string(i)), small_record(i, true)}; }},
+       [](int i) {
+         return std::pair{PickleValue::str("k" + std::to_string(i)), small_record(i, true)};
+       }},
       {"single-item dicts with int keys (SETITEM inside)",
        [](int i) {
          PickleValue d = PickleValue::dict();
@@ -87,10 +92,21 @@ TEST(PickleStream, MatchesTheFullReadForEveryValueShape) {
          return std::pair{PickleValue::integer(i), d};
        }},
       {"single-element lists (APPEND inside)",
-       [](int i) { return std::pair{PickleValue::integer(i), PickleValue::list({PickleValue::integer(i)})}; }},
-      {"empty dicts", [](int i) { return std::pair{PickleValue::integer(i), PickleValue::dict()}; }},
-      {"plain ints", [](int i) { return std::pair{PickleValue::integer(i), PickleValue::integer(i * i)}; }},
-      {"tuples", [](int i) { return std::pair{PickleValue::integer(i), PickleValue::tuple({PickleValue::integer(i), PickleValue::dict()})}; }},
+       [](int i) {
+         return std::pair{PickleValue::integer(i), PickleValue::list({PickleValue::integer(i)})};
+       }},
+      {"empty dicts",
+       [](int i) {
+         return std::pair{PickleValue::integer(i), PickleValue::dict()};
+       }},
+      {"plain ints",
+       [](int i) {
+         return std::pair{PickleValue::integer(i), PickleValue::integer(i * i)};
+       }},
+      {"tuples",
+       [](int i) {
+         return std::pair{PickleValue::integer(i), PickleValue::tuple({PickleValue::integer(i), PickleValue::dict()})};
+       }},
       {"numpy arrays",
        [](int i) {
          return std::pair{PickleValue::integer(i),

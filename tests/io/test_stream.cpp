@@ -14,10 +14,10 @@
 namespace nasrank::io {
 namespace {
 
-using nasrank::testing::error_of;
-using nasrank::testing::slurp;
 using nasrank::testing::bzip2_compress;
+using nasrank::testing::error_of;
 using nasrank::testing::gzip_compress;
+using nasrank::testing::slurp;
 using nasrank::testing::test_data_dir;
 
 std::string read_in_chunks(InputStream& in, std::size_t chunk) {
@@ -65,7 +65,8 @@ TEST(Stream, MemoryInputAndForcedCompression) {
   const std::string packed = gzip_compress(text);
   EXPECT_EQ(read_all(*open_memory_input(packed, "mem.gz", Compression::None), 1000), packed);
   // Forcing bzip2 on plain text is an error naming the input.
-  const std::string message = error_of([&] { read_all(*open_memory_input(text, "plain.txt", Compression::Bzip2), 100); });
+  const std::string message =
+      error_of([&] { read_all(*open_memory_input(text, "plain.txt", Compression::Bzip2), 100); });
   EXPECT_NE(message.find("'plain.txt'"), std::string::npos) << message;
   EXPECT_NE(message.find("not bzip2 data"), std::string::npos) << message;
 }
@@ -143,9 +144,9 @@ TEST(Stream, ReadExactAndReadAllLimits) {
   EXPECT_EQ(std::string(buffer, 4), "abcd");
   const std::string message = error_of([&] { read_exact(*in, buffer, 5); });
   EXPECT_NE(message.find("'six': data ends at byte 6, 3 bytes short of the 5 expected"), std::string::npos) << message;
-  EXPECT_NE(error_of([&] { read_all(*open_memory_input(std::string(2000, 'z'), "big"), 1000); })
-                .find("more than 1000 bytes"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { read_all(*open_memory_input(std::string(2000, 'z'), "big"), 1000); }).find("more than 1000 bytes"),
+      std::string::npos);
 }
 
 TEST(Stream, ReadAheadDeliversTheSameBytesAndErrors) {
@@ -161,7 +162,8 @@ TEST(Stream, ReadAheadDeliversTheSameBytesAndErrors) {
   std::string packed = bzip2_compress(std::string(300000, 'q'));
   packed.resize(packed.size() - 10);
   const std::string direct = error_of([&] { read_all(*open_memory_input(packed, "cut.bz2"), 1 << 20); });
-  const std::string ahead = error_of([&] { read_all(*read_ahead(open_memory_input(packed, "cut.bz2"), 4096), 1 << 20); });
+  const std::string ahead =
+      error_of([&] { read_all(*read_ahead(open_memory_input(packed, "cut.bz2"), 4096), 1 << 20); });
   EXPECT_FALSE(direct.empty());
   // Same error; only the count of bytes decoded before it depends on the read sizes.
   EXPECT_EQ(ahead.substr(0, ahead.find(" (after")), direct.substr(0, direct.find(" (after")));
@@ -201,8 +203,8 @@ std::string read_everything(InputStream& in) {
 TEST(Stream, ExpansionRatioLimitStopsDecompressionBombs) {
   // 64 MiB of one byte shrink to a few hundred bytes: far beyond any real data.
   const std::string zeros(64u << 20, 'a');
-  for (const auto& [name, packed] : {std::pair<std::string, std::string>{"bomb.bz2", bzip2_compress(zeros)},
-                                     {"bomb.gz", gzip_compress(zeros)}}) {
+  for (const auto& [name, packed] :
+       {std::pair<std::string, std::string>{"bomb.bz2", bzip2_compress(zeros)}, {"bomb.gz", gzip_compress(zeros)}}) {
     const auto in = open_memory_input(packed, name);
     try {
       read_everything(*in);

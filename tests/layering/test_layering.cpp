@@ -95,7 +95,8 @@ std::vector<std::string> check_includes(const Rules& rules, const std::string& f
     const std::string head = target.substr(0, slash);
     if (head == "nasrank") {
       const auto second = target.find('/', slash + 1);
-      const std::string to = target.substr(slash + 1, second == std::string::npos ? std::string::npos : second - slash - 1);
+      const std::string to =
+          target.substr(slash + 1, second == std::string::npos ? std::string::npos : second - slash - 1);
       if (!rules.count(to))
         violations.push_back(where + "includes \"" + target + "\" of module '" + to +
                              "', which has no row in docs/architecture.md");
@@ -222,7 +223,8 @@ TEST(LayeringCheck, RefusesAnotherModulesPrivateHeader) {
 }
 
 TEST(LayeringCheck, NamesTheCMakeLineOfAForbiddenLink) {
-  const Rules rules = parse_rules("## Who may include whom\n| `store` | `cell` |\n| `cell` | |\n| `train` | `cell` |\n");
+  const Rules rules =
+      parse_rules("## Who may include whom\n| `store` | `cell` |\n| `cell` | |\n| `train` | `cell` |\n");
   const std::string cmake =
       "nasrank_module(store\n  SOURCES a.cpp\n  PUBLIC_DEPS nasrank_cell # nasrank_train in a comment\n"
       "  PRIVATE_DEPS nasrank_train_core)\n"

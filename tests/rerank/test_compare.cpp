@@ -66,7 +66,8 @@ class Compare : public ::testing::Test {
 
   // Accuracy of architecture k under seed s: a clear order with small noise.
   static double accuracy(std::size_t k, std::int64_t seed) {
-    return 50.0 + 3.0 * static_cast<double>(k) + 0.4 * static_cast<double>((k * 7 + static_cast<std::size_t>(seed) * 3) % 5);
+    return 50.0 + 3.0 * static_cast<double>(k) +
+           0.4 * static_cast<double>((k * 7 + static_cast<std::size_t>(seed) * 3) % 5);
   }
 
   std::vector<store::RunRecord> side(const std::string& protocol, const std::vector<std::int64_t>& seeds) {
@@ -99,7 +100,8 @@ TEST_F(Compare, DivergedRunRanksBelowEveryFinishedRunAtChanceByDefault) {
   auto candidate = side("principled", {1, 2});
   // The best architecture diverges under both seeds; the second best under one.
   for (auto& r : candidate) {
-    if (r.benchmark_index == indices_[11]) r.status = store::RunStatus::Diverged, r.final_metrics["ori-test"].accuracy = kNaN;
+    if (r.benchmark_index == indices_[11])
+      r.status = store::RunStatus::Diverged, r.final_metrics["ori-test"].accuracy = kNaN;
     if (r.benchmark_index == indices_[10] && r.seed == 1) r.status = store::RunStatus::Diverged;
   }
   const fs::path a = write("a.h5", side("benchmark", {1, 2}));
@@ -110,7 +112,8 @@ TEST_F(Compare, DivergedRunRanksBelowEveryFinishedRunAtChanceByDefault) {
   EXPECT_EQ(in.diverged.reference, 0u);
   EXPECT_EQ(in.diverged.candidate, 2u);
   EXPECT_EQ(in.counts.diverged, 2u);
-  EXPECT_NE(in.diverged.description.find("chance accuracy (10% on cifar10)"), std::string::npos) << in.diverged.description;
+  EXPECT_NE(in.diverged.description.find("chance accuracy (10% on cifar10)"), std::string::npos)
+      << in.diverged.description;
   const std::size_t worst = position(in, indices_[11]);
   EXPECT_DOUBLE_EQ(in.candidate_values[worst], 10.0);
   EXPECT_EQ(*std::min_element(in.candidate_values.begin(), in.candidate_values.end()), 10.0);
@@ -132,7 +135,8 @@ TEST_F(Compare, ExcludePolicyLeavesThemOutAndStatesTheTauWithThem) {
     if (r.benchmark_index == indices_[3]) r.status = store::RunStatus::Diverged;
   const fs::path a = write("a.h5", side("benchmark", {1}));
   const fs::path b = write("b.h5", candidate);
-  const auto in = build_comparison({a, std::nullopt, std::nullopt, ""}, {b, std::nullopt, std::nullopt, ""}, options("exclude"));
+  const auto in =
+      build_comparison({a, std::nullopt, std::nullopt, ""}, {b, std::nullopt, std::nullopt, ""}, options("exclude"));
   EXPECT_EQ(in.keys.size(), 11u);
   EXPECT_EQ(in.diverged.candidate, 1u);
   EXPECT_EQ(in.diverged.alternate_reference.size(), 12u);
@@ -151,21 +155,24 @@ TEST_F(Compare, LastFinitePolicyTakesTheLastFiniteAccuracyMeasured) {
     }
   const fs::path a = write("a.h5", side("benchmark", {1}));
   const fs::path b = write("b.h5", candidate);
-  const auto in =
-      build_comparison({a, std::nullopt, std::nullopt, ""}, {b, std::nullopt, std::nullopt, ""}, options("last-finite"));
+  const auto in = build_comparison({a, std::nullopt, std::nullopt, ""}, {b, std::nullopt, std::nullopt, ""},
+                                   options("last-finite"));
   ASSERT_EQ(in.keys.size(), 12u);
   EXPECT_DOUBLE_EQ(in.candidate_values[position(in, indices_[5])], 42.5);
-  EXPECT_THROW(build_comparison({a, std::nullopt, std::nullopt, ""}, {b, std::nullopt, std::nullopt, ""}, options("drop")),
-               InputError);
+  EXPECT_THROW(
+      build_comparison({a, std::nullopt, std::nullopt, ""}, {b, std::nullopt, std::nullopt, ""}, options("drop")),
+      InputError);
 }
 
 TEST_F(Compare, NoiseCeilingComparesDisjointHalvesOfTheSeeds) {
   const fs::path a = write("a.h5", side("benchmark", {1, 2, 3, 4}));
   const fs::path b = write("b.h5", side("principled", {5, 6, 7, 8}));
-  const auto in = build_comparison({a, std::nullopt, std::nullopt, "bench"}, {b, std::nullopt, std::nullopt, "princ"}, options());
+  const auto in =
+      build_comparison({a, std::nullopt, std::nullopt, "bench"}, {b, std::nullopt, std::nullopt, "princ"}, options());
   ASSERT_TRUE(in.noise_ceiling);
   EXPECT_EQ(in.noise_ceiling->seeds_per_half, 2u);
-  EXPECT_EQ(in.noise_ceiling->description, "bench: mean of seeds 1, 2 vs mean of seeds 3, 4 (two disjoint halves of 2 seeds)");
+  EXPECT_EQ(in.noise_ceiling->description,
+            "bench: mean of seeds 1, 2 vs mean of seeds 3, 4 (two disjoint halves of 2 seeds)");
   EXPECT_EQ(in.noise_ceiling->other_description, "princ: mean of seeds 5, 6");
   ASSERT_EQ(in.noise_ceiling->seed_a.size(), 12u);  // every architecture has every seed: same order as keys
   const std::size_t first = position(in, indices_[0]);
@@ -177,7 +184,8 @@ TEST_F(Compare, NoiseCeilingComparesDisjointHalvesOfTheSeeds) {
 TEST_F(Compare, WithTwoSeedsTheCeilingSaysSingleSeedsOnBothSides) {
   const fs::path a = write("a.h5", side("benchmark", {1, 2, 3, 4}));
   const fs::path b = write("b.h5", side("principled", {9}));
-  const auto in = build_comparison({a, std::nullopt, std::nullopt, "bench"}, {b, std::nullopt, std::nullopt, "princ"}, options());
+  const auto in =
+      build_comparison({a, std::nullopt, std::nullopt, "bench"}, {b, std::nullopt, std::nullopt, "princ"}, options());
   ASSERT_TRUE(in.noise_ceiling);
   // The other side has one seed, so the halves shrink to one seed each.
   EXPECT_EQ(in.noise_ceiling->seeds_per_half, 1u);
@@ -193,7 +201,8 @@ TEST_F(Compare, StoredMeansOnTheOtherSideAreNamed) {
   }
   const fs::path a = write("a.h5", means);
   const fs::path b = write("b.h5", side("principled", {1, 2}));
-  const auto in = build_comparison({a, std::nullopt, std::nullopt, "nb201"}, {b, std::nullopt, std::nullopt, "princ"}, options());
+  const auto in =
+      build_comparison({a, std::nullopt, std::nullopt, "nb201"}, {b, std::nullopt, std::nullopt, "princ"}, options());
   ASSERT_TRUE(in.noise_ceiling);
   EXPECT_EQ(in.noise_ceiling->description, "princ: seed 1 vs seed 2 (single seeds on both sides)");
   EXPECT_NE(in.noise_ceiling->other_description.find("nb201: its stored mean over 3 seeds (at least as many as a half"),

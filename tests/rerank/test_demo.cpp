@@ -85,13 +85,15 @@ TEST_F(DemoTest, CalibratesOnceWithTheWorkerThenReuses) {
   const fs::path worker = fake_worker(dir_, 0);
   prepare_demo(plan_, worker, logger());
   EXPECT_TRUE(fs::is_directory(plan_.dir));
-  EXPECT_EQ(read_file(dir_ / "calls.txt"), "calibrate --dataset fashion-mnist --protocol demo-principled --seeds 1 --out " +
-                                               plan_.calibration.string() + "\n");
+  EXPECT_EQ(read_file(dir_ / "calls.txt"),
+            "calibrate --dataset fashion-mnist --protocol demo-principled --seeds 1 --out " +
+                plan_.calibration.string() + "\n");
   ASSERT_TRUE(fs::exists(plan_.calibration));
   prepare_demo(plan_, worker, logger());
   EXPECT_EQ(read_file(dir_ / "calls.txt").find('\n'), read_file(dir_ / "calls.txt").size() - 1) << "ran twice";
   ASSERT_EQ(log_.size(), 2U);
-  EXPECT_EQ(log_[0], "calibrating the base learning rate on fashion-mnist (cached in " + plan_.calibration.string() + ")");
+  EXPECT_EQ(log_[0],
+            "calibrating the base learning rate on fashion-mnist (cached in " + plan_.calibration.string() + ")");
   EXPECT_EQ(log_[1], "reusing the calibration in " + plan_.calibration.string());
 }
 

@@ -34,7 +34,8 @@ TEST(LrSearchPlan, EveryArchitectureRateAndSeedOnceAndShardsPartitionThem) {
   scale::ScalerOptions base;
   base.base_lr = 1.0;
   base.convention = scale::DepthConvention::DagReference;
-  EXPECT_DOUBLE_EQ(plan.predicted[0][0], scale::learning_rate(cell::parse_encoding("dag:1_01_001_0001"), base).learning_rate);
+  EXPECT_DOUBLE_EQ(plan.predicted[0][0],
+                   scale::learning_rate(cell::parse_encoding("dag:1_01_001_0001"), base).learning_rate);
   EXPECT_DOUBLE_EQ(plan.predicted[0][0], 1.0);  // all skip: one path of the base depth
   std::multiset<std::tuple<std::size_t, std::size_t, std::uint64_t>> all, from_shards;
   for (const auto& r : plan.runs) all.emplace(r.architecture, r.protocol, r.seed);

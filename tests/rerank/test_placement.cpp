@@ -112,7 +112,8 @@ TEST(PlaceWorkers, WorkersPerGpuPacksSeveralOnEachGpu) {
 TEST(PlaceWorkers, AnExplicitWorkerCountSpreadsOverTheGpus) {
   EXPECT_EQ(place_workers(on("cuda", 3), inventory({"0", "1"}), 2).cuda_visible_devices, gpus({"0", "1", "0"}));
   EXPECT_EQ(place_workers(on("cuda", 1), inventory({"0", "1"}), 2).cuda_visible_devices, gpus({"0"}));
-  EXPECT_EQ(place_workers(on("auto", 2), inventory({"GPU-8f1c"}), 2).cuda_visible_devices, gpus({"GPU-8f1c", "GPU-8f1c"}));
+  EXPECT_EQ(place_workers(on("auto", 2), inventory({"GPU-8f1c"}), 2).cuda_visible_devices,
+            gpus({"GPU-8f1c", "GPU-8f1c"}));
 }
 
 TEST(PlaceWorkers, OnTheCpuOneWorkerPerCoreAndTheEnvironmentUntouched) {
@@ -135,7 +136,8 @@ TEST(PlaceWorkers, CudaWithoutAVisibleGpuIsAClearError) {
 
 TEST(PlaceWorkers, ContradictoryOptionsAreRefused) {
   EXPECT_NE(refusal(on("cuda", 4, 2), inventory({"0"})).find("both given"), std::string::npos);
-  EXPECT_NE(refusal(on("cpu", 0, 2), inventory({"0"})).find("--workers-per-gpu 2 with --device cpu"), std::string::npos);
+  EXPECT_NE(refusal(on("cpu", 0, 2), inventory({"0"})).find("--workers-per-gpu 2 with --device cpu"),
+            std::string::npos);
   EXPECT_NE(refusal(on("gpu"), inventory({"0"})).find("device 'gpu'"), std::string::npos);
   EXPECT_NE(refusal(on("cuda", -1), inventory({"0"})).find("--workers -1"), std::string::npos);
 }

@@ -93,7 +93,8 @@ TEST(Shards, PartitionThePlanExactly) {
 TEST(Shards, ParseAndReject) {
   EXPECT_EQ(parse_shard("2/5").index, 2);
   EXPECT_EQ(parse_shard("2/5").count, 5);
-  for (const char* bad : {"5/5", "-1/3", "1", "a/b", "1/0", "1/3x", ""}) EXPECT_THROW(parse_shard(bad), InputError) << bad;
+  for (const char* bad : {"5/5", "-1/3", "1", "a/b", "1/0", "1/3x", ""})
+    EXPECT_THROW(parse_shard(bad), InputError) << bad;
 }
 
 TEST(ArchitectureList, ReadsLinesAndNamesBadOnes) {

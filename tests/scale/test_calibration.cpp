@@ -58,10 +58,12 @@ TEST(Calibration, ATolerancIsNamedAsTheRuleEverywhere) {
 }
 
 TEST(Calibration, ReadsFilesWrittenBeforeTheCurveWasKept) {
-  const Calibration c = calibration_from_json(
-      nlohmann::json{{"base_lr", 0.7}, {"grid", {0.46, 0.7, 1.0}}, {"final_losses", {1.48, 1.49, nullptr}}, {"seed", 1},
-                     {"tolerance", 0.02}},
-      "old.json");
+  const Calibration c = calibration_from_json(nlohmann::json{{"base_lr", 0.7},
+                                                             {"grid", {0.46, 0.7, 1.0}},
+                                                             {"final_losses", {1.48, 1.49, nullptr}},
+                                                             {"seed", 1},
+                                                             {"tolerance", 0.02}},
+                                              "old.json");
   EXPECT_EQ(c.seeds, (std::vector<std::uint64_t>{1}));
   ASSERT_EQ(c.curve.size(), 3U);
   EXPECT_EQ(c.curve[0].epoch_mean, (std::vector<double>{1.48}));

@@ -23,7 +23,8 @@ TEST(LayerInit, FullNb201NetworkReferenceValues) {
   const auto named = by_name(layers);
   EXPECT_DOUBLE_EQ(named.at("cells.0.edge_2_3.conv.weight").stddev, std::sqrt(2.0 / (16 * 9 * 2)));
   EXPECT_EQ(named.at("cells.0.edge_2_3.conv.weight").in_degree, 2);
-  for (const char* name : {"cells.0.edge_0_1.conv.weight", "cells.4.edge_1_2.conv.weight", "cells.3.edge_0_3.conv.weight"})
+  for (const char* name :
+       {"cells.0.edge_0_1.conv.weight", "cells.4.edge_1_2.conv.weight", "cells.3.edge_0_3.conv.weight"})
     EXPECT_DOUBLE_EQ(named.at(name).stddev, std::sqrt(2.0 / (16 * 9))) << name;
   EXPECT_DOUBLE_EQ(named.at("classifier.weight").stddev, 2.0 / 64);
   EXPECT_EQ(named.at("classifier.weight").shape, (std::vector<std::int64_t>{10, 64}));

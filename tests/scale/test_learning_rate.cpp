@@ -16,7 +16,9 @@ using cell::parse_encoding;
 
 void expect_9_digits(double actual, double expected) { EXPECT_NEAR(actual, expected, std::abs(expected) * 5e-10); }
 
-double lr_of(const cell::CellGraph& graph, ScalerOptions options = {}) { return learning_rate(graph, options).learning_rate; }
+double lr_of(const cell::CellGraph& graph, ScalerOptions options = {}) {
+  return learning_rate(graph, options).learning_rate;
+}
 
 TEST(LearningRate, WorkedNb201ValuesByIndex) {
   expect_9_digits(lr_of(from_benchmark_index(0)), 0.1084230398);

@@ -52,7 +52,8 @@ TEST(MaxRate, RanksByTheMeanOverSeedsAndADivergedSeedDisqualifiesTheRate) {
 }
 
 TEST(MaxRate, DivergenceAtHighRatesIsNotAMinimum) {
-  const MaxRateEstimate e = estimate_max_rate(one_seed({0.1, 0.2, 0.4, 0.8, 1.6}, {1.0, 0.8, 0.7, kDiverged, kDiverged}));
+  const MaxRateEstimate e =
+      estimate_max_rate(one_seed({0.1, 0.2, 0.4, 0.8, 1.6}, {1.0, 0.8, 0.7, kDiverged, kDiverged}));
   EXPECT_EQ(e.rate, 0.4);
   // The rate above diverged: no parabola; the estimate stays on the grid.
   EXPECT_FALSE(e.interpolation_used);

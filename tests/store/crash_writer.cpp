@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
       std::vector<RunRecord> runs;
       for (long i = 0; i < per_batch; ++i, ++next) {
         // Unique keys: every run gets its own seed.
-        runs.push_back(testing::sample_run(static_cast<int>(next % 15625), static_cast<std::int64_t>(next), "cifar10", 20));
+        runs.push_back(
+            testing::sample_run(static_cast<int>(next % 15625), static_cast<std::int64_t>(next), "cifar10", 20));
       }
       store.add(std::move(runs));
       const std::size_t count = store.commit();

@@ -157,7 +157,8 @@ TEST(FlatTable, StreamingDoesNotHoldTheTable) {
   ASSERT_EQ(table.rows.size(), 20000u);
   RecordProperty("streamed_kb", std::to_string(streamed_kb));
   RecordProperty("collected_kb", std::to_string(collected_kb));
-  EXPECT_LT(streamed_kb * 4, collected_kb) << "streaming grew by " << streamed_kb << " kB, the table by " << collected_kb;
+  EXPECT_LT(streamed_kb * 4, collected_kb)
+      << "streaming grew by " << streamed_kb << " kB, the table by " << collected_kb;
 }
 
 }  // namespace

@@ -70,7 +70,8 @@ assert list(runs["dataset"][:].astype(str)) == ["cifar10", "cifar100"]
 assert list(runs["seed"][:]) == [777, -1]
 assert text(runs["seeds_averaged"], 1) == "777,888,999"
 assert text(runs["seeds_averaged"], 0) == ""
-assert text(runs["arch"], 0) == "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+" "|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+assert text(runs["arch"], 0) == arch
 acc = runs["final_accuracy/ori-test"][:]
 assert acc[0] == 94.25 and math.isnan(acc[1]), acc
 assert runs["final_accuracy/x-test"][1] == 70.89
@@ -79,7 +80,8 @@ assert runs["params_m"].attrs["units"] == b"millions of parameters"
 assert runs["arch"].attrs["meaning"].decode().startswith("canonical arch string")
 o, n = runs["curve_offset"][0], runs["curve_length"][0]
 assert n == 4 and runs["curve_length"][1] == 0
-assert np.allclose(f["curves/train_loss"][o:o + n], [2.0, 1.9, 1.8, 1.7], rtol=0, atol=1e-12), f["curves/train_loss"][o:o + n]
+train_loss = f["curves/train_loss"][o:o + n]
+assert np.allclose(train_loss, [2.0, 1.9, 1.8, 1.7], rtol=0, atol=1e-12), train_loss
 ori = f["curves/eval_accuracy/ori-test"][o:o + n]
 assert all(math.isnan(v) for v in ori[:3])
 src = runs["source_id"][:]

@@ -24,8 +24,7 @@ TEST(Sha256, KnownVectors) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(MetricMapping, ParsesDatasetAndSplit) {
@@ -63,8 +62,11 @@ class CsvImport : public ::testing::Test {
 TEST_F(CsvImport, IndexColumnAndBudgetFromTheFileName) {
   const auto file = write("table_12ep.csv",
                           "arch,cellstr,c10-test,c10-val\n"
-                          "0," + arch_of(0) + ",69.55,63.364\n"
-                          "1651," + arch_of(1651) + ",10.0,\n");
+                          "0," +
+                              arch_of(0) +
+                              ",69.55,63.364\n"
+                              "1651," +
+                              arch_of(1651) + ",10.0,\n");
   ImportReport report;
   const auto runs = read_csv_runs(index_options(file), &report);
   ASSERT_EQ(runs.size(), 3u) << "1651 has no cifar10-valid value, so no record for it";
@@ -88,8 +90,7 @@ TEST_F(CsvImport, IndexColumnAndBudgetFromTheFileName) {
     EXPECT_NE(r.provenance.note.find("column 'c10-val' -> cifar10-valid x-valid"), std::string::npos);
   }
   ASSERT_FALSE(report.notes.empty());
-  EXPECT_NE(report.notes[0].find("budget 12 epochs (inferred from the file name 'table_12ep.csv')"),
-            std::string::npos);
+  EXPECT_NE(report.notes[0].find("budget 12 epochs (inferred from the file name 'table_12ep.csv')"), std::string::npos);
   EXPECT_NE(report.notes.back().find("1 empty or NaN values were skipped"), std::string::npos);
 }
 
@@ -120,8 +121,11 @@ TEST_F(CsvImport, ParamsAndFlopsOfTheBenchmarkNetwork) {
 TEST_F(CsvImport, ArchStringColumnAndBudgetFromTheColumns) {
   const auto file = write("t.csv",
                           "Acc200Epochs,Arch\r\n"
-                          "\"94.37\",\"" + arch_of(6111) + "\"\r\n"
-                          "93.91," + arch_of(11472) + "\r\n\r\n");
+                          "\"94.37\",\"" +
+                              arch_of(6111) +
+                              "\"\r\n"
+                              "93.91," +
+                              arch_of(11472) + "\r\n\r\n");
   CsvImportOptions options;
   options.file = file;
   options.arch_column = "Arch";
@@ -136,8 +140,9 @@ TEST_F(CsvImport, ArchStringColumnAndBudgetFromTheColumns) {
   EXPECT_EQ(runs[0].seeds_averaged, "777,888,999");
 
   options.budget_epochs = 12;
-  EXPECT_NE(error_of([&] { read_csv_runs(options); })
-                .find("--budget 12 contradicts the column 'Acc200Epochs', which says 200 epochs"),
+  EXPECT_NE(error_of([&] {
+              read_csv_runs(options);
+            }).find("--budget 12 contradicts the column 'Acc200Epochs', which says 200 epochs"),
             std::string::npos);
   options.budget_epochs = 200;
   EXPECT_EQ(read_csv_runs(options).size(), 2u);
@@ -165,7 +170,8 @@ TEST_F(CsvImport, BadInputNamesFileLineAndColumn) {
 
   EXPECT_NE(message("arch,c10-test\n0,1\n").find("bad_12ep.csv' has no column 'c10-val'"), std::string::npos);
   EXPECT_NE(message("arch,c10-test\n0,1\n").find("its columns are 'arch', 'c10-test'"), std::string::npos);
-  EXPECT_NE(message("arch,c10-test,c10-val\n0,1,2\n1,abc,2\n").find("bad_12ep.csv' line 3 column 'c10-test': 'abc' is not a number"),
+  EXPECT_NE(message("arch,c10-test,c10-val\n0,1,2\n1,abc,2\n")
+                .find("bad_12ep.csv' line 3 column 'c10-test': 'abc' is not a number"),
             std::string::npos);
   EXPECT_NE(message("arch,c10-test,c10-val\n0,1,2\nresnet,1,2\n").find("line 3 column 'arch': 'resnet' is neither"),
             std::string::npos);

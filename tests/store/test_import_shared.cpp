@@ -34,12 +34,10 @@ CsvImportOptions csv_12() {
   CsvImportOptions options;
   options.file = nasrank::testing::shared_nb201_dir() / "mini_nasbench201_12ep.csv";
   options.arch_column = "arch";
-  options.metrics = {parse_metric_mapping("cifar10-test=cifar10"),
-                     parse_metric_mapping("cifar10-val=cifar10-valid:valid"),
-                     parse_metric_mapping("cifar100-test=cifar100"),
-                     parse_metric_mapping("cifar100-val=cifar100:valid"),
-                     parse_metric_mapping("imagenet-test=ImageNet16-120"),
-                     parse_metric_mapping("imagenet-val=ImageNet16-120:valid")};
+  options.metrics = {
+      parse_metric_mapping("cifar10-test=cifar10"),         parse_metric_mapping("cifar10-val=cifar10-valid:valid"),
+      parse_metric_mapping("cifar100-test=cifar100"),       parse_metric_mapping("cifar100-val=cifar100:valid"),
+      parse_metric_mapping("imagenet-test=ImageNet16-120"), parse_metric_mapping("imagenet-val=ImageNet16-120:valid")};
   options.benchmark_network_size = benchmark_network_size;
   return options;
 }

@@ -23,8 +23,8 @@ class MergeTest : public ::testing::Test {
     write_store(dir_ / "a.h5", {sample_run(1, 777), sample_run(2, 777), sample_run(3, 777)});
     conflicting_ = sample_run(3, 777);
     conflicting_.final_metrics["ori-test"].accuracy = 1.5;
-    write_store(dir_ / "b.h5", {sample_run(3, 777), sample_run(4, 777)});     // 3 identical
-    write_store(dir_ / "c.h5", {conflicting_, sample_run(5, 777)});           // 3 conflicting
+    write_store(dir_ / "b.h5", {sample_run(3, 777), sample_run(4, 777)});  // 3 identical
+    write_store(dir_ / "c.h5", {conflicting_, sample_run(5, 777)});        // 3 conflicting
   }
   ScratchDir dir_{"merge"};
   RunRecord conflicting_;
@@ -45,7 +45,8 @@ TEST_F(MergeTest, IdenticalDuplicatesAreReportedNotDoubled) {
 
 TEST_F(MergeTest, ConflictsFailByDefaultAndWriteNothing) {
   const std::string message = error_of([&] { merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "c.h5"}); });
-  EXPECT_NE(message.find("merging into '" + (dir_ / "out.h5").string() + "': 1 run(s) already present with different "
+  EXPECT_NE(message.find("merging into '" + (dir_ / "out.h5").string() +
+                         "': 1 run(s) already present with different "
                          "results (in an earlier input or the output); nothing was written. First: nb201:"),
             std::string::npos)
       << message;
@@ -63,8 +64,9 @@ TEST_F(MergeTest, ConflictsAreCountedOverAllInputsAndBatches) {
   write_store(dir_ / "many.h5", many);
   for (RunRecord& r : many) r.final_metrics["ori-test"].accuracy += 1;
   write_store(dir_ / "many-changed.h5", many);
-  const std::string message = error_of(
-      [&] { merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "many.h5", dir_ / "c.h5", dir_ / "many-changed.h5"}); });
+  const std::string message = error_of([&] {
+    merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "many.h5", dir_ / "c.h5", dir_ / "many-changed.h5"});
+  });
   EXPECT_NE(message.find(": 5001 run(s) already present with different results"), std::string::npos) << message;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "out.h5"));
 }
@@ -77,13 +79,15 @@ TEST_F(MergeTest, KeepFirstOrKeepLast) {
   MergeReport report = merge_stores(dir_ / "first.h5", {dir_ / "a.h5", dir_ / "c.h5"}, options);
   EXPECT_EQ(report.conflicting_duplicates, 1u);
   EXPECT_EQ(report.total, 4u);
-  EXPECT_NE(ResultStore::open(dir_ / "first.h5", OpenMode::Read).find(run_key(probe))->final_metrics.at("ori-test").accuracy,
-            1.5);
+  EXPECT_NE(
+      ResultStore::open(dir_ / "first.h5", OpenMode::Read).find(run_key(probe))->final_metrics.at("ori-test").accuracy,
+      1.5);
   options.policy = DuplicatePolicy::Replace;
   report = merge_stores(dir_ / "last.h5", {dir_ / "a.h5", dir_ / "c.h5"}, options);
   EXPECT_EQ(report.total, 4u);
-  EXPECT_EQ(ResultStore::open(dir_ / "last.h5", OpenMode::Read).find(run_key(probe))->final_metrics.at("ori-test").accuracy,
-            1.5);
+  EXPECT_EQ(
+      ResultStore::open(dir_ / "last.h5", OpenMode::Read).find(run_key(probe))->final_metrics.at("ori-test").accuracy,
+      1.5);
 }
 
 TEST_F(MergeTest, ExistingOutputNeedsToBeAnInputOrOverwritten) {
@@ -105,7 +109,9 @@ TEST_F(MergeTest, AnUnreadableInputLeavesNoOutput) {
   const std::string message = error_of([&] { merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "junk.h5"}); });
   EXPECT_NE(message.find("junk.h5' is not an HDF5 file"), std::string::npos) << message;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "out.h5"));
-  EXPECT_NE(error_of([&] { merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "a.h5"}); }).find("listed twice"),
+  EXPECT_NE(error_of([&] {
+              merge_stores(dir_ / "out.h5", {dir_ / "a.h5", dir_ / "a.h5"});
+            }).find("listed twice"),
             std::string::npos);
 }
 

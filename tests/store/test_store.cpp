@@ -19,7 +19,8 @@ using testing::ScratchDir;
 TEST(ResultStore, RoundTripsEveryField) {
   ScratchDir dir("roundtrip");
   const auto path = dir / "runs.h5";
-  std::vector<RunRecord> runs{sample_run(0, 777), sample_run(11, 888, "cifar100", 5), imported_mean(6111, "cifar100", 73.22)};
+  std::vector<RunRecord> runs{sample_run(0, 777), sample_run(11, 888, "cifar100", 5),
+                              imported_mean(6111, "cifar100", 73.22)};
   RunRecord dag;
   dag.space = "dag";
   dag.arch = "2_02_002";
@@ -51,7 +52,8 @@ TEST(ResultStore, RoundTripsEveryField) {
     EXPECT_FALSE(got.tool_version.empty());
   }
   const RunRecord first = store.read(0);
-  EXPECT_EQ(first.arch, "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|");
+  EXPECT_EQ(first.arch,
+            "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|");
   EXPECT_EQ(first.curves.epochs(), 3u);
   EXPECT_TRUE(std::isnan(first.curves.eval_accuracy.at("ori-test")[0]));
   EXPECT_DOUBLE_EQ(first.curves.eval_accuracy.at("ori-test")[2], first.final_metrics.at("ori-test").accuracy);
@@ -71,7 +73,8 @@ TEST(ResultStore, RoundTripsEveryField) {
 TEST(ResultStore, CanonicalizesArchitectures) {
   RunRecord by_index = sample_run(6111, 1);
   canonicalize(by_index);
-  EXPECT_EQ(by_index.arch, "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
+  EXPECT_EQ(by_index.arch,
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|");
   RunRecord by_string = sample_run(0, 1);
   by_string.benchmark_index = -1;
   by_string.arch = by_index.arch;
@@ -266,10 +269,12 @@ TEST(ResultStore, SelectsAndFinds) {
   one.seed = 999;
   EXPECT_FALSE(store.find(run_key(one)));
   std::size_t visited = 0;
-  store.for_each([&](std::size_t, const RunRecord& r) {
-    EXPECT_EQ(r.dataset, "cifar10");
-    return ++visited < 2;
-  }, RunFilter{std::nullopt, std::string("cifar10"), std::nullopt, std::nullopt, std::nullopt});
+  store.for_each(
+      [&](std::size_t, const RunRecord& r) {
+        EXPECT_EQ(r.dataset, "cifar10");
+        return ++visited < 2;
+      },
+      RunFilter{std::nullopt, std::string("cifar10"), std::nullopt, std::nullopt, std::nullopt});
   EXPECT_EQ(visited, 2u);
 }
 

@@ -20,8 +20,8 @@ namespace {
 struct KilledWriter {
   std::size_t last_committed = 0;  // from the last "committed N" line; 0 if none
   std::size_t commits = 0;
-  bool killed = false;             // still running when the signal came
-  double seconds_per_commit = 0;   // observed before the kill (0 if fewer than two lines)
+  bool killed = false;            // still running when the signal came
+  double seconds_per_commit = 0;  // observed before the kill (0 if fewer than two lines)
 };
 
 bool parse_committed(const std::string& line, std::size_t& value) {

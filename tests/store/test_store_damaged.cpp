@@ -259,8 +259,8 @@ TEST(ResultStoreDamage, EveryForgedObjectHeaderIsRefused) {
     EXPECT_TRUE(read.empty() || read.find("is not a checksummed (version 2)") != std::string::npos)
         << "header at byte " << at << ": " << read;
     const std::string write = testing::error_of([&] { ResultStore::open(path, OpenMode::Append); });
-    EXPECT_NE(write.find("is not a checksummed (version 2)"), std::string::npos) << "header at byte " << at << ": "
-                                                                                 << write;
+    EXPECT_NE(write.find("is not a checksummed (version 2)"), std::string::npos)
+        << "header at byte " << at << ": " << write;
   }
   EXPECT_GT(headers, 50u);
 }
@@ -337,9 +337,10 @@ TEST(ResultStoreErrors, RunCountBeyondTheFileIsAnInputError) {
   if (!have_h5py()) GTEST_SKIP() << "SKIPPED: needs /usr/bin/python3 with h5py (Debian package python3-h5py)";
   ScratchDir dir("run-count");
   const auto path = write_store(dir, 5);
-  const std::string patch = "/usr/bin/python3 -c \"import h5py, numpy, sys; "
-                            "f = h5py.File(sys.argv[1], 'r+'); f.attrs['run_count'] = numpy.int64(1 << 40); f.close()\" '" +
-                            path.string() + "'";
+  const std::string patch =
+      "/usr/bin/python3 -c \"import h5py, numpy, sys; "
+      "f = h5py.File(sys.argv[1], 'r+'); f.attrs['run_count'] = numpy.int64(1 << 40); f.close()\" '" +
+      path.string() + "'";
   ASSERT_EQ(std::system(patch.c_str()), 0) << patch;
   try {
     const ResultStore store = ResultStore::open(path, OpenMode::Read);

@@ -19,10 +19,10 @@ namespace {
 constexpr std::size_t kCommittedRuns = 20;
 
 struct ChildOutcome {
-  bool exited = false;      // ended by exit(), not by a signal
+  bool exited = false;  // ended by exit(), not by a signal
   int exit_code = -1;
   int signal = 0;
-  std::string message;      // what() of the exception it caught
+  std::string message;  // what() of the exception it caught
 };
 
 // In a child limited to `limit_bytes` per file: append many runs to `path`
@@ -46,8 +46,7 @@ ChildOutcome add_under_file_size_limit(const std::filesystem::path& path, rlim_t
       ResultStore store = ResultStore::open(path, OpenMode::Append);
       for (int batch = 0; batch < 10; ++batch) {
         std::vector<RunRecord> runs;
-        for (int i = 0; i < 200; ++i)
-          runs.push_back(testing::sample_run(batch * 200 + i, 1000 + batch, "cifar10", 50));
+        for (int i = 0; i < 200; ++i) runs.push_back(testing::sample_run(batch * 200 + i, 1000 + batch, "cifar10", 50));
         store.add(std::move(runs));
       }
       store.commit();
@@ -63,7 +62,8 @@ ChildOutcome add_under_file_size_limit(const std::filesystem::path& path, rlim_t
   ::close(message_pipe[1]);
   ChildOutcome outcome;
   char chunk[4096];
-  for (ssize_t n; (n = ::read(message_pipe[0], chunk, sizeof chunk)) > 0;) outcome.message.append(chunk, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(message_pipe[0], chunk, sizeof chunk)) > 0;)
+    outcome.message.append(chunk, static_cast<std::size_t>(n));
   ::close(message_pipe[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -111,8 +111,10 @@ TEST_F(StoreFullDisk, NoRoomForTheNewRuns) {
   EXPECT_EQ(child.exit_code, 1) << child.message;
   // What failed, why, and what it means for the data; no raw HDF5 driver
   // dump (a timestamp with a newline, a buffer address, byte counts).
-  EXPECT_EQ(child.message.rfind("results store '" + path.string() + "': commit failed, so the 2000 run(s) added since the "
-                                "last commit are not stored (the store keeps its 20 committed runs): ", 0),
+  EXPECT_EQ(child.message.rfind("results store '" + path.string() +
+                                    "': commit failed, so the 2000 run(s) added since the "
+                                    "last commit are not stored (the store keeps its 20 committed runs): ",
+                                0),
             0u)
       << child.message;
   // HDF5 says "file write failed" or "unable to extend file properly",

@@ -48,7 +48,8 @@ struct FileIdentity {
 FileIdentity identity(const std::filesystem::path& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) throw std::runtime_error("stat failed");
-  return {info.st_ino, info.st_size, static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec};
+  return {info.st_ino, info.st_size,
+          static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec};
 }
 
 // An imported mean on cifar100 with a split (x-valid) that sample_run has not.
@@ -93,7 +94,8 @@ TEST(StoreJournal, CommitsAppendToTheJournalAndLeaveTheFileUntouched) {
     const auto size = std::filesystem::file_size(journal_of(path));
     EXPECT_GT(size, journal_size);
     journal_size = size;
-    EXPECT_EQ(ResultStore::open(path, OpenMode::Read).count(), static_cast<std::size_t>(i)) << "readers see the journal";
+    EXPECT_EQ(ResultStore::open(path, OpenMode::Read).count(), static_cast<std::size_t>(i))
+        << "readers see the journal";
   }
   const ResultStore reader = ResultStore::open(path, OpenMode::Read);
   RunRecord expected = sample_run(6, 1, "cifar10", 50);
@@ -422,9 +424,7 @@ TEST_F(JournalDamage, ADamagedJournalHeaderIsRefused) {
 // removed the journal: the journal's runs are in the file already.
 TEST_F(JournalDamage, AStaleJournalIsIgnoredAndRemoved) {
   const std::string stale = testing::read_text(journal_of(path));
-  {
-    ResultStore writer = ResultStore::open(path, OpenMode::Append);
-  }  // folds
+  { ResultStore writer = ResultStore::open(path, OpenMode::Append); }  // folds
   EXPECT_FALSE(std::filesystem::exists(journal_of(path)));
   testing::write_text(journal_of(path), stale);
   EXPECT_EQ(ResultStore::open(path, OpenMode::Read).count(), 4u) << "not applied twice";
@@ -496,12 +496,15 @@ TEST(StoreJournal, AFullDiskDuringAJournalAppendLosesOnlyThatCommit) {
   ::close(message_pipe[1]);
   std::string message;
   char chunk[4096];
-  for (ssize_t n; (n = ::read(message_pipe[0], chunk, sizeof chunk)) > 0;) message.append(chunk, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(message_pipe[0], chunk, sizeof chunk)) > 0;)
+    message.append(chunk, static_cast<std::size_t>(n));
   ::close(message_pipe[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  EXPECT_EQ(message.rfind("results store '" + path.string() + "': commit failed, so the 1 run(s) added since the last "
-                          "commit are not stored (the store keeps its 2 committed runs): ", 0),
+  EXPECT_EQ(message.rfind("results store '" + path.string() +
+                              "': commit failed, so the 1 run(s) added since the last "
+                              "commit are not stored (the store keeps its 2 committed runs): ",
+                          0),
             0u)
       << message;
   EXPECT_NE(message.find(journal_of(path).string()), std::string::npos) << message;

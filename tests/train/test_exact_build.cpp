@@ -45,8 +45,8 @@ TEST(ExactBuild, DefaultBuildTrainsLikeEveryEdgeStepByStep) {
     const cell::CellGraph graph = cell::parse_encoding(pattern.code);
     if (cell::is_disconnected(graph)) continue;  // not trained; its network is checked below
     for (Initialization init : {Initialization::Benchmark, Initialization::Principled}) {
-      const std::string label = std::string(pattern.code) + " (" + pattern.what + "), " +
-                                std::string(initialization_name(init)) + " init";
+      const std::string label =
+          std::string(pattern.code) + " (" + pattern.what + "), " + std::string(initialization_name(init)) + " init";
       const TrainResult every = train_with(pattern.code, init, EdgeBuild::EveryEdge);
       const TrainResult pruned = train_with(pattern.code, init, EdgeBuild::Pruned);
       ASSERT_EQ(every.status, RunStatus::Ok) << label;

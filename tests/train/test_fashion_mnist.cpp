@@ -17,9 +17,9 @@ const bool kPassiveOpenMp = (restart_with_passive_openmp_wait(), true);
 
 const char* const kFashionMnist = "/usr/share/datasets/fashion-mnist";
 
-#define REQUIRE_FASHION_MNIST()                                                                              \
-  do {                                                                                                       \
-    if (!std::filesystem::exists(std::filesystem::path(kFashionMnist) / "train-images-idx3-ubyte.gz"))       \
+#define REQUIRE_FASHION_MNIST()                                                                                      \
+  do {                                                                                                               \
+    if (!std::filesystem::exists(std::filesystem::path(kFashionMnist) / "train-images-idx3-ubyte.gz"))               \
       GTEST_SKIP() << "SKIPPED: needs Fashion-MNIST at " << kFashionMnist << " (apt install dataset-fashion-mnist)"; \
   } while (false)
 

@@ -37,15 +37,16 @@ using test::small_spec;
 std::vector<float> random_images(const NetworkSpec& spec, std::int64_t batch, unsigned seed) {
   std::mt19937 engine(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> images(static_cast<std::size_t>(batch * spec.input_channels * spec.input_height * spec.input_width));
+  std::vector<float> images(
+      static_cast<std::size_t>(batch * spec.input_channels * spec.input_height * spec.input_width));
   for (float& x : images) x = normal(engine);
   return images;
 }
 
 // |a - b| within `relative` of the largest magnitude of a (a value that is
 // zero in exact arithmetic comes out as float noise of the sums around it).
-void expect_same_values(const std::vector<float>& a, const std::vector<float>& b, float relative, const std::string& what,
-                        float floor = 0.0f) {
+void expect_same_values(const std::vector<float>& a, const std::vector<float>& b, float relative,
+                        const std::string& what, float floor = 0.0f) {
   ASSERT_EQ(a.size(), b.size()) << what;
   float scale = floor;
   for (float v : a) scale = std::max(scale, std::abs(v));
@@ -65,7 +66,8 @@ std::vector<std::string> batch_norm_buffers(const Network& network) {
     const auto dot = p.name.rfind(".bn.weight");
     if (dot != std::string::npos && dot + 10 == p.name.size()) {
       const std::string module = p.name.substr(0, dot + 3);
-      for (const char* buffer : {".running_mean", ".running_var", ".num_batches_tracked"}) names.push_back(module + buffer);
+      for (const char* buffer : {".running_mean", ".running_var", ".num_batches_tracked"})
+        names.push_back(module + buffer);
     }
   }
   return names;
@@ -162,7 +164,8 @@ TEST(ConvFusion, CheckpointsMoveBetweenFusedAndSeparate) {
   const cell::CellGraph graph = cell::parse_encoding("compact:3_33_333");
   Network separate(graph, small_spec(), 5, EdgeBuild::Pruned, ConvFusion::Separate);
   Network fused(graph, small_spec(), 6, EdgeBuild::Pruned, ConvFusion::Fused);
-  ASSERT_NE(separate.parameter_values("cells.0.edge_0_2.conv.weight"), fused.parameter_values("cells.0.edge_0_2.conv.weight"));
+  ASSERT_NE(separate.parameter_values("cells.0.edge_0_2.conv.weight"),
+            fused.parameter_values("cells.0.edge_0_2.conv.weight"));
   fused.copy_parameters_from(separate);
   for (const ParameterInfo& p : separate.parameters())
     EXPECT_EQ(separate.parameter_values(p.name), fused.parameter_values(p.name)) << p.name;
@@ -199,8 +202,8 @@ TEST(ConvFusion, TrainsLikeSeparateConvsStepByStep) {
     for (Initialization init : {Initialization::Benchmark, Initialization::Principled})
       for (bool channels_last : {true, false}) {
         if (!channels_last && !fusing.count(code)) continue;  // NCHW: the fusion patterns suffice
-        const std::string label = code + ", " + std::string(initialization_name(init)) + " init, " +
-                                  (channels_last ? "NHWC" : "NCHW");
+        const std::string label =
+            code + ", " + std::string(initialization_name(init)) + " init, " + (channels_last ? "NHWC" : "NCHW");
         const TrainResult separate = train_with(code, init, ConvFusion::Separate, channels_last);
         const TrainResult fused = train_with(code, init, ConvFusion::Fused, channels_last);
         ASSERT_EQ(separate.status, RunStatus::Ok) << label;
@@ -208,7 +211,8 @@ TEST(ConvFusion, TrainsLikeSeparateConvsStepByStep) {
         ASSERT_EQ(separate.history.size(), fused.history.size()) << label;
         ASSERT_EQ(separate.final_step_losses.size(), fused.final_step_losses.size()) << label;
         for (std::size_t k = 0; k < separate.final_step_losses.size(); ++k)
-          expect_close(separate.final_step_losses[k], fused.final_step_losses[k], label + ", last epoch's step " + std::to_string(k));
+          expect_close(separate.final_step_losses[k], fused.final_step_losses[k],
+                       label + ", last epoch's step " + std::to_string(k));
         for (std::size_t e = 0; e < separate.history.size(); ++e) {
           expect_close(separate.history[e].train_loss, fused.history[e].train_loss,
                        label + ", training loss of epoch " + std::to_string(e));

@@ -50,10 +50,11 @@ TEST(Network, Nb201ParameterNamesFollowTheScalerContract) {
   const Network network(cell::from_benchmark_index(0), small_nb201(), 1);
   const std::set<std::string> names = names_of(network);
   for (const char* expected :
-       {"stem.conv.weight", "stem.bn.weight", "stem.bn.bias", "cells.0.edge_0_2.conv.weight", "cells.0.edge_0_2.bn.weight",
-        "cells.0.edge_0_3.conv.weight", "cells.1.conv_a.conv.weight", "cells.1.conv_a.bn.bias", "cells.1.conv_b.conv.weight",
-        "cells.1.shortcut.conv.weight", "cells.2.edge_0_3.conv.weight", "cells.3.conv_a.conv.weight",
-        "cells.4.edge_0_2.conv.weight", "head_bn.weight", "classifier.weight", "classifier.bias"})
+       {"stem.conv.weight", "stem.bn.weight", "stem.bn.bias", "cells.0.edge_0_2.conv.weight",
+        "cells.0.edge_0_2.bn.weight", "cells.0.edge_0_3.conv.weight", "cells.1.conv_a.conv.weight",
+        "cells.1.conv_a.bn.bias", "cells.1.conv_b.conv.weight", "cells.1.shortcut.conv.weight",
+        "cells.2.edge_0_3.conv.weight", "cells.3.conv_a.conv.weight", "cells.4.edge_0_2.conv.weight", "head_bn.weight",
+        "classifier.weight", "classifier.bias"})
     EXPECT_TRUE(names.count(expected)) << expected;
   EXPECT_EQ(shape_of(network, "stem.conv.weight"), (std::vector<std::int64_t>{4, 3, 3, 3}));
   EXPECT_EQ(shape_of(network, "cells.0.edge_0_2.conv.weight"), (std::vector<std::int64_t>{4, 4, 1, 1}));
@@ -71,7 +72,8 @@ TEST(Network, ParameterCountMatchesTheCostModel) {
     const cell::CellGraph graph = cell::from_benchmark_index(index);
     const NetworkCost cost = network_cost(graph, benchmark_shape);
     EXPECT_EQ(Network(graph, benchmark_shape, 1).parameter_count(), cost.built.params) << index;
-    EXPECT_EQ(Network(graph, benchmark_shape, 1, EdgeBuild::EveryEdge).parameter_count(), cost.benchmark.params) << index;
+    EXPECT_EQ(Network(graph, benchmark_shape, 1, EdgeBuild::EveryEdge).parameter_count(), cost.benchmark.params)
+        << index;
   }
   EXPECT_EQ(Network(cell::from_benchmark_index(0), benchmark_shape, 1).parameter_count(), 129306);
   EXPECT_EQ(Network(cell::from_benchmark_index(11), benchmark_shape, 1).parameter_count(), 802426);
@@ -103,8 +105,9 @@ NetworkSpec dag_spec(DagNetworkKind kind) {
 TEST(Network, DagMlpAndCnnShapes) {
   const cell::CellGraph graph = cell::parse_encoding("dag:2_12");  // 0->1 linear, 0->2 skip, 1->2 linear
   Network mlp(graph, dag_spec(DagNetworkKind::Mlp), 3);
-  EXPECT_EQ(names_of(mlp), (std::set<std::string>{"stem.weight", "stem.bias", "edge_0_1.weight", "edge_0_1.bias",
-                                                   "edge_1_2.weight", "edge_1_2.bias", "readout.weight", "readout.bias"}));
+  EXPECT_EQ(names_of(mlp),
+            (std::set<std::string>{"stem.weight", "stem.bias", "edge_0_1.weight", "edge_0_1.bias", "edge_1_2.weight",
+                                   "edge_1_2.bias", "readout.weight", "readout.bias"}));
   EXPECT_EQ(shape_of(mlp, "stem.weight"), (std::vector<std::int64_t>{6, 32}));
   EXPECT_EQ(shape_of(mlp, "edge_1_2.weight"), (std::vector<std::int64_t>{6, 6}));
   Network cnn(graph, dag_spec(DagNetworkKind::Cnn), 3);
@@ -147,7 +150,8 @@ TEST(Network, DagMlpIsTheReferencesPostActivationNetwork) {
     const auto logits = layer(R, r, layer(E, e, layer(S, s, x, true), true), false);
     ASSERT_EQ(logits.size(), classes);
     ASSERT_EQ(S.size(), width * in);
-    for (std::size_t c = 0; c < classes; ++c) EXPECT_NEAR(out.logits[n * classes + c], logits[c], 1e-4) << n << "," << c;
+    for (std::size_t c = 0; c < classes; ++c)
+      EXPECT_NEAR(out.logits[n * classes + c], logits[c], 1e-4) << n << "," << c;
   }
 }
 
@@ -203,7 +207,8 @@ TEST(Network, PruningDeadAndNoneEdgesKeepsOutputsAndGradients) {
   // input: a block over zeros, ReLU(bias)), and a constant vertex feeding a block.
   for (DagNetworkKind kind : {DagNetworkKind::Mlp, DagNetworkKind::Cnn})
     for (const char* code : {"dag:2_00_202", "dag:0_02_102", "dag:0_00_000"})
-      expect_pruning_is_exact(cell::parse_encoding(code), dag_spec(kind), std::string(dag_kind_name(kind)) + " " + code);
+      expect_pruning_is_exact(cell::parse_encoding(code), dag_spec(kind),
+                              std::string(dag_kind_name(kind)) + " " + code);
 }
 
 TEST(Network, PrincipledInitDrawsTheScalersStandardDeviations) {
@@ -215,7 +220,8 @@ TEST(Network, PrincipledInitDrawsTheScalersStandardDeviations) {
   for (const char* encoding : {"index:11", "index:0", "compact:3_33_333"}) {
     const cell::CellGraph graph = cell::parse_encoding(encoding);
     Network network(graph, spec, 1);
-    const std::vector<scale::LayerInit> table = network.initialize(Initialization::Principled, scale::ScalerOptions{}, 5);
+    const std::vector<scale::LayerInit> table =
+        network.initialize(Initialization::Principled, scale::ScalerOptions{}, 5);
     ASSERT_FALSE(table.empty());
     const std::set<std::string> names = names_of(network);
     std::size_t weights = 0;
@@ -250,7 +256,8 @@ TEST(Network, PrincipledInitCoversDagNetworks) {
     NetworkSpec spec = dag_spec(kind);
     spec.channels = 64;
     Network network(graph, spec, 1);
-    const std::vector<scale::LayerInit> table = network.initialize(Initialization::Principled, scale::ScalerOptions{}, 2);
+    const std::vector<scale::LayerInit> table =
+        network.initialize(Initialization::Principled, scale::ScalerOptions{}, 2);
     const std::set<std::string> names = names_of(network);
     EXPECT_EQ(2 * table.size(), names.size()) << dag_kind_name(kind);  // every weight and its bias
     for (const scale::LayerInit& row : table) {
@@ -267,7 +274,8 @@ TEST(Network, PrincipledInitCoversDagNetworks) {
     }
     // Vertex 2 sums two edges (skip 0->2, linear 1->2): its outgoing edge is
     // drawn with the variance halved (source in-degree, the default).
-    const auto edge = std::find_if(table.begin(), table.end(), [](const auto& r) { return r.name == "edge_2_3.weight"; });
+    const auto edge =
+        std::find_if(table.begin(), table.end(), [](const auto& r) { return r.name == "edge_2_3.weight"; });
     ASSERT_NE(edge, table.end());
     EXPECT_EQ(edge->in_degree, 2);
     for (const float v : network.parameter_values("readout.bias")) EXPECT_EQ(v, 0.0f);
@@ -281,7 +289,8 @@ TEST(Network, PrincipledInitIsNotTheDefault) {
   const auto table = a.initialize(Initialization::Principled, scale::ScalerOptions{}, 1);
   EXPECT_NE(a.parameter_values("classifier.weight"), before);
   // The classifier's output rule: std = 2 / fan_in.
-  const auto row = std::find_if(table.begin(), table.end(), [](const auto& r) { return r.name == "classifier.weight"; });
+  const auto row =
+      std::find_if(table.begin(), table.end(), [](const auto& r) { return r.name == "classifier.weight"; });
   ASSERT_NE(row, table.end());
   EXPECT_DOUBLE_EQ(row->stddev, 2.0 / 16.0);
 }

@@ -24,8 +24,8 @@ std::string error_of(const json& doc) {
 
 TEST(Protocol, ShippedProtocolsLoadAndRoundTrip) {
   const std::vector<std::string> names = shipped_protocol_names();
-  for (const char* expected : {"nb201-200e", "nb201-12e", "principled-200e", "principled-12e", "cpu-small-benchmark",
-                               "cpu-small-principled"})
+  for (const char* expected :
+       {"nb201-200e", "nb201-12e", "principled-200e", "principled-12e", "cpu-small-benchmark", "cpu-small-principled"})
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   for (const std::string& name : names) {
     const Protocol protocol = load_protocol(name);
@@ -88,8 +88,8 @@ TEST(Protocol, OutOfRangeValuesAreErrorsNamingKeyAndValue) {
             "protocol 'test.json': key 'optimizer.nesterov' = true: Nesterov momentum needs momentum > 0");
   EXPECT_NE(error_of({{"learning_rate", {{"fixed", 0.1}, {"scaler", {{"base_lr", 0.4}}}}}}).find("exactly one"),
             std::string::npos);
-  EXPECT_NE(error_of({{"learning_rate", {{"scaler", {{"convention", "paper"}, {"base_lr", 1}}}}}}).find(
-                "key 'learning_rate.scaler.convention' = \"paper\""),
+  EXPECT_NE(error_of({{"learning_rate", {{"scaler", {{"convention", "paper"}, {"base_lr", 1}}}}}})
+                .find("key 'learning_rate.scaler.convention' = \"paper\""),
             std::string::npos);
   EXPECT_EQ(error_of({{"network", {{"kernel_size", 4}}}}),
             "protocol 'test.json': key 'network.kernel_size' = 4: must be odd");
@@ -138,8 +138,8 @@ TEST(Protocol, FileErrorsNameTheFile) {
 TEST(Schedule, CosinePerEpochAsTheBenchmark) {
   const ScheduleConfig cosine;
   // lr_e = 0.05 * (1 + cos(pi * e / 12)) for peak 0.1 and T = 12.
-  const double expected[12] = {0.1,         0.098296291, 0.093301270, 0.085355339, 0.075,       0.062940952,
-                               0.05,        0.037059048, 0.025,       0.014644661, 0.006698730, 0.001703709};
+  const double expected[12] = {0.1,  0.098296291, 0.093301270, 0.085355339, 0.075,       0.062940952,
+                               0.05, 0.037059048, 0.025,       0.014644661, 0.006698730, 0.001703709};
   for (int e = 0; e < 12; ++e) EXPECT_NEAR(scheduled_learning_rate(cosine, 0.1, e, 12), expected[e], 1e-9) << e;
   EXPECT_DOUBLE_EQ(scheduled_learning_rate(cosine, 0.1, 0, 200), 0.1);
   EXPECT_NEAR(scheduled_learning_rate(cosine, 0.1, 100, 200), 0.05, 1e-15);

@@ -86,7 +86,8 @@ TEST(TrainResult, ReaderNamesBadKeys) {
     train_result_from_json(j, "r.json");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), "train result r.json: unknown key 'history[0].extra' = 1 (known keys: epoch, learning_rate, train_loss, "
+    EXPECT_EQ(std::string(e.what()),
+              "train result r.json: unknown key 'history[0].extra' = 1 (known keys: epoch, learning_rate, train_loss, "
               "train_accuracy, train_images, train_seconds, eval_seconds, evaluations)");
   }
 }

@@ -159,8 +159,8 @@ TEST(Trainer, CalibrationOnAnotherDatasetIsRefused) {
   EXPECT_THROW(train(request_for("index:0", protocol), tiny_data()), InputError);
   calibration.dataset = "synthetic";
   scale::write_calibration(path, calibration);
-  const ResolvedLearningRate lr =
-      resolve_learning_rate(cell::from_benchmark_index(0), protocol, network_spec(protocol, tiny_data().train), "synthetic");
+  const ResolvedLearningRate lr = resolve_learning_rate(cell::from_benchmark_index(0), protocol,
+                                                        network_spec(protocol, tiny_data().train), "synthetic");
   EXPECT_NEAR(lr.learning_rate, 0.3 * 0.1084230398 / 0.46, 1e-9);
   std::filesystem::remove(path);
 }
@@ -232,7 +232,8 @@ TEST(Trainer, RunsRecordTheCalibrationRuleAndAnUncalibratedBase) {
   protocol.learning_rate.kind = LearningRateRule::Kind::Scaler;
   protocol.learning_rate.calibration = path.string();
   const NetworkSpec spec = network_spec(protocol, tiny_data().train);
-  const ResolvedLearningRate calibrated = resolve_learning_rate(cell::from_benchmark_index(0), protocol, spec, "synthetic");
+  const ResolvedLearningRate calibrated =
+      resolve_learning_rate(cell::from_benchmark_index(0), protocol, spec, "synthetic");
   EXPECT_EQ(calibrated.scaler["calibration"]["rule"], "within-tolerance");
   EXPECT_EQ(calibrated.scaler["calibration"]["tolerance"], 0.02);
   EXPECT_EQ(calibrated.scaler["calibration"]["loss"], "epoch-mean");
@@ -240,8 +241,9 @@ TEST(Trainer, RunsRecordTheCalibrationRuleAndAnUncalibratedBase) {
 
   // principled-* carry the reference's CIFAR-10 base: never silently elsewhere.
   const Protocol principled = load_protocol("principled-12e");
-  EXPECT_EQ(resolve_learning_rate(cell::from_benchmark_index(0), principled, spec, "fashion-mnist").scaler["base_lr_note"],
-            "base 0.46 from CIFAR-10 (reference), not calibrated on fashion-mnist");
+  EXPECT_EQ(
+      resolve_learning_rate(cell::from_benchmark_index(0), principled, spec, "fashion-mnist").scaler["base_lr_note"],
+      "base 0.46 from CIFAR-10 (reference), not calibrated on fashion-mnist");
   EXPECT_EQ(resolve_learning_rate(cell::from_benchmark_index(0), principled, spec, "cifar10").scaler["base_lr_note"],
             "base 0.46 from CIFAR-10 (reference)");
   EXPECT_EQ(resolve_learning_rate(cell::from_benchmark_index(0), principled, spec, "cifar100").scaler["base_lr_note"],

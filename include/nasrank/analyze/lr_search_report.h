@@ -18,10 +18,10 @@
 namespace nasrank::analyze {
 
 struct SearchedArchitecture {
-  std::string key;             // canonical encoding (DAG code or arch string)
-  int paths = 0;               // input-to-output paths
-  int longest_depth = 0;       // parameterized edges on the longest path
-  scale::RateCurve curve;      // the search's rates; losses per seed (NaN: diverged or missing)
+  std::string key;         // canonical encoding (DAG code or arch string)
+  int paths = 0;           // input-to-output paths
+  int longest_depth = 0;   // parameterized edges on the longest path
+  scale::RateCurve curve;  // the search's rates; losses per seed (NaN: diverged or missing)
   std::vector<std::uint64_t> seeds;
   // Predicted factor per predictor (the scaler's rate for base 1); absent
   // where the predictor gives this architecture no rate.
@@ -31,13 +31,13 @@ struct SearchedArchitecture {
 struct LrSearchInput {
   std::string search_id;
   std::string dataset;
-  std::string protocol;          // the searched protocol (network, optimizer, batch, init, data budget)
-  int epochs = 1;                // budget of every point
+  std::string protocol;  // the searched protocol (network, optimizer, batch, init, data budget)
+  int epochs = 1;        // budget of every point
   scale::LossChoice loss;
-  double tolerance = 0.0;        // 0: the paper's rule
+  double tolerance = 0.0;               // 0: the paper's rule
   std::vector<std::string> predictors;  // order of the fit table; the first is the headline
   std::vector<SearchedArchitecture> architectures;
-  nlohmann::json provenance;     // protocol, degree, grid, seeds, store, ...
+  nlohmann::json provenance;  // protocol, degree, grid, seeds, store, ...
 };
 
 struct ArchitectureEstimate {
@@ -50,7 +50,7 @@ struct ArchitectureEstimate {
 struct LrSearchReport {
   LrSearchInput input;
   std::vector<ArchitectureEstimate> estimates;
-  std::vector<LawFit> fits;  // one per predictor with at least 3 usable architectures
+  std::vector<LawFit> fits;                     // one per predictor with at least 3 usable architectures
   std::vector<std::string> skipped_predictors;  // and why
   // Slope-one residuals of the headline predictor, grouped.
   std::vector<ResidualGroup> residuals_by_paths;

@@ -18,19 +18,19 @@
 namespace nasrank::analyze {
 
 struct ReportSide {
-  std::string label;         // short name shown on axes, e.g. "benchmark protocol"
-  std::string source;        // file the numbers came from
+  std::string label;          // short name shown on axes, e.g. "benchmark protocol"
+  std::string source;         // file the numbers came from
   nlohmann::json provenance;  // protocol, budget, split, seeds, configuration, tool version ...
 };
 
 // How many architectures were matched and why others were left out.
 struct ReportCounts {
   std::size_t matched = 0;
-  std::size_t only_reference = 0;        // in the reference side only
-  std::size_t only_candidate = 0;        // in the candidate side only
+  std::size_t only_reference = 0;         // in the reference side only
+  std::size_t only_candidate = 0;         // in the candidate side only
   std::size_t excluded_disconnected = 0;  // disconnected cells left out (the default)
-  std::size_t diverged = 0;              // architectures with a diverged run on either side
-  std::size_t non_finite = 0;            // other missing or non-finite values (left out)
+  std::size_t diverged = 0;               // architectures with a diverged run on either side
+  std::size_t non_finite = 0;             // other missing or non-finite values (left out)
 };
 
 // How diverged runs entered the ranking, and what the result is the other way.
@@ -49,8 +49,8 @@ struct DivergedTreatment {
 
 // What the report knows of one matched architecture beyond its two values.
 struct ArchitectureDetail {
-  int benchmark_index = -1;  // NAS-Bench-201 index, -1 when not a benchmark cell
-  std::string arch;          // arch string or DAG code
+  int benchmark_index = -1;                   // NAS-Bench-201 index, -1 when not a benchmark cell
+  std::string arch;                           // arch string or DAG code
   std::vector<std::int64_t> reference_seeds;  // seeds behind the reference value (empty: a stored mean)
   std::vector<double> reference_seed_values;  // as ranked (diverged policy applied)
   std::vector<std::int64_t> candidate_seeds;
@@ -71,7 +71,7 @@ struct ArchitectureDetail {
 // architectures. The ceiling is tau_b(seed_a, seed_b); the ranking change
 // exceeds seed noise when tau_b(seed_a, other) is reliably below it.
 struct NoiseCeilingInput {
-  std::string description;  // e.g. "benchmark: seed 777 vs seed 888 (single seeds)"
+  std::string description;     // e.g. "benchmark: seed 777 vs seed 888 (single seeds)"
   std::vector<double> seed_a;  // half 1 of the ceiling side
   std::vector<double> seed_b;  // half 2 of the ceiling side
   std::vector<double> other;   // the other side, from as many seeds as a half
@@ -107,7 +107,7 @@ struct Report {
   bool exceeds_seed_noise = false;             // noise_test->exceeds
   // Kendall tau-b of DivergedTreatment's alternate (n == 0 when nothing diverged).
   KendallResult diverged_alternate;
-  bool diverged_alternate_supported = false;   // its n reaches min_n
+  bool diverged_alternate_supported = false;  // its n reaches min_n
   // Ranks 1..n, 1 = the highest accuracy; ties share their average rank.
   std::vector<double> reference_ranks;
   std::vector<double> candidate_ranks;

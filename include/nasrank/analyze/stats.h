@@ -116,8 +116,7 @@ std::vector<double> default_top_percents();
 // computed as ceil(K * n / 100), which is exact for integer K (no
 // 0.9 * 100 = 90.000001 surprise). Each percent must lie in (0, 100]. No
 // intervals; every point is marked supported.
-std::vector<TopPercentPoint> top_percent_kendall(const std::vector<double>& reference,
-                                                 const std::vector<double>& other,
+std::vector<TopPercentPoint> top_percent_kendall(const std::vector<double>& reference, const std::vector<double>& other,
                                                  const std::vector<double>& percents = default_top_percents());
 
 // The same curve with the minimum-n rule (points with count < options.min_n
@@ -186,8 +185,7 @@ struct RankMove {
 
 // The `count` architectures with the largest |move|, largest first, ties
 // broken by lower index. count is clamped to n.
-std::vector<RankMove> largest_rank_moves(const std::vector<double>& a, const std::vector<double>& b,
-                                         std::size_t count);
+std::vector<RankMove> largest_rank_moves(const std::vector<double>& a, const std::vector<double>& b, std::size_t count);
 
 // ------------------------------------------------------------- uncertainty
 
@@ -270,11 +268,11 @@ std::vector<std::size_t> bootstrap_indices(std::uint64_t seed, std::size_t repli
 // ------------------------------------------------------- everything at once
 
 struct AnalysisOptions {
-  BootstrapOptions bootstrap;                              // intervals for tau-b and rho
+  BootstrapOptions bootstrap;                                 // intervals for tau-b and rho
   std::vector<double> top_percents = default_top_percents();  // the top-K% curve
-  std::size_t top_k = 10;                                  // top-k overlap (clamped to n)
-  std::vector<double> gap_edges = default_gap_edges();     // pairwise-gap histogram
-  std::size_t rank_moves = 20;                             // largest rank moves listed
+  std::size_t top_k = 10;                                     // top-k overlap (clamped to n)
+  std::vector<double> gap_edges = default_gap_edges();        // pairwise-gap histogram
+  std::size_t rank_moves = 20;                                // largest rank moves listed
   // Smallest n a rank statistic is shown for: tau/rho need n >= min_n, a
   // top-K% point needs >= min_n architectures; top-k overlap needs n >= 2k.
   // >= 2.

@@ -19,10 +19,10 @@ struct Nb201CellSummary {
 };
 
 enum class Isomorphism {
-  All,                  // every cell
-  Exact,                // one per class of exact_class_key: cells that train identically
-  UniqueWithZeros,      // one per class of the benchmark's zero-aware canonical string
-  UniqueIgnoringZeros   // one per class of the canonical string without zeros
+  All,                 // every cell
+  Exact,               // one per class of exact_class_key: cells that train identically
+  UniqueWithZeros,     // one per class of the benchmark's zero-aware canonical string
+  UniqueIgnoringZeros  // one per class of the canonical string without zeros
 };
 
 // In benchmark-index order; a class is represented by its lowest index.

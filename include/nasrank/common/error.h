@@ -42,7 +42,7 @@ class InternalError : public std::logic_error {
 
 }  // namespace nasrank
 
-#define NASRANK_CHECK(cond, detail)                                     \
-  do {                                                                  \
+#define NASRANK_CHECK(cond, detail)                                             \
+  do {                                                                          \
     if (!(cond)) ::nasrank::fail_internal(#cond, __FILE__, __LINE__, (detail)); \
   } while (false)

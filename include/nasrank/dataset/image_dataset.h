@@ -15,7 +15,7 @@ struct Provenance {
 };
 
 struct ImageDataset {
-  std::string name;      // dataset key, e.g. "cifar10", "fashion-mnist", "synthetic"
+  std::string name;  // dataset key, e.g. "cifar10", "fashion-mnist", "synthetic"
   int channels = 0;
   int height = 0;
   int width = 0;

@@ -25,8 +25,7 @@ enum class Cifar100Labels { Fine, Coarse };
 // IDX (MNIST / Fashion-MNIST): an unsigned-byte images file (magic 0x00000803,
 // N x H x W) and labels file (magic 0x00000801, N), plain or gzipped. Labels
 // must be < num_classes.
-ImageDataset read_idx(const Path& images_file, const Path& labels_file, const std::string& name,
-                      int num_classes = 10);
+ImageDataset read_idx(const Path& images_file, const Path& labels_file, const std::string& name, int num_classes = 10);
 
 // CIFAR binary version: records of <label byte><3072 pixel bytes, CHW>
 // (CIFAR-10) or <coarse byte><fine byte><3072 pixel bytes> (CIFAR-100).

@@ -13,7 +13,7 @@
 namespace nasrank::dataset {
 
 struct SplitFile {
-  std::string source;  // path or name, for messages and provenance
+  std::string source;                                                    // path or name, for messages and provenance
   std::vector<std::pair<std::string, std::vector<std::size_t>>> splits;  // in file order
 
   // The indices of `key`; a missing key throws InputError listing the keys.

@@ -30,8 +30,8 @@ namespace nasrank::io {
 class PickleValue;
 
 struct NatsMeta {
-  std::vector<std::string> arch_strings;  // 'meta_archs': arch string per benchmark index
-  std::int64_t total_archs = 0;           // 'total_archs' (15625 for the topology space)
+  std::vector<std::string> arch_strings;        // 'meta_archs': arch string per benchmark index
+  std::int64_t total_archs = 0;                 // 'total_archs' (15625 for the topology space)
   std::vector<std::int64_t> evaluated_indexes;  // 'evaluated_indexes', in file order
 };
 
@@ -48,8 +48,8 @@ struct NatsTrial {
   std::string dataset;  // "cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"
   int seed = 0;
   int epochs = 0;
-  double params = 0;   // millions of parameters ('params')
-  double flops = 0;    // millions of FLOPs ('flop')
+  double params = 0;            // millions of parameters ('params')
+  double flops = 0;             // millions of FLOPs ('flop')
   std::vector<double> latency;  // inference latency in seconds, as stored ('latency')
   // 'arch_config'
   int channel = 0;

@@ -193,10 +193,10 @@ class PickleValue {
   bool is_number() const;
 
   // Typed access; the wrong type throws InputError ("expected a dict, found list [1, 2]").
-  bool as_bool() const;             // bool or numpy bool scalar
-  std::int64_t as_int() const;      // int, bool, numpy bool/int/uint scalar (exact)
-  double as_double() const;         // any number (see is_number)
-  const std::string& as_str() const;    // UTF-8
+  bool as_bool() const;               // bool or numpy bool scalar
+  std::int64_t as_int() const;        // int, bool, numpy bool/int/uint scalar (exact)
+  double as_double() const;           // any number (see is_number)
+  const std::string& as_str() const;  // UTF-8
   const std::string& as_bytes() const;
   const List& as_list() const;
   const List& as_tuple() const;
@@ -356,9 +356,9 @@ struct PickleItemStream {
 };
 
 struct PickleStreamStats {
-  std::uint64_t items = 0;              // items handed to on_item
-  std::size_t peak_memo_entries = 0;    // most memo entries alive at once
-  std::size_t peak_stack = 0;           // most values on the stack at once (sampled at each MARK)
+  std::uint64_t items = 0;            // items handed to on_item
+  std::size_t peak_memo_entries = 0;  // most memo entries alive at once
+  std::size_t peak_stack = 0;         // most values on the stack at once (sampled at each MARK)
 };
 
 // Like read_pickle, but the dict at stream.dict_path is not built: each of its

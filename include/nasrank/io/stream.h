@@ -13,7 +13,7 @@
 namespace nasrank::io {
 
 enum class Compression {
-  Auto,   // decide from the first bytes: "BZh" = bzip2, 1f 8b = gzip, else plain
+  Auto,  // decide from the first bytes: "BZh" = bzip2, 1f 8b = gzip, else plain
   None,
   Gzip,   // one or more concatenated gzip members
   Bzip2,  // one or more concatenated bzip2 streams (.bz2, .pbz2)

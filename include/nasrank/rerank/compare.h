@@ -25,8 +25,8 @@ struct ComparisonSide {
 
 struct ComparisonOptions {
   std::string dataset;
-  std::string split = "test";           // logical (test/valid) or exact (x-valid, ori-test)
-  bool include_disconnected = false;    // the benchmark reports them at chance; default leaves them out
+  std::string split = "test";         // logical (test/valid) or exact (x-valid, ori-test)
+  bool include_disconnected = false;  // the benchmark reports them at chance; default leaves them out
   // Which side's two seeds give the noise ceiling: "auto" (the reference if
   // it has two seeds, else the candidate), "reference", "candidate", "none".
   std::string ceiling = "auto";

@@ -16,9 +16,9 @@
 namespace nasrank::rerank {
 
 struct DemoPlan {
-  std::size_t sample = 10;           // cells, spread over 0 to 6 convolutions
+  std::size_t sample = 10;  // cells, spread over 0 to 6 convolutions
   std::uint64_t sample_seed = 2024;
-  std::vector<std::string> archs;    // nb201_sample_across_conv_counts(sample, sample_seed)
+  std::vector<std::string> archs;  // nb201_sample_across_conv_counts(sample, sample_seed)
   std::vector<std::string> protocols{"demo-benchmark", "demo-principled"};
   std::vector<std::uint64_t> seeds{1, 2};
   std::string dataset = "fashion-mnist";
@@ -27,7 +27,7 @@ struct DemoPlan {
   std::filesystem::path report_dir;            // default reports: <dir>
   // The principled protocol's base rate, calibrated once on this dataset and
   // budget and reused by every later demo run.
-  std::filesystem::path calibration;           // <dir>/calibration-fashion-mnist-demo.json
+  std::filesystem::path calibration;  // <dir>/calibration-fashion-mnist-demo.json
 };
 
 DemoPlan demo_plan();

@@ -24,22 +24,22 @@ namespace nasrank::rerank {
 
 struct LrSearchOptions {
   ArchitectureSelection selection;
-  std::string protocol;                  // name (data/protocols) or file: network, optimizer, batch, init, data budget
+  std::string protocol;  // name (data/protocols) or file: network, optimizer, batch, init, data budget
   std::string dataset;
   std::string data_dir;
-  std::vector<double> grid;              // empty: default_rate_grid over the selection
-  std::size_t grid_points = 12;          // rates of the default grid
-  std::vector<std::uint64_t> seeds;      // empty: the protocol's
-  int epochs = 1;                        // budget of every point (the paper: one epoch)
-  std::string search_id;                 // names the runs in the store; empty: the protocol's name
+  std::vector<double> grid;                   // empty: default_rate_grid over the selection
+  std::size_t grid_points = 12;               // rates of the default grid
+  std::vector<std::uint64_t> seeds;           // empty: the protocol's
+  int epochs = 1;                             // budget of every point (the paper: one epoch)
+  std::string search_id;                      // names the runs in the store; empty: the protocol's name
   std::optional<scale::DegreeChoice> degree;  // overrides the protocol's in-degree choice (init only)
-  scale::LossChoice loss;                // which final training loss ranks the rates
-  double tolerance = 0.0;                // 0: the paper's rule
+  scale::LossChoice loss;                     // which final training loss ranks the rates
+  double tolerance = 0.0;                     // 0: the paper's rule
   Shard shard;
   std::filesystem::path store = "lr-search.h5";
-  ExecutionOptions execution;            // device, workers and threads (placement.h)
+  ExecutionOptions execution;  // device, workers and threads (placement.h)
   std::filesystem::path worker_binary;
-  std::filesystem::path report_dir;      // empty: no report (also skipped for a shard < n)
+  std::filesystem::path report_dir;  // empty: no report (also skipped for a shard < n)
   analyze::BootstrapOptions bootstrap;
 };
 
@@ -48,12 +48,12 @@ struct LrSearchOptions {
 struct LrSearchPlan {
   std::string search_id;
   std::vector<PlannedArchitecture> architectures;
-  std::vector<double> grid;                   // ascending
+  std::vector<double> grid;  // ascending
   std::vector<std::uint64_t> seeds;
-  std::vector<std::string> predictors;        // headline first
-  std::vector<std::vector<double>> predicted; // [architecture][predictor]; NaN: no rate under it
-  double grid_center = 0.0;                   // the protocol's base rate the default grid is built around
-  std::vector<PlannedRun> runs;               // this shard's; `protocol` indexes the grid
+  std::vector<std::string> predictors;         // headline first
+  std::vector<std::vector<double>> predicted;  // [architecture][predictor]; NaN: no rate under it
+  double grid_center = 0.0;                    // the protocol's base rate the default grid is built around
+  std::vector<PlannedRun> runs;                // this shard's; `protocol` indexes the grid
   nlohmann::json provenance;
 };
 LrSearchPlan plan_lr_search(const LrSearchOptions& options);

@@ -14,9 +14,9 @@ namespace nasrank::rerank {
 // The execution options `rerank` and `lr-search` share.
 struct ExecutionOptions {
   std::string device = "auto";  // auto, cpu or cuda
-  int workers = 0;              // worker processes; 0: one per visible GPU x workers_per_gpu, or one per core on the CPU
-  int workers_per_gpu = 0;      // 0: 1 (on GPUs only; an error with device cpu)
-  int threads = 0;              // intra-op threads per worker; 0: cores / workers
+  int workers = 0;          // worker processes; 0: one per visible GPU x workers_per_gpu, or one per core on the CPU
+  int workers_per_gpu = 0;  // 0: 1 (on GPUs only; an error with device cpu)
+  int threads = 0;          // intra-op threads per worker; 0: cores / workers
 };
 
 // The GPUs a child of this process can be given, as CUDA_VISIBLE_DEVICES

@@ -36,7 +36,7 @@ struct ArchitectureSelection {
 };
 
 struct PlannedArchitecture {
-  std::string encoding;       // canonical: arch string (nb201) or DAG code (dag:...)
+  std::string encoding;  // canonical: arch string (nb201) or DAG code (dag:...)
   cell::CellGraph graph{cell::Space::Nb201, cell::kNb201Vertices};
   int benchmark_index = -1;   // -1 outside NAS-Bench-201
   std::string unique_string;  // zeros considered
@@ -70,7 +70,7 @@ struct Shard {
 Shard parse_shard(const std::string& text);
 
 struct ProtocolPlan {
-  std::string name;                  // protocol name or file, as given
+  std::string name;  // protocol name or file, as given
   std::string dataset;
   int budget_epochs = 0;
   std::vector<std::uint64_t> seeds;

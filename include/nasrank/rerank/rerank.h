@@ -20,14 +20,14 @@ namespace nasrank::rerank {
 
 struct RerankOptions {
   ArchitectureSelection selection;
-  std::vector<std::string> protocols;          // names (data/protocols) or files
+  std::vector<std::string> protocols;  // names (data/protocols) or files
   std::string dataset = "fashion-mnist";
-  std::string data_dir;                        // empty: $NASRANK_DATA_DIR / the dataset's default
+  std::string data_dir;                             // empty: $NASRANK_DATA_DIR / the dataset's default
   std::optional<std::vector<std::uint64_t>> seeds;  // override every protocol's seeds
   Shard shard;
   std::filesystem::path store = "rerank.h5";
-  ExecutionOptions execution;                  // device, workers and threads (placement.h)
-  std::filesystem::path worker_binary;         // the nasrank-torch executable
+  ExecutionOptions execution;           // device, workers and threads (placement.h)
+  std::filesystem::path worker_binary;  // the nasrank-torch executable
   // Reports at the end (skipped when report_dir is empty or a shard < n runs).
   std::filesystem::path report_dir;
   std::optional<std::filesystem::path> reference;
@@ -35,15 +35,15 @@ struct RerankOptions {
   ComparisonOptions comparison;
   // Protocol overrides applied to every protocol after loading (JSON merge
   // patch), e.g. the demo's calibration file.
-  std::optional<std::string> calibration;      // scaler protocols' calibration file
+  std::optional<std::string> calibration;  // scaler protocols' calibration file
 };
 
 struct Progress {
-  std::size_t done = 0;       // runs finished in this invocation (trained, recorded or failed)
-  std::size_t total = 0;      // runs to do in this invocation (planned minus already stored)
+  std::size_t done = 0;   // runs finished in this invocation (trained, recorded or failed)
+  std::size_t total = 0;  // runs to do in this invocation (planned minus already stored)
   std::size_t failed = 0;
-  std::string current;        // architecture of the most recent event
-  std::string last_line;      // one line about the run that just finished (empty otherwise)
+  std::string current;    // architecture of the most recent event
+  std::string last_line;  // one line about the run that just finished (empty otherwise)
   double runs_per_hour = 0.0;
   double eta_seconds = 0.0;
 };
@@ -51,9 +51,9 @@ using ProgressCallback = std::function<void(const Progress&)>;
 
 struct RerankSummary {
   std::size_t architectures = 0;
-  std::size_t planned = 0;       // runs of this shard
+  std::size_t planned = 0;  // runs of this shard
   std::size_t already_stored = 0;
-  std::size_t trained = 0;       // status ok
+  std::size_t trained = 0;  // status ok
   std::size_t diverged = 0;
   std::size_t disconnected = 0;  // recorded without training
   std::size_t failed = 0;        // recorded with their error

@@ -26,19 +26,19 @@ struct CalibrationPoint {
 };
 
 struct Calibration {
-  double base_lr = 0.0;               // the chosen rate
-  std::string dataset;                // dataset key it was calibrated on
-  std::string protocol;               // protocol name (batch size, augmentation, ...)
-  std::string base_architecture;      // encoding of the shallowest network used
-  std::vector<std::uint64_t> seeds;   // one training per grid rate and seed; ranked by the mean over seeds
-  LossChoice loss;                    // the definition that ranked the rates (its `steps` also sizes last_steps)
+  double base_lr = 0.0;              // the chosen rate
+  std::string dataset;               // dataset key it was calibrated on
+  std::string protocol;              // protocol name (batch size, augmentation, ...)
+  std::string base_architecture;     // encoding of the shallowest network used
+  std::vector<std::uint64_t> seeds;  // one training per grid rate and seed; ranked by the mean over seeds
+  LossChoice loss;                   // the definition that ranked the rates (its `steps` also sizes last_steps)
   // 0: the paper's rule (smallest mean loss; among equal losses the largest
   // rate). > 0: the largest rate whose loss is within tolerance (relative)
   // of the smallest, an explicit deviation recorded wherever it is used.
   double tolerance = 0.0;
   std::vector<CalibrationPoint> curve;  // ascending rates
-  double interpolated_lr = 0.0;       // log-parabola vertex around base_lr (informative; 0 if none)
-  GridEdge edge = GridEdge::None;     // base_lr at an edge of the grid: widen the grid
+  double interpolated_lr = 0.0;         // log-parabola vertex around base_lr (informative; 0 if none)
+  GridEdge edge = GridEdge::None;       // base_lr at an edge of the grid: widen the grid
   std::string tool_version;
 };
 

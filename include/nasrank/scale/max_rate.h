@@ -51,9 +51,9 @@ enum class GridEdge {
 std::string_view grid_edge_name(GridEdge edge);  // "none" | "lower" | "upper"
 
 struct MaxRateEstimate {
-  bool found = false;          // false when every rate diverged
-  std::size_t index = 0;       // grid index of the chosen rate
-  double rate = 0.0;           // the chosen grid rate
+  bool found = false;     // false when every rate diverged
+  std::size_t index = 0;  // grid index of the chosen rate
+  double rate = 0.0;      // the chosen grid rate
   // Vertex of the parabola through (log rate, mean loss) at the chosen rate
   // and its two neighbours, so the estimate is not quantized to grid steps;
   // equals `rate` when there is no such parabola (edge, diverged neighbour,

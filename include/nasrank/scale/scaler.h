@@ -33,7 +33,7 @@ enum class DegreeChoice {
 };
 
 std::string_view convention_name(DepthConvention convention);  // "nb201-reference", ...
-std::string_view degree_name(DegreeChoice degree);              // "source" | "target"
+std::string_view degree_name(DegreeChoice degree);             // "source" | "target"
 // Parse the CLI/JSON names; unknown names throw InputError listing the valid ones.
 DepthConvention parse_convention(std::string_view name);
 DegreeChoice parse_degree(std::string_view name);
@@ -62,11 +62,11 @@ std::string_view status_name(ScaleStatus status);
 struct LearningRateResult {
   ScaleStatus status = ScaleStatus::Ok;
   DepthConvention convention = DepthConvention::Nb201Reference;
-  std::vector<int> path_depths;      // L_p per path, in cell::enumerate_paths order
-  std::vector<int> base_depths;      // the base architecture's L_p
-  double sum_cubed_depths = 0.0;     // sum_p L_p^3
-  double kernel_factor = 1.0;        // 3/q where applied, else 1
-  double learning_rate = 0.0;        // 0 when disconnected
+  std::vector<int> path_depths;   // L_p per path, in cell::enumerate_paths order
+  std::vector<int> base_depths;   // the base architecture's L_p
+  double sum_cubed_depths = 0.0;  // sum_p L_p^3
+  double kernel_factor = 1.0;     // 3/q where applied, else 1
+  double learning_rate = 0.0;     // 0 when disconnected
 };
 
 // Validates options (base_lr > 0 and finite, kernel size odd 1..15) and throws
@@ -95,7 +95,7 @@ struct LayerInit {
   std::vector<std::int64_t> shape;
   std::int64_t fan_in = 0;   // inputs per output: shape[1] * kernel area
   std::int64_t fan_out = 0;  // outputs per input: shape[0] * kernel area
-  int in_degree = 1;  // d in N(0, 2 / (fan * d)); 1 where no division applies
+  int in_degree = 1;         // d in N(0, 2 / (fan * d)); 1 where no division applies
   double stddev = 0.0;
   // "he-fan-in/degree", "he-fan-in", "output-2/fan_in" (NAS-Bench-201);
   // "he-fan-out/degree", "he-fan-out", "output-2/fan_out" (DAG networks).

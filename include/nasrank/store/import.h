@@ -56,7 +56,7 @@ struct CsvImportOptions {
   // from the metric column names, then the file name ("200Epochs", "12ep"),
   // and the import fails if that is not unambiguous.
   std::optional<int> budget_epochs;
-  std::string split = "test";  // "test", "valid" (benchmark meaning, see resolve_split) or an exact split
+  std::string split = "test";              // "test", "valid" (benchmark meaning, see resolve_split) or an exact split
   std::string seeds_averaged = "unknown";  // which seeds the file's means are over
   std::string protocol = "nb201";
   // A CSV of the benchmark's own results carries accuracies only. When this
@@ -77,7 +77,7 @@ ImportReport import_csv(ResultStore& store, const CsvImportOptions& options,
 // ---- NATS-Bench topology space, "simple" directory --------------------------
 
 struct NatsImportOptions {
-  std::filesystem::path directory;  // holds meta.pickle.pbz2 and NNNNNN.pickle.pbz2 files
+  std::filesystem::path directory;       // holds meta.pickle.pbz2 and NNNNNN.pickle.pbz2 files
   std::vector<int> budgets = {12, 200};  // which budgets to import
   std::string protocol = "nb201";
   // Memory and decompression bounds of each file read.

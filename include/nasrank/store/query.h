@@ -54,10 +54,10 @@ struct QuerySpec {
   std::optional<std::string> arch_key;  // one architecture (arch_key() in run.h)
   std::optional<std::string> dataset;
   std::optional<std::string> protocol;
-  int budget_epochs = 0;        // required: > 0
-  std::string split = "test";   // logical ("test", "valid", "train") or exact ("x-valid")
+  int budget_epochs = 0;             // required: > 0
+  std::string split = "test";        // logical ("test", "valid", "train") or exact ("x-valid")
   std::optional<std::int64_t> seed;  // one seed's runs only
-  bool per_seed = false;        // one row per seed instead of the mean over seeds
+  bool per_seed = false;             // one row per seed instead of the mean over seeds
   std::vector<Condition> where;
   std::optional<std::string> order_by;  // a query field; largest first unless ascending
   bool ascending = false;
@@ -78,11 +78,11 @@ struct QueryRow {
   std::string protocol;
   int budget_epochs = 0;
   std::int64_t seed = kMeanOverSeeds;  // the seed, or kMeanOverSeeds for a mean
-  std::string seeds;          // "777,888,999", or an imported mean's seeds_averaged
-  int n_seeds = 0;            // runs that had a value for the queried split
-  bool pre_averaged = false;  // the stored row is itself a mean (imported)
-  std::string split;          // exact split, e.g. "x-test"
-  double accuracy = kNotMeasured;  // mean over n_seeds, percent
+  std::string seeds;                   // "777,888,999", or an imported mean's seeds_averaged
+  int n_seeds = 0;                     // runs that had a value for the queried split
+  bool pre_averaged = false;           // the stored row is itself a mean (imported)
+  std::string split;                   // exact split, e.g. "x-test"
+  double accuracy = kNotMeasured;      // mean over n_seeds, percent
   double accuracy_std = kNotMeasured;  // sample standard deviation over seeds (n_seeds >= 2)
   double loss = kNotMeasured;
   double test_accuracy = kNotMeasured;
@@ -92,7 +92,7 @@ struct QueryRow {
   double flops_m = kNotMeasured;
   double learning_rate = kNotMeasured;
   std::string init;
-  std::string status;  // the common status, or "mixed(ok:2,diverged:1)"
+  std::string status;                       // the common status, or "mixed(ok:2,diverged:1)"
   double wall_seconds = kNotMeasured;       // mean over runs
   double images_per_second = kNotMeasured;  // mean over runs
   bool imported = false;

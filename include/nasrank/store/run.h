@@ -36,11 +36,11 @@ struct SplitMetrics {
 // measured (the benchmark evaluates some splits only after the last epoch).
 struct EpochCurves {
   std::vector<double> train_loss;
-  std::vector<double> train_accuracy;  // percent, running average over the epoch
+  std::vector<double> train_accuracy;                        // percent, running average over the epoch
   std::map<std::string, std::vector<double>> eval_accuracy;  // split -> percent
   std::map<std::string, std::vector<double>> eval_loss;      // split -> loss
-  std::vector<double> learning_rate;   // the rate used during the epoch
-  std::vector<double> epoch_seconds;   // wall time of the epoch's training
+  std::vector<double> learning_rate;                         // the rate used during the epoch
+  std::vector<double> epoch_seconds;                         // wall time of the epoch's training
 
   // Longest series (0 when nothing is recorded).
   std::size_t epochs() const;
@@ -71,21 +71,21 @@ struct RunRecord {
   std::string protocol;         // training protocol name, e.g. "nb201"
   int budget_epochs = 0;        // training budget in epochs (12, 200, ...)
   std::int64_t seed = kMeanOverSeeds;
-  std::string seeds_averaged;   // when seed == kMeanOverSeeds: "777,888,999" or "unknown"
+  std::string seeds_averaged;  // when seed == kMeanOverSeeds: "777,888,999" or "unknown"
   RunStatus status = RunStatus::Ok;
-  std::string error_message;    // why the run failed or diverged
+  std::string error_message;                          // why the run failed or diverged
   std::map<std::string, SplitMetrics> final_metrics;  // split -> metrics after the last epoch
   EpochCurves curves;
-  double learning_rate = kNotMeasured;  // initial (peak) learning rate
-  std::string init;                     // "benchmark" or "principled"; empty if unknown
-  double params_m = kNotMeasured;       // millions of parameters
-  double flops_m = kNotMeasured;        // millions of FLOPs per image (multiply-adds, benchmark's count)
-  double wall_seconds = kNotMeasured;   // whole run, seconds
+  double learning_rate = kNotMeasured;      // initial (peak) learning rate
+  std::string init;                         // "benchmark" or "principled"; empty if unknown
+  double params_m = kNotMeasured;           // millions of parameters
+  double flops_m = kNotMeasured;            // millions of FLOPs per image (multiply-adds, benchmark's count)
+  double wall_seconds = kNotMeasured;       // whole run, seconds
   double images_per_second = kNotMeasured;  // training throughput
-  std::string config_json;   // the full resolved configuration (JSON text)
-  std::string tool_version;  // nasrank version that produced or imported the row
+  std::string config_json;                  // the full resolved configuration (JSON text)
+  std::string tool_version;                 // nasrank version that produced or imported the row
   Provenance provenance;
-  std::string created_at;    // ISO 8601 UTC; the store fills it in when empty
+  std::string created_at;  // ISO 8601 UTC; the store fills it in when empty
 };
 
 // What identifies a run: two records with equal keys are the same run, and a

@@ -30,7 +30,7 @@
 namespace nasrank::store {
 
 enum class OpenMode {
-  Read,      // the store must exist; nothing can be added
+  Read,  // the store must exist; nothing can be added
   // Read, and also accept a store of format 1 (nasrank 0.1.0). Format 1 kept
   // text in HDF5 variable-length strings, which HDF5 1.10 parses without a
   // checksum: a damaged one can crash or hang HDF5 itself. Only for

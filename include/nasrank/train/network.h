@@ -64,14 +64,14 @@ std::string_view dag_kind_name(DagNetworkKind kind);  // "mlp" | "cnn"
 DagNetworkKind parse_dag_kind(std::string_view name);
 
 struct NetworkSpec {
-  int channels = 16;                           // NAS-Bench-201 C, or the DAG network's width
-  int cells_per_stage = 5;                     // NAS-Bench-201 N (ignored for DAGs)
-  int input_channels = 3;                      // image channels
-  int input_height = 32;                       // image height in pixels
-  int input_width = 32;                        // image width in pixels
-  int num_classes = 10;                        // classifier outputs
+  int channels = 16;                              // NAS-Bench-201 C, or the DAG network's width
+  int cells_per_stage = 5;                        // NAS-Bench-201 N (ignored for DAGs)
+  int input_channels = 3;                         // image channels
+  int input_height = 32;                          // image height in pixels
+  int input_width = 32;                           // image width in pixels
+  int num_classes = 10;                           // classifier outputs
   DagNetworkKind dag_kind = DagNetworkKind::Mlp;  // DAG codes only
-  int kernel_size = 3;                         // DAG CNN kernel q (odd); ignored otherwise
+  int kernel_size = 3;                            // DAG CNN kernel q (odd); ignored otherwise
 };
 
 // Throws InputError naming the field and value when a size is out of range
@@ -129,8 +129,8 @@ struct ParameterInfo {
 
 // Output of one forward + backward pass in training mode (see Network).
 struct ForwardBackward {
-  std::vector<float> logits;  // batch x classes, row-major
-  double loss = 0.0;          // mean cross-entropy
+  std::vector<float> logits;                            // batch x classes, row-major
+  double loss = 0.0;                                    // mean cross-entropy
   std::map<std::string, std::vector<float>> gradients;  // by parameter name
 };
 

@@ -34,27 +34,27 @@
 namespace nasrank::train {
 
 struct NetworkConfig {
-  int channels = 16;                              // NAS-Bench-201 C / DAG width
-  int cells_per_stage = 5;                        // NAS-Bench-201 N
+  int channels = 16;                                 // NAS-Bench-201 C / DAG width
+  int cells_per_stage = 5;                           // NAS-Bench-201 N
   DagNetworkKind dag_network = DagNetworkKind::Mlp;  // what a DAG code is built into
-  int kernel_size = 3;                            // DAG CNN kernel q
+  int kernel_size = 3;                               // DAG CNN kernel q
 };
 
 struct OptimizerConfig {
-  std::string type = "sgd";     // only SGD (the benchmark's)
-  double momentum = 0.9;        // in [0, 1)
-  bool nesterov = true;         // needs momentum > 0
-  double weight_decay = 5e-4;   // on every parameter, BN included (as the benchmark)
+  std::string type = "sgd";    // only SGD (the benchmark's)
+  double momentum = 0.9;       // in [0, 1)
+  bool nesterov = true;        // needs momentum > 0
+  double weight_decay = 5e-4;  // on every parameter, BN included (as the benchmark)
 };
 
 struct LearningRateRule {
   enum class Kind { Fixed, Scaler };
   Kind kind = Kind::Fixed;
-  double fixed = 0.1;                   // Kind::Fixed: the same rate for every architecture
+  double fixed = 0.1;  // Kind::Fixed: the same rate for every architecture
   // Kind::Scaler: lr = scale::learning_rate(graph, options) with base_lr taken
   // from `base_lr` or from the calibration file (exactly one of the two).
   std::optional<double> base_lr;
-  std::string calibration;              // path; relative paths resolve against the protocol file's folder
+  std::string calibration;                           // path; relative paths resolve against the protocol file's folder
   std::optional<scale::DepthConvention> convention;  // unset: the space's default
   scale::DegreeChoice degree = scale::DegreeChoice::Source;
 };
@@ -75,18 +75,18 @@ struct ScheduleConfig {
 };
 
 struct DataBudget {
-  std::int64_t train_subset = 0;   // train images used (a fixed random subset); 0 = all
-  std::int64_t holdout = 0;        // fashion-mnist / mnist / synthetic: train images held out as x-valid
+  std::int64_t train_subset = 0;               // train images used (a fixed random subset); 0 = all
+  std::int64_t holdout = 0;                    // fashion-mnist / mnist / synthetic: train images held out as x-valid
   std::vector<std::string> evaluation_splits;  // splits evaluated; empty = every split the dataset has
-  std::int64_t eval_subset = 0;    // images per evaluation split (first ones); 0 = all
-  int eval_every = 1;              // evaluate every k epochs (the last epoch always)
-  int eval_batch_size = 512;       // evaluation batch size (does not change results)
-  int loader_workers = 1;          // background batch builders (does not change results)
+  std::int64_t eval_subset = 0;                // images per evaluation split (first ones); 0 = all
+  int eval_every = 1;                          // evaluate every k epochs (the last epoch always)
+  int eval_batch_size = 512;                   // evaluation batch size (does not change results)
+  int loader_workers = 1;                      // background batch builders (does not change results)
 };
 
 struct Protocol {
-  std::string name;          // file stem for the shipped protocols
-  std::string description;   // one line for humans
+  std::string name;         // file stem for the shipped protocols
+  std::string description;  // one line for humans
   NetworkConfig network;
   OptimizerConfig optimizer;
   int batch_size = 256;

@@ -23,9 +23,9 @@ std::string_view run_status_name(RunStatus status);  // "ok" | "diverged" | "dis
 RunStatus parse_run_status(std::string_view name);
 
 struct SplitMetrics {
-  double loss = 0.0;         // mean cross-entropy
-  double accuracy = 0.0;     // top-1, percent
-  std::int64_t images = 0;   // images it was measured on
+  double loss = 0.0;        // mean cross-entropy
+  double accuracy = 0.0;    // top-1, percent
+  std::int64_t images = 0;  // images it was measured on
 };
 
 struct EpochRecord {
@@ -41,20 +41,20 @@ struct EpochRecord {
 
 struct TrainResult {
   // What was trained.
-  std::string architecture;               // the encoding as given
-  std::string space;                      // "nb201" | "dag"
-  std::string canonical;                  // arch string (NAS-Bench-201) or DAG code
-  std::optional<int> benchmark_index;     // NAS-Bench-201 index
-  std::string unique_string;              // the benchmark's isomorphism key (zeros considered)
-  std::string dataset;                    // dataset key ("cifar10-valid", "fashion-mnist", ...)
-  std::string protocol;                   // protocol name
-  int epochs = 0;                         // the protocol's budget
+  std::string architecture;            // the encoding as given
+  std::string space;                   // "nb201" | "dag"
+  std::string canonical;               // arch string (NAS-Bench-201) or DAG code
+  std::optional<int> benchmark_index;  // NAS-Bench-201 index
+  std::string unique_string;           // the benchmark's isomorphism key (zeros considered)
+  std::string dataset;                 // dataset key ("cifar10-valid", "fashion-mnist", ...)
+  std::string protocol;                // protocol name
+  int epochs = 0;                      // the protocol's budget
   std::uint64_t seed = 0;
 
   // What came out.
   RunStatus status = RunStatus::Ok;
-  std::string status_detail;              // why, for diverged / disconnected
-  std::vector<EpochRecord> history;       // one per epoch run
+  std::string status_detail;         // why, for diverged / disconnected
+  std::vector<EpochRecord> history;  // one per epoch run
   // "train" (last epoch's running averages) and every evaluation split after
   // the last epoch. Disconnected: accuracy 100 / classes, loss ln(classes).
   std::map<std::string, SplitMetrics> final_metrics;
@@ -64,9 +64,9 @@ struct TrainResult {
   std::vector<double> final_step_losses;
 
   // Hyperparameters used.
-  double learning_rate = 0.0;             // peak rate before the schedule
-  std::string learning_rate_rule;         // "fixed" | "scaler"
-  std::string initialization;             // "benchmark" | "principled"
+  double learning_rate = 0.0;      // peak rate before the schedule
+  std::string learning_rate_rule;  // "fixed" | "scaler"
+  std::string initialization;      // "benchmark" | "principled"
   // Scaler details: convention, degree, base_lr (+ calibration file), path
   // depths, sum of cubed depths; null for a fixed rate.
   nlohmann::json scaler;
@@ -78,15 +78,15 @@ struct TrainResult {
   double flops_built_m = 0.0;
 
   // Performance.
-  double wall_seconds = 0.0;              // the whole run, data loading and evaluation included
-  double train_seconds = 0.0;             // training epochs only
-  double images_per_second = 0.0;         // training images / train_seconds
-  std::string device;                     // "cpu" | "cuda"
-  int threads = 0;                        // intra-op threads
+  double wall_seconds = 0.0;       // the whole run, data loading and evaluation included
+  double train_seconds = 0.0;      // training epochs only
+  double images_per_second = 0.0;  // training images / train_seconds
+  std::string device;              // "cpu" | "cuda"
+  int threads = 0;                 // intra-op threads
 
   // Provenance.
-  nlohmann::json config;                  // fully resolved configuration (protocol, network, runtime)
-  nlohmann::json data;                    // split names, sizes, files read
+  nlohmann::json config;  // fully resolved configuration (protocol, network, runtime)
+  nlohmann::json data;    // split names, sizes, files read
   std::string tool_version;
   std::string build;
 };

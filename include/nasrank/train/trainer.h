@@ -62,8 +62,8 @@ struct ResolvedLearningRate {
   double learning_rate = 0.0;
   nlohmann::json scaler;
 };
-ResolvedLearningRate resolve_learning_rate(const cell::CellGraph& graph, const Protocol& protocol, const NetworkSpec& spec,
-                                           const std::string& dataset_key);
+ResolvedLearningRate resolve_learning_rate(const cell::CellGraph& graph, const Protocol& protocol,
+                                           const NetworkSpec& spec, const std::string& dataset_key);
 
 // Trains (or, for a disconnected graph, records chance) and returns the full
 // record. Same seed, data, protocol and thread count on the same CPU give a
@@ -71,12 +71,12 @@ ResolvedLearningRate resolve_learning_rate(const cell::CellGraph& graph, const P
 TrainResult train(const TrainRequest& request, const dataset::BenchmarkData& data);
 
 struct CalibrationRequest {
-  Protocol protocol;                  // network, batch, optimizer, data budget, init (its lr rule is ignored)
-  std::vector<double> grid;           // learning rates to try (any order; sorted in the output); at least 3
-  std::vector<std::uint64_t> seeds;   // one run per rate and seed; rates are ranked by the mean over seeds
-  scale::LossChoice loss;             // which final training loss ranks the rates
-  double tolerance = 0.0;             // 0: the paper's rule; > 0: loss <= (1 + tolerance) * smallest
-  std::string base_architecture;      // encoding of the base network (see calibration_architecture)
+  Protocol protocol;                 // network, batch, optimizer, data budget, init (its lr rule is ignored)
+  std::vector<double> grid;          // learning rates to try (any order; sorted in the output); at least 3
+  std::vector<std::uint64_t> seeds;  // one run per rate and seed; rates are ranked by the mean over seeds
+  scale::LossChoice loss;            // which final training loss ranks the rates
+  double tolerance = 0.0;            // 0: the paper's rule; > 0: loss <= (1 + tolerance) * smallest
+  std::string base_architecture;     // encoding of the base network (see calibration_architecture)
   RuntimeOptions runtime;
   // Progress: after every run, its rate, seed and loss under `loss` (NaN: diverged).
   std::function<void(double learning_rate, std::uint64_t seed, double loss)> on_run;

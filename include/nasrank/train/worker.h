@@ -20,7 +20,7 @@ namespace nasrank::train {
 // The worker trains with the process's thread count, which its main sets
 // (configure_process in process.h).
 struct WorkerOptions {
-  std::string device = "auto";   // auto | cpu | cuda
+  std::string device = "auto";  // auto | cpu | cuda
 };
 
 // Serves jobs until `in` ends; returns the process exit code (0).
