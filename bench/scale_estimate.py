@@ -6,16 +6,16 @@ isomorphism class, disconnected classes recorded without training) against the n
 count, and turns them into machine time with two measured per-epoch costs:
 
 * this machine's CPU, from nasrank's own trainer: the per-cell training
-  images/s that bench/run_train_bench.sh printed (JSON lines of
-  bench/bench_train), fitted as seconds per image = a + b * MFLOPs of the
-  pruned network, applied to every cell that is trained;
+  images/s that bench/run_train_bench.sh measured (its KEEP= JSON lines),
+  fitted as seconds per image = a + b * forward MFLOPs of the network
+  nasrank builds, applied to every cell that is trained;
 * a GPU, from the per-epoch wall times that NAS-Bench-201 itself recorded
   for the cells in the official NATS-Bench fixtures (their GPUs, their
   PyTorch trainer), fitted the same way. Nothing here has a GPU, so this is
   the benchmark's measured cost, not nasrank's.
 
 Usage:
-  bench/scale_estimate.py --nasrank build/nasrank --train-bench train_bench.txt \
+  bench/scale_estimate.py --nasrank build/nasrank --train-bench train_bench.jsonl \
       [--nats ../shared/data/nb201/nats-tss-fixtures]
   bench/scale_estimate.py --nasrank build/nasrank --cpu-fit 0.85e-3,23.1e-6 --gpu-fit 11.2,0.136 \
       --lr-search 10,2 [--lr-search-sample 200]
@@ -27,14 +27,16 @@ epoch of training per architecture x rate x seed (evaluation of a 2,000-image
 subset, counted like the re-rank's), for every trained class and for a sample
 of --lr-search-sample classes (the mean class cost times the sample size).
 
-`train_bench.txt` is the output of bench/run_train_bench.sh (only the
-nasrank pruned-network lines are used: tool "nasrank", every_edge false).
+`train_bench.jsonl` is the raw timings bench/run_train_bench.sh keeps with
+KEEP=train_bench.jsonl; the nasrank lines (its default network) are used, the
+median images/s of each cell over the rounds.
 """
 import argparse
 import csv
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,20 +62,24 @@ def linear_fit(xs, ys):
 
 
 def cpu_fit(train_bench_path):
-    """Seconds per training image vs pruned forward MFLOPs, from the trainer bench."""
-    flops, seconds = [], []
-    in_pruned_section = False
-    for line in open(train_bench_path):
+    """Seconds per training image vs forward MFLOPs of the network nasrank builds, from the trainer bench."""
+    per_cell = {}
+    for number, line in enumerate(open(train_bench_path), 1):
         line = line.strip()
-        if line.startswith("== "):
-            in_pruned_section = line.startswith("== nasrank, 2 threads (dead and none edges pruned)")
-        elif in_pruned_section and line.startswith("{"):
+        if not line.startswith("{"):
+            continue
+        try:
             record = json.loads(line)
-            if "arch" in record:
-                flops.append(record["forward_mflops"])
-                seconds.append(1.0 / record["images_per_second"])
-    if len(flops) < 2:
-        sys.exit(f"{train_bench_path}: no per-cell lines of the pruned nasrank section (is it run_train_bench.sh output?)")
+        except json.JSONDecodeError as error:
+            sys.exit(f"{train_bench_path}:{number}: not a JSON line ({error})")
+        if record.get("variant") == "nasrank":
+            flops, rates = per_cell.setdefault(record["arch"], (record["forward_mflops"], []))
+            rates.append(record["images_per_second"])
+    if len(per_cell) < 2:
+        sys.exit(f"{train_bench_path}: fewer than two cells with \"variant\": \"nasrank\" lines "
+                 "(is it the KEEP= file of bench/run_train_bench.sh?)")
+    flops = [f for f, _ in per_cell.values()]
+    seconds = [1.0 / statistics.median(rates) for _, rates in per_cell.values()]
     return linear_fit(flops, seconds), len(flops)
 
 
@@ -160,7 +166,8 @@ def main():
         print(line)
     print()
     print(f"({SEEDS} seeds x {PROTOCOLS} protocols; CPU figures are for one 2-core machine like this one, "
-          "one process with 2 threads; nasrank's default of one single-threaded worker per core measured 1.28x faster)")
+          "one process with 2 threads; nasrank's default of one single-threaded worker per core is faster, "
+          "docs/performance.md)")
 
     if args.lr_search:
         rates, seeds = (int(v) for v in args.lr_search.split(","))

@@ -1,6 +1,7 @@
 """The arithmetic of the benchmark scripts, on made-up timings: bench/summarize.py
 (medians over rounds, ratios paired within a round, rounds cut short left
-out) and bench/cpu_peak.py (the peak formula and its overrides).
+out), bench/cpu_peak.py (the peak formula and its overrides) and
+bench/scale_estimate.py's CPU cost model.
 
   /usr/bin/python3 tests/bench/test_bench_scripts.py SOURCE_DIR
 """
@@ -106,6 +107,37 @@ class CpuPeak(unittest.TestCase):
                                p["cores"] * p["fma_units"] * p["fp32_lanes_per_unit"] * 2 * p["clock_ghz"])
         for factor in ("cores", "fma_units", "unit_bits", "clock_ghz"):
             self.assertTrue(p["sources"][factor])
+
+
+class ScaleEstimateCpuFit(unittest.TestCase):
+    """bench/scale_estimate.py's CPU cost model from run_train_bench.sh's KEEP file."""
+
+    def fit(self, rows):
+        sys.path.insert(0, BENCH)
+        try:
+            import scale_estimate
+        finally:
+            sys.path.pop(0)
+        return scale_estimate.cpu_fit(write_jsonl(rows))
+
+    def test_fits_the_median_of_each_cell_and_ignores_the_peers(self):
+        # seconds/image = 1 ms + 20 us x MFLOPs exactly at each cell's median; a
+        # slow outlier round and the peers' much slower lines must not move it.
+        rows = []
+        for arch, mflops in (("a", 10.0), ("b", 50.0), ("c", 90.0)):
+            per_image = 1e-3 + 20e-6 * mflops
+            for round_, slowdown in ((1, 1.0), (2, 1.0), (3, 3.0)):
+                rows.append(cell("nasrank", round_, arch, 1000, 1000 * per_image * slowdown, mflops))
+                rows.append(cell("peer-tuned", round_, arch, 1000, 5000 * per_image, mflops))
+        (a, b), cells = self.fit(rows)
+        self.assertEqual(cells, 3)
+        self.assertAlmostEqual(a, 1e-3, places=9)
+        self.assertAlmostEqual(b, 20e-6, places=11)
+
+    def test_a_file_without_nasrank_lines_is_refused(self):
+        with self.assertRaises(SystemExit) as refused:
+            self.fit([cell("peer", 1, "a", 1000, 2.0)])
+        self.assertIn("variant", str(refused.exception.code))
 
 
 if __name__ == "__main__":
