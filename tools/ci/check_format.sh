@@ -7,7 +7,9 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
 formatter="$(command -v clang-format-14 || true)"
-[[ -n $formatter ]] || { echo "check_format: clang-format-14 not found (apt-get install clang-format-14)" >&2; exit 1; }
+# Exit 77 is "skipped" to ctest (style.format): the suite still runs where the
+# formatter is not installed, and says why this check did not.
+[[ -n $formatter ]] || { echo "check_format: SKIPPED: clang-format-14 not found (apt-get install clang-format-14)" >&2; exit 77; }
 mapfile -t files < <(git ls-files '*.cpp' '*.h')
 if [[ ${1:-} == --fix ]]; then
   "$formatter" -i --style=file "${files[@]}"
