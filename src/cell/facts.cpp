@@ -13,22 +13,8 @@ namespace {
 using detail::FunctionGraph;
 using detail::FunctionVertex;
 
-// What the analysis asks of one cell's function graph, computed once per
-// analyze() call.
-struct Structure {
-  FunctionGraph graph;
-  std::vector<FunctionVertex> order;  // topological
-  std::vector<bool> from_input;       // reachable from the input
-  std::vector<bool> to_output;        // the output is reachable from it
-};
-
-Structure structure(const CellGraph& cell) {
-  Structure s{detail::function_graph(cell), {}, {}, {}};
-  s.order = detail::topological_order(s.graph);
-  s.from_input = detail::reachable_from(s.graph, static_cast<FunctionVertex>(cell.input_vertex()));
-  s.to_output = detail::reaching(s.graph, static_cast<FunctionVertex>(cell.output_vertex()));
-  return s;
-}
+FunctionVertex input_of(const CellGraph& cell) { return static_cast<FunctionVertex>(cell.input_vertex()); }
+FunctionVertex output_of(const CellGraph& cell) { return static_cast<FunctionVertex>(cell.output_vertex()); }
 
 std::vector<int> in_degrees(const FunctionGraph& graph) {
   std::vector<int> degree(boost::num_vertices(graph));
@@ -64,40 +50,44 @@ std::vector<Path> paths_of(const CellGraph& cell, const FunctionGraph& graph) {
   return paths;
 }
 
-std::vector<bool> live_edges(const CellGraph& cell, const Structure& s) {
+// from_input[v]: v is reachable from the input; to_output[v]: the output is
+// reachable from v.
+std::vector<bool> live_edges(const CellGraph& cell, const std::vector<bool>& from_input,
+                             const std::vector<bool>& to_output) {
   const std::vector<Edge> edges = cell.edges();
   std::vector<bool> live(edges.size(), false);
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const Edge& e = edges[k];
     live[k] =
-        !is_zero(e.op) && s.from_input[static_cast<std::size_t>(e.from)] && s.to_output[static_cast<std::size_t>(e.to)];
+        !is_zero(e.op) && from_input[static_cast<std::size_t>(e.from)] && to_output[static_cast<std::size_t>(e.to)];
   }
   return live;
 }
 
-std::vector<VertexValue> values_of(const Structure& s) {
-  std::vector<VertexValue> value(boost::num_vertices(s.graph), VertexValue::Zero);
+std::vector<VertexValue> values_of(const FunctionGraph& graph) {
+  std::vector<VertexValue> value(boost::num_vertices(graph), VertexValue::Zero);
   value[0] = VertexValue::Input;
-  for (const FunctionVertex to : s.order) {  // every source's value is final before its targets'
+  for (const FunctionVertex to : detail::topological_order(graph)) {  // sources are final before their targets
     VertexValue& target = value[to];
-    for (const auto& edge : boost::make_iterator_range(boost::in_edges(to, s.graph))) {
-      const VertexValue source = value[boost::source(edge, s.graph)];
+    for (const auto& edge : boost::make_iterator_range(boost::in_edges(to, graph))) {
+      const VertexValue source = value[boost::source(edge, graph)];
       VertexValue term = source;
       if (source == VertexValue::Zero)
-        term = is_parameterized(s.graph[edge].op) ? VertexValue::Constant : VertexValue::Zero;
+        term = is_parameterized(graph[edge].op) ? VertexValue::Constant : VertexValue::Zero;
       if (term == VertexValue::Input || (term == VertexValue::Constant && target == VertexValue::Zero)) target = term;
     }
   }
   return value;
 }
 
-std::vector<EdgeEffect> effects_of(const CellGraph& cell, const Structure& s) {
+std::vector<EdgeEffect> effects_of(const CellGraph& cell, const FunctionGraph& graph,
+                                   const std::vector<bool>& to_output) {
   const std::vector<Edge> edges = cell.edges();
-  const std::vector<VertexValue> value = values_of(s);
+  const std::vector<VertexValue> value = values_of(graph);
   std::vector<EdgeEffect> effect(edges.size(), EdgeEffect::NoEffect);
   for (std::size_t k = 0; k < edges.size(); ++k) {
     const Edge& e = edges[k];
-    if (is_zero(e.op) || !s.to_output[static_cast<std::size_t>(e.to)]) continue;
+    if (is_zero(e.op) || !to_output[static_cast<std::size_t>(e.to)]) continue;
     if (value[static_cast<std::size_t>(e.from)] != VertexValue::Zero)
       effect[k] = EdgeEffect::Computed;
     else if (is_parameterized(e.op))
@@ -166,16 +156,23 @@ std::vector<int> nonzero_in_degrees(const CellGraph& graph) { return in_degrees(
 std::vector<Path> enumerate_paths(const CellGraph& graph) { return paths_of(graph, detail::function_graph(graph)); }
 
 bool is_disconnected(const CellGraph& graph) {
-  return !detail::reachable_from(
-      detail::function_graph(graph),
-      static_cast<FunctionVertex>(graph.input_vertex()))[static_cast<std::size_t>(graph.output_vertex())];
+  return !detail::reachable_from(detail::function_graph(graph), input_of(graph))[output_of(graph)];
 }
 
-std::vector<bool> live_edge_mask(const CellGraph& graph) { return live_edges(graph, structure(graph)); }
+// Each public function computes only what it answers from (the scaler calls
+// edge_effects for every cell).
+std::vector<bool> live_edge_mask(const CellGraph& graph) {
+  const FunctionGraph function = detail::function_graph(graph);
+  return live_edges(graph, detail::reachable_from(function, input_of(graph)),
+                    detail::reaching(function, output_of(graph)));
+}
 
-std::vector<VertexValue> vertex_values(const CellGraph& graph) { return values_of(structure(graph)); }
+std::vector<VertexValue> vertex_values(const CellGraph& graph) { return values_of(detail::function_graph(graph)); }
 
-std::vector<EdgeEffect> edge_effects(const CellGraph& graph) { return effects_of(graph, structure(graph)); }
+std::vector<EdgeEffect> edge_effects(const CellGraph& graph) {
+  const FunctionGraph function = detail::function_graph(graph);
+  return effects_of(graph, function, detail::reaching(function, output_of(graph)));
+}
 
 std::string unique_string(const CellGraph& graph, bool consider_zeros) {
   // The benchmark's isomorphism key: each vertex is the sorted sum of its
@@ -194,18 +191,19 @@ std::string unique_string(const CellGraph& graph, bool consider_zeros) {
 std::string exact_class_key(const CellGraph& graph) { return exact_class_key_of(graph, nonzero_in_degrees(graph)); }
 
 CellFacts analyze(const CellGraph& graph) {
-  const Structure s = structure(graph);
+  const FunctionGraph function = detail::function_graph(graph);
+  const std::vector<bool> to_output = detail::reaching(function, output_of(graph));
   CellFacts facts;
   facts.num_vertices = graph.num_vertices();
-  facts.num_nonzero_edges = static_cast<int>(boost::num_edges(s.graph));
-  facts.in_degree = in_degrees(s.graph);
-  facts.paths = paths_of(graph, s.graph);
+  facts.num_nonzero_edges = static_cast<int>(boost::num_edges(function));
+  facts.in_degree = in_degrees(function);
+  facts.paths = paths_of(graph, function);
   facts.disconnected = facts.paths.empty();
   const std::vector<Edge> edges = graph.edges();
-  const std::vector<bool> live = live_edges(graph, s);
+  const std::vector<bool> live = live_edges(graph, detail::reachable_from(function, input_of(graph)), to_output);
   for (std::size_t k = 0; k < edges.size(); ++k)
     if (!is_zero(edges[k].op) && !live[k]) facts.dead_edges.push_back(edges[k]);
-  const std::vector<EdgeEffect> effects = effects_of(graph, s);
+  const std::vector<EdgeEffect> effects = effects_of(graph, function, to_output);
   for (std::size_t k = 0; k < edges.size(); ++k)
     if (!live[k] && effects[k] != EdgeEffect::NoEffect) facts.constant_edges.push_back(edges[k]);
   facts.exact_class_key = exact_class_key_of(graph, facts.in_degree);
