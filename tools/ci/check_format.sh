@@ -18,7 +18,7 @@ fi
 # One process for all files; its diagnostics name file:line for each change.
 if ! report="$("$formatter" --style=file --dry-run --Werror "${files[@]}" 2>&1)"; then
   printf 'check_format: not formatted as .clang-format says:\n' >&2
-  grep -oE '^[^:]+:[0-9]+' <<<"$report" | sort -u -t: -k1,1 | sed 's/^/  first change at /' >&2
+  grep -oE '^[^:]+:[0-9]+' <<<"$report" | sort -s -u -t: -k1,1 | sed 's/^/  first change at /' >&2
   echo "check_format: fix with tools/ci/check_format.sh --fix" >&2
   exit 1
 fi
